@@ -1,0 +1,151 @@
+//! The app's only way out: calls to the relay (`/api/...`), and through it to devices.
+
+use std::fmt;
+
+use gloo_net::http::{Request, RequestBuilder, Response};
+use shared::bigip::{self, LoginReply, LoginRequest, VersionInfo};
+use shared::device::{DeviceSummary, forward_path};
+use shared::device_error::{advice, device_error_message};
+use shared::relay_error::{RELAY_ERROR_HEADER, RelayErrorBody};
+
+/// Why a call did not give the app what it asked for.
+#[derive(Clone, Debug, PartialEq)]
+pub enum ApiError {
+    /// The relay could not complete the call (device down, certificate changed, …).
+    Relay(RelayErrorBody),
+    /// The device answered with an error status.
+    Device {
+        status: u16,
+        message: String,
+        advice: Option<&'static str>,
+    },
+    /// The relay itself could not be reached.
+    Network(String),
+    /// The reply was not what this kind of device sends.
+    Unexpected(String),
+}
+
+impl fmt::Display for ApiError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            ApiError::Relay(body) => write!(f, "{}", body.message),
+            ApiError::Device {
+                status,
+                message,
+                advice,
+            } => {
+                write!(f, "The device answered {status}: {message}")?;
+                if let Some(advice) = advice {
+                    write!(f, " {advice}")?;
+                }
+                Ok(())
+            }
+            ApiError::Network(detail) => write!(
+                f,
+                "Could not reach the Tokendeck relay ({detail}). Is it still running?"
+            ),
+            ApiError::Unexpected(detail) => write!(f, "Unexpected reply: {detail}"),
+        }
+    }
+}
+
+/// A device reply that was not an error.
+pub struct Reply {
+    pub body: String,
+}
+
+async fn finish(response: Response) -> Result<Reply, ApiError> {
+    let status = response.status();
+    let from_relay = response.headers().get(RELAY_ERROR_HEADER).is_some();
+    let body = response
+        .text()
+        .await
+        .map_err(|e| ApiError::Network(e.to_string()))?;
+    if from_relay {
+        return Err(match serde_json::from_str::<RelayErrorBody>(&body) {
+            Ok(relay) => ApiError::Relay(relay),
+            Err(_) => ApiError::Unexpected(format!("relay error {status}: {body}")),
+        });
+    }
+    if status >= 400 {
+        let message = device_error_message(&body).unwrap_or_else(|| {
+            if body.trim().is_empty() {
+                response.status_text()
+            } else {
+                body.chars().take(300).collect()
+            }
+        });
+        return Err(ApiError::Device {
+            status,
+            advice: advice(status, &message),
+            message,
+        });
+    }
+    Ok(Reply { body })
+}
+
+/// The relay's inventory.
+pub async fn list_devices() -> Result<Vec<DeviceSummary>, ApiError> {
+    let response = Request::get("/api/devices")
+        .send()
+        .await
+        .map_err(|e| ApiError::Network(e.to_string()))?;
+    let reply = finish(response).await?;
+    serde_json::from_str(&reply.body).map_err(|e| ApiError::Unexpected(e.to_string()))
+}
+
+/// One call to a device through the relay.
+pub async fn device_call(
+    device_id: &str,
+    method: &str,
+    path: &str,
+    token: Option<&str>,
+    json_body: Option<String>,
+) -> Result<Reply, ApiError> {
+    let url = forward_path(device_id, path);
+    let mut builder: RequestBuilder = match method {
+        "POST" => Request::post(&url),
+        "PATCH" => Request::patch(&url),
+        "PUT" => Request::put(&url),
+        "DELETE" => Request::delete(&url),
+        _ => Request::get(&url),
+    };
+    builder = builder.header("Accept", "application/json");
+    if let Some(token) = token {
+        builder = builder.header(bigip::AUTH_TOKEN_HEADER, token);
+    }
+    let request = match json_body {
+        Some(body) => builder
+            .header("Content-Type", "application/json")
+            .body(body)
+            .map_err(|e| ApiError::Network(e.to_string()))?,
+        None => builder.build().map_err(|e| ApiError::Network(e.to_string()))?,
+    };
+    let response = request
+        .send()
+        .await
+        .map_err(|e| ApiError::Network(e.to_string()))?;
+    finish(response).await
+}
+
+/// `POST /mgmt/shared/authn/login`. Never sends a token: a stale one would break the login.
+pub async fn bigip_login(device_id: &str, request: &LoginRequest) -> Result<LoginReply, ApiError> {
+    let body = serde_json::to_string(request).map_err(|e| ApiError::Unexpected(e.to_string()))?;
+    let reply = device_call(device_id, "POST", bigip::LOGIN_PATH, None, Some(body)).await?;
+    serde_json::from_str(&reply.body)
+        .map_err(|e| ApiError::Unexpected(format!("login reply: {e}")))
+}
+
+/// `GET /mgmt/tm/sys/version`.
+pub async fn bigip_version(device_id: &str, token: &str) -> Result<VersionInfo, ApiError> {
+    let reply = device_call(device_id, "GET", bigip::VERSION_PATH, Some(token), None).await?;
+    bigip::parse_version(&reply.body).map_err(|e| ApiError::Unexpected(e.to_string()))
+}
+
+/// `DELETE /mgmt/shared/authz/tokens/<T>`: give the token back.
+pub async fn bigip_delete_token(device_id: &str, token: &str) -> Result<(), ApiError> {
+    let path = format!("{}/{token}", bigip::TOKENS_PATH);
+    device_call(device_id, "DELETE", &path, Some(token), None)
+        .await
+        .map(|_| ())
+}

@@ -1,0 +1,3 @@
+//! One page per file; each renders what a session can see on the device.
+
+pub mod version;

@@ -1,0 +1,102 @@
+//! The relay's inventory as the app sees it (`GET /api/devices`).
+
+use serde::{Deserialize, Serialize};
+
+/// Which management API a device speaks.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum DeviceKind {
+    /// F5 BIG-IP, iControl REST with `tmos` tokens.
+    Bigip,
+    /// F5 BIG-IQ, JWT access and refresh tokens.
+    Bigiq,
+    /// Cisco Firepower Management Center.
+    Fmc,
+}
+
+impl DeviceKind {
+    /// Human name, as shown in the device picker.
+    pub fn label(self) -> &'static str {
+        match self {
+            DeviceKind::Bigip => "F5 BIG-IP",
+            DeviceKind::Bigiq => "F5 BIG-IQ",
+            DeviceKind::Fmc => "Cisco FMC",
+        }
+    }
+
+    /// The login provider a new user most likely wants on this kind of device.
+    pub fn default_login_provider(self) -> &'static str {
+        match self {
+            DeviceKind::Bigip => "tmos",
+            DeviceKind::Bigiq => "local",
+            DeviceKind::Fmc => "",
+        }
+    }
+}
+
+/// How the relay decides to trust a device's TLS certificate.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "policy", rename_all = "lowercase")]
+pub enum TrustSummary {
+    /// Verified against a configured CA bundle (or the system roots).
+    Ca,
+    /// Exactly one leaf certificate (or public key) is accepted.
+    Pin {
+        /// `sha256:<hex>` of the pinned certificate or public key.
+        fingerprint: String,
+    },
+    /// Certificate checks are switched off by explicit operator choice.
+    Insecure,
+}
+
+/// One inventory entry.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DeviceSummary {
+    /// Stable identifier used in `/api/devices/{id}/…`.
+    pub id: String,
+    /// Display name.
+    pub name: String,
+    pub kind: DeviceKind,
+    /// Where the relay dials, e.g. `https://127.0.0.1:8443`.
+    pub base_url: String,
+    pub trust: TrustSummary,
+}
+
+/// Path prefix under which the relay forwards calls to a device.
+pub fn forward_path(device_id: &str, device_path: &str) -> String {
+    let device_path = device_path.trim_start_matches('/');
+    format!("/api/devices/{device_id}/fwd/{device_path}")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn kinds_serialise_lowercase() {
+        assert_eq!(serde_json::to_string(&DeviceKind::Bigip).unwrap(), "\"bigip\"");
+        assert_eq!(
+            serde_json::from_str::<DeviceKind>("\"fmc\"").unwrap(),
+            DeviceKind::Fmc
+        );
+    }
+
+    #[test]
+    fn trust_is_tagged() {
+        let pin = TrustSummary::Pin {
+            fingerprint: "sha256:ab".into(),
+        };
+        assert_eq!(
+            serde_json::to_value(&pin).unwrap(),
+            serde_json::json!({"policy": "pin", "fingerprint": "sha256:ab"})
+        );
+    }
+
+    #[test]
+    fn forward_path_joins_without_double_slash() {
+        assert_eq!(
+            forward_path("lab", "/mgmt/tm/sys/version"),
+            "/api/devices/lab/fwd/mgmt/tm/sys/version"
+        );
+    }
+}

@@ -1,0 +1,12 @@
+//! Tokendeck's functional core: the serde wire types exchanged between the relay and the app,
+//! and the pure decisions both sides make (reading device replies, token lifetimes, user UUIDs).
+//!
+//! Nothing here does I/O or reads a clock: time is always passed in as epoch microseconds, so
+//! every decision is unit-tested natively with `cargo test -p shared`.
+
+pub mod bigip;
+pub mod device;
+pub mod device_error;
+pub mod lease;
+pub mod relay_error;
+pub mod user_uuid;

@@ -1,0 +1,106 @@
+//! Simulated management APIs of F5 BIG-IP, F5 BIG-IQ and Cisco FMC, served over HTTPS with a
+//! self-signed certificate generated at start-up.
+//!
+//! The library starts any device in-process (`start(kind, "127.0.0.1:0", config)`) and hands
+//! back its address and certificate fingerprint; the `devsim` binary runs them standalone
+//! (`cargo run -p simulator --bin devsim -- --help`). State lives in memory; time comes from a
+//! [`Clock`] that tests advance by hand.
+
+pub mod bigip;
+pub mod clock;
+mod rest_error;
+pub mod tls;
+pub mod users;
+
+use std::net::SocketAddr;
+
+use axum::Router;
+use shared::device::DeviceKind;
+
+pub use clock::Clock;
+pub use tls::DeviceCertificate;
+pub use users::{Role, User};
+
+/// What every simulated device is configured with.
+#[derive(Clone, Debug)]
+pub struct SimConfig {
+    pub users: Vec<User>,
+    pub clock: Clock,
+}
+
+impl Default for SimConfig {
+    fn default() -> Self {
+        Self {
+            users: users::default_users(),
+            clock: Clock::system(),
+        }
+    }
+}
+
+/// A simulated device serving HTTPS on a loopback socket.
+pub struct RunningDevice {
+    pub kind: DeviceKind,
+    pub addr: SocketAddr,
+    /// `sha256:<hex>` of the certificate the device presents.
+    pub fingerprint: String,
+    pub cert_pem: String,
+    handle: axum_server::Handle<SocketAddr>,
+    task: Option<tokio::task::JoinHandle<std::io::Result<()>>>,
+}
+
+impl RunningDevice {
+    /// `https://127.0.0.1:<port>`.
+    pub fn base_url(&self) -> String {
+        format!("https://{}", self.addr)
+    }
+
+    /// Stop serving and wait for the listener to close.
+    pub async fn shutdown(mut self) {
+        self.handle.shutdown();
+        if let Some(task) = self.task.take() {
+            let _ = task.await;
+        }
+    }
+}
+
+impl Drop for RunningDevice {
+    fn drop(&mut self) {
+        self.handle.shutdown();
+    }
+}
+
+/// Build the HTTP routes of one kind of device.
+pub fn device_router(kind: DeviceKind, config: &SimConfig) -> anyhow::Result<Router> {
+    match kind {
+        DeviceKind::Bigip => Ok(bigip::router(bigip::BigIp::new(config.clone()))),
+        other => anyhow::bail!("the {} simulator is not built yet", other.label()),
+    }
+}
+
+/// Start a device of `kind` on `addr` (use port 0 for an ephemeral port) with a freshly
+/// generated self-signed certificate.
+pub async fn start(
+    kind: DeviceKind,
+    addr: SocketAddr,
+    config: SimConfig,
+) -> anyhow::Result<RunningDevice> {
+    let router = device_router(kind, &config)?;
+    let cert = DeviceCertificate::generate(&format!("{} simulator", kind.label()))?;
+    let listener = std::net::TcpListener::bind(addr)?;
+    listener.set_nonblocking(true)?;
+    let addr = listener.local_addr()?;
+    let handle = axum_server::Handle::new();
+    let tls = axum_server::tls_rustls::RustlsConfig::from_config(cert.server_config.clone());
+    let server = axum_server::from_tcp_rustls(listener, tls)?.handle(handle.clone());
+    let task = tokio::spawn(
+        server.serve(router.into_make_service_with_connect_info::<SocketAddr>()),
+    );
+    Ok(RunningDevice {
+        kind,
+        addr,
+        fingerprint: cert.fingerprint(),
+        cert_pem: cert.cert_pem,
+        handle,
+        task: Some(task),
+    })
+}

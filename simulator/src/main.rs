@@ -1,0 +1,5 @@
+//! `devsim`: run simulated devices standalone. See `devsim --help`.
+
+fn main() {
+    println!("devsim: not wired yet");
+}

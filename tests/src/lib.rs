@@ -1,0 +1,226 @@
+//! Harness for Tokendeck's end-to-end tests: a [`Stack`] (simulated devices plus a relay serving
+//! the built console, all on `127.0.0.1:0`) and a [`Browser`] (headless Chromium driven through
+//! ChromeDriver).
+//!
+//! Run through `cargo xtask test`, which builds the console first and sets `TOKENDECK_DIST`,
+//! `CHROME` and `CHROMEDRIVER`.
+
+use std::net::{SocketAddr, TcpListener, TcpStream};
+use std::path::PathBuf;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use anyhow::{Context, Result, bail};
+use fantoccini::{Client, ClientBuilder, Locator};
+use relay::AppState;
+use relay::demo::{DemoDevices, start_demo_devices};
+use relay::inventory::{Inventory, Timeouts};
+use simulator::Clock;
+
+/// Where the built console is; `cargo xtask test` sets it after a fresh Trunk build.
+pub fn dist_dir() -> PathBuf {
+    let dist = std::env::var_os("TOKENDECK_DIST").map(PathBuf::from).expect(
+        "TOKENDECK_DIST is not set: run the end-to-end tests with `cargo xtask test`, which builds the console first",
+    );
+    assert!(
+        dist.join("index.html").exists(),
+        "{} has no index.html: the console was not built",
+        dist.display()
+    );
+    dist
+}
+
+/// Simulated devices and a relay in front of them.
+pub struct Stack {
+    pub clock: Clock,
+    pub devices: DemoDevices,
+    pub relay_addr: SocketAddr,
+    shutdown: Option<tokio::sync::oneshot::Sender<()>>,
+}
+
+impl Stack {
+    /// Start the demo devices (with a manual clock) and a relay serving the built console.
+    pub async fn start() -> Result<Self> {
+        let clock = Clock::manual();
+        let devices = start_demo_devices(clock.clone()).await?;
+        let inventory = Inventory::new(devices.inventory.clone(), Timeouts::default())?;
+        let state = AppState::new(inventory, Some(dist_dir()));
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+        let relay_addr = listener.local_addr()?;
+        let (tx, rx) = tokio::sync::oneshot::channel::<()>();
+        tokio::spawn(relay::serve(listener, state, async {
+            let _ = rx.await;
+        }));
+        Ok(Self {
+            clock,
+            devices,
+            relay_addr,
+            shutdown: Some(tx),
+        })
+    }
+
+    pub fn url(&self) -> String {
+        format!("http://{}/", self.relay_addr)
+    }
+}
+
+impl Drop for Stack {
+    fn drop(&mut self) {
+        if let Some(tx) = self.shutdown.take() {
+            let _ = tx.send(());
+        }
+    }
+}
+
+/// Headless Chromium under a private ChromeDriver.
+pub struct Browser {
+    pub client: Client,
+    driver: Child,
+    _profile: TempDir,
+}
+
+struct TempDir(PathBuf);
+
+impl Drop for TempDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+fn free_port() -> Result<u16> {
+    Ok(TcpListener::bind("127.0.0.1:0")?.local_addr()?.port())
+}
+
+fn wait_for_port(port: u16, within: Duration) -> Result<()> {
+    let deadline = Instant::now() + within;
+    while Instant::now() < deadline {
+        if TcpStream::connect(("127.0.0.1", port)).is_ok() {
+            return Ok(());
+        }
+        std::thread::yield_now();
+        std::hint::spin_loop();
+    }
+    bail!("chromedriver did not listen on port {port} within {within:?}")
+}
+
+impl Browser {
+    pub async fn start() -> Result<Self> {
+        let chromedriver = std::env::var("CHROMEDRIVER").unwrap_or("/usr/bin/chromedriver".into());
+        let chrome = std::env::var("CHROME").unwrap_or("/usr/bin/chromium".into());
+        let port = free_port()?;
+        let driver = Command::new(&chromedriver)
+            .arg(format!("--port={port}"))
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .with_context(|| format!("starting {chromedriver}"))?;
+        wait_for_port(port, Duration::from_secs(20))?;
+        let profile = std::env::temp_dir().join(format!(
+            "tokendeck-chrome-{}-{port}",
+            std::process::id()
+        ));
+        std::fs::create_dir_all(&profile)?;
+        let args = vec![
+            "--headless=new".to_string(),
+            "--no-sandbox".into(),
+            "--disable-gpu".into(),
+            "--disable-dev-shm-usage".into(),
+            "--disable-quic".into(),
+            "--no-first-run".into(),
+            "--disable-background-networking".into(),
+            "--disable-component-update".into(),
+            "--disable-sync".into(),
+            "--window-size=1280,860".into(),
+            format!("--user-data-dir={}", profile.display()),
+        ];
+        let mut caps = serde_json::Map::new();
+        caps.insert(
+            "goog:chromeOptions".into(),
+            serde_json::json!({"binary": chrome, "args": args}),
+        );
+        let connector = hyper_util::client::legacy::connect::HttpConnector::new();
+        let client = ClientBuilder::new(connector)
+            .capabilities(caps)
+            .connect(&format!("http://127.0.0.1:{port}"))
+            .await
+            .context("opening a Chromium session")?;
+        Ok(Self {
+            client,
+            driver,
+            _profile: TempDir(profile),
+        })
+    }
+
+    /// Wait (up to 20 s) for an element and return its text.
+    pub async fn text_of(&self, css: &str) -> Result<String> {
+        let element = self
+            .client
+            .wait()
+            .at_most(Duration::from_secs(20))
+            .for_element(Locator::Css(css))
+            .await
+            .with_context(|| format!("waiting for {css}"))?;
+        Ok(element.text().await?)
+    }
+
+    /// Wait until the element's text satisfies `pred`; returns the text.
+    pub async fn wait_text(&self, css: &str, pred: impl Fn(&str) -> bool) -> Result<String> {
+        let deadline = Instant::now() + Duration::from_secs(20);
+        loop {
+            let text = self.text_of(css).await.unwrap_or_default();
+            if pred(&text) {
+                return Ok(text);
+            }
+            if Instant::now() > deadline {
+                bail!("{css} still reads {text:?}");
+            }
+            tokio::task::yield_now().await;
+        }
+    }
+
+    /// Type into an input (clearing it first).
+    pub async fn fill(&self, css: &str, value: &str) -> Result<()> {
+        let element = self
+            .client
+            .wait()
+            .at_most(Duration::from_secs(20))
+            .for_element(Locator::Css(css))
+            .await?;
+        element.clear().await?;
+        element.send_keys(value).await?;
+        Ok(())
+    }
+
+    pub async fn click(&self, css: &str) -> Result<()> {
+        self.client
+            .wait()
+            .at_most(Duration::from_secs(20))
+            .for_element(Locator::Css(css))
+            .await?
+            .click()
+            .await?;
+        Ok(())
+    }
+
+    /// Save a PNG screenshot under `target/e2e-screenshots/`.
+    pub async fn screenshot(&self, name: &str) -> Result<PathBuf> {
+        let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../target/e2e-screenshots");
+        std::fs::create_dir_all(&dir)?;
+        let path = dir.join(format!("{name}.png"));
+        std::fs::write(&path, self.client.screenshot().await?)?;
+        Ok(path)
+    }
+
+    pub async fn close(mut self) -> Result<()> {
+        let result = self.client.clone().close().await;
+        let _ = self.driver.kill();
+        let _ = self.driver.wait();
+        result.map_err(Into::into)
+    }
+}
+
+impl Drop for Browser {
+    fn drop(&mut self) {
+        let _ = self.driver.kill();
+    }
+}

@@ -1,0 +1,62 @@
+//! The console in real Chromium: log in to the simulated BIG-IP through the relay.
+
+use e2e::{Browser, Stack};
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn login_shows_token_countdown_and_version_then_wrong_password_is_explained() {
+    let stack = Stack::start().await.expect("stack");
+    let browser = Browser::start().await.expect("browser");
+    browser.client.goto(&stack.url()).await.unwrap();
+
+    // The device list arrives and the first device's login form is shown.
+    let heading = browser.text_of(".login h1").await.unwrap();
+    assert!(heading.contains("Simulated BIG-IP"), "{heading}");
+    assert_eq!(
+        browser
+            .client
+            .find(fantoccini::Locator::Css("#provider"))
+            .await
+            .unwrap()
+            .prop("value")
+            .await
+            .unwrap()
+            .as_deref(),
+        Some("tmos")
+    );
+
+    browser.fill("#username", "admin").await.unwrap();
+    browser.fill("#password", "admin").await.unwrap();
+    browser.click("#login").await.unwrap();
+
+    // A 1200 s token: the countdown starts at (or just under) 20:00.
+    let countdown = browser
+        .wait_text("#countdown", |t| t.starts_with("20:00") || t.starts_with("19:5"))
+        .await
+        .unwrap();
+    assert!(countdown.contains(':'), "{countdown}");
+    let version = browser.text_of("#version-table").await.unwrap();
+    assert!(version.contains("BIG-IP"), "{version}");
+    assert!(version.contains("17.1.3"), "{version}");
+    assert!(version.contains("0.20.11"), "{version}");
+    assert_eq!(browser.text_of("#session-user").await.unwrap(), "admin");
+    browser.screenshot("console").await.unwrap();
+
+    // The countdown is live.
+    let later = browser
+        .wait_text("#countdown", |t| t != countdown)
+        .await
+        .unwrap();
+    assert!(later.starts_with("19:") || later.starts_with("20:"), "{later}");
+
+    // Logging out deletes the token and returns to the login form.
+    browser.click("#logout").await.unwrap();
+    browser.fill("#username", "admin").await.unwrap();
+    browser.fill("#password", "wrong").await.unwrap();
+    browser.click("#login").await.unwrap();
+    let error = browser.text_of("#login-error").await.unwrap();
+    assert!(error.contains("Authentication failed."), "{error}");
+    assert!(error.contains("Check the username"), "{error}");
+    browser.screenshot("login-error").await.unwrap();
+
+    browser.close().await.unwrap();
+}

@@ -1,0 +1,161 @@
+//! `cargo xtask <command>`: the project's automation, in Rust so it runs wherever cargo does.
+//!
+//! - `cargo xtask demo [--listen ADDR] [--clock-speed N]`: install missing tools, build the
+//!   console, start the relay with simulated devices, print the URL and demo credentials.
+//! - `cargo xtask test`: fmt, clippy, every native test, and the end-to-end tests in headless
+//!   Chromium against a freshly built console.
+//! - `cargo xtask build`: install missing tools and build the console into `dist/`.
+//! - `cargo xtask bench`: the performance budgets (bundle size, relay latency).
+//!
+//! Every tool is installed only when it is missing or at the wrong version, and only from the
+//! package registries (crates.io, npm, Debian).
+
+mod bench;
+mod tools;
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use anyhow::{Context, Result, bail};
+
+const USAGE: &str = "usage: cargo xtask <demo [--listen ADDR] [--clock-speed N] | test | build | bench>";
+
+fn main() -> Result<()> {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let root = workspace_root();
+    std::env::set_current_dir(&root)?;
+    match args.first().map(String::as_str) {
+        Some("demo") => demo(&root, &args[1..]),
+        Some("test") => test(&root),
+        Some("build") => {
+            let tools = tools::ensure_build_tools(&root)?;
+            build_frontend(&root, &tools)?;
+            Ok(())
+        }
+        Some("bench") => bench::run(&root),
+        Some("-h" | "--help") | None => {
+            println!("{USAGE}");
+            Ok(())
+        }
+        Some(other) => bail!("unknown command {other:?}\n{USAGE}"),
+    }
+}
+
+fn workspace_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .expect("xtask lives one level below the workspace root")
+        .to_path_buf()
+}
+
+/// Run a command, failing with its name if it fails.
+pub fn run(cmd: &mut Command) -> Result<()> {
+    eprintln!("xtask: $ {}", describe(cmd));
+    let status = cmd
+        .status()
+        .with_context(|| format!("could not start {}", describe(cmd)))?;
+    if !status.success() {
+        bail!("{} failed ({status})", describe(cmd));
+    }
+    Ok(())
+}
+
+pub fn describe(cmd: &Command) -> String {
+    std::iter::once(cmd.get_program())
+        .chain(cmd.get_args())
+        .map(|s| s.to_string_lossy().into_owned())
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+pub fn cargo() -> Command {
+    Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()))
+}
+
+/// Build the console with Trunk into a fresh `dist/` (a failed build must not leave an old one).
+pub fn build_frontend(root: &Path, tools: &tools::BuildTools) -> Result<PathBuf> {
+    let dist = root.join("dist");
+    if dist.exists() {
+        std::fs::remove_dir_all(&dist).context("removing the old dist/")?;
+    }
+    run(Command::new(&tools.trunk)
+        .args(["build", "--release", "--offline"])
+        .env("PATH", &tools.path)
+        .env("NO_COLOR", "true")
+        .current_dir(root))?;
+    if !dist.join("index.html").exists() {
+        bail!("trunk reported success but dist/index.html is missing");
+    }
+    Ok(dist)
+}
+
+fn demo(root: &Path, args: &[String]) -> Result<()> {
+    let mut relay_args: Vec<String> = vec!["--demo".into()];
+    let mut rest = args.iter();
+    while let Some(arg) = rest.next() {
+        match arg.as_str() {
+            "--listen" | "--clock-speed" => {
+                let value = rest
+                    .next()
+                    .with_context(|| format!("{arg} needs a value"))?;
+                relay_args.push(arg.clone());
+                relay_args.push(value.clone());
+            }
+            other => bail!("unknown demo option {other:?}\n{USAGE}"),
+        }
+    }
+    let tools = tools::ensure_build_tools(root)?;
+    let dist = build_frontend(root, &tools)?;
+    run(cargo().args(["build", "--release", "-p", "relay"]))?;
+    let relay = root.join("target/release/relay");
+    relay_args.push("--dist".into());
+    relay_args.push(dist.display().to_string());
+    eprintln!("xtask: starting {} {}", relay.display(), relay_args.join(" "));
+    exec(Command::new(relay).args(relay_args))
+}
+
+/// Replace this process with `cmd`, so Ctrl-C reaches it directly and stops it cleanly.
+#[cfg(unix)]
+fn exec(cmd: &mut Command) -> Result<()> {
+    use std::os::unix::process::CommandExt;
+    Err(cmd.exec()).context("starting the relay")
+}
+
+#[cfg(not(unix))]
+fn exec(cmd: &mut Command) -> Result<()> {
+    run(cmd)
+}
+
+fn test(root: &Path) -> Result<()> {
+    let tools = tools::ensure_build_tools(root)?;
+    let browser = tools::ensure_browser()?;
+    run(cargo().args(["fmt", "--all", "--", "--check"]))?;
+    run(cargo().args([
+        "clippy",
+        "--workspace",
+        "--exclude",
+        "frontend",
+        "--all-targets",
+        "--",
+        "-D",
+        "warnings",
+    ]))?;
+    run(cargo().args([
+        "clippy",
+        "-p",
+        "frontend",
+        "--target",
+        "wasm32-unknown-unknown",
+        "--",
+        "-D",
+        "warnings",
+    ]))?;
+    let dist = build_frontend(root, &tools)?;
+    run(cargo()
+        .args(["test", "--workspace", "--exclude", "frontend"])
+        .env("TOKENDECK_DIST", &dist)
+        .env("CHROMEDRIVER", &browser.chromedriver)
+        .env("CHROME", &browser.chromium))?;
+    eprintln!("xtask: all checks passed");
+    Ok(())
+}

@@ -1,0 +1,180 @@
+//! Idempotent installation of the tools the build needs, from the package registries only.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use anyhow::{Context, Result, bail};
+
+use crate::{cargo, run};
+
+pub const TRUNK_VERSION: &str = "0.21.14";
+pub const BINARYEN_VERSION: &str = "132.0.0";
+const WASM_TARGET: &str = "wasm32-unknown-unknown";
+
+/// Where the build tools are, and a PATH that finds them first.
+pub struct BuildTools {
+    pub trunk: PathBuf,
+    pub path: std::ffi::OsString,
+}
+
+/// Chromium and its WebDriver.
+pub struct Browser {
+    pub chromium: PathBuf,
+    pub chromedriver: PathBuf,
+}
+
+fn cargo_bin() -> PathBuf {
+    std::env::var_os("CARGO_HOME")
+        .map(PathBuf::from)
+        .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".cargo")))
+        .unwrap_or_else(|| PathBuf::from(".cargo"))
+        .join("bin")
+}
+
+fn cache_dir() -> PathBuf {
+    std::env::var_os("XDG_CACHE_HOME")
+        .map(PathBuf::from)
+        .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".cache")))
+        .unwrap_or_else(|| PathBuf::from(".cache"))
+        .join("tokendeck")
+}
+
+/// `program --version`'s output, if it runs.
+fn version_of(program: &Path) -> Option<String> {
+    let out = Command::new(program).arg("--version").output().ok()?;
+    out.status
+        .success()
+        .then(|| String::from_utf8_lossy(&out.stdout).trim().to_owned())
+}
+
+/// The wasm-bindgen version Cargo.lock holds; the CLI must match it exactly.
+pub fn locked_wasm_bindgen_version(root: &Path) -> Result<String> {
+    let lock = std::fs::read_to_string(root.join("Cargo.lock")).context("reading Cargo.lock")?;
+    let mut lines = lock.lines();
+    while let Some(line) = lines.next() {
+        if line == "name = \"wasm-bindgen\"" {
+            if let Some(version) = lines
+                .next()
+                .and_then(|l| l.strip_prefix("version = \""))
+                .and_then(|l| l.strip_suffix('"'))
+            {
+                return Ok(version.to_owned());
+            }
+        }
+    }
+    bail!("Cargo.lock does not list wasm-bindgen")
+}
+
+fn ensure_wasm_target() -> Result<()> {
+    let out = Command::new("rustup")
+        .args(["target", "list", "--installed"])
+        .output()
+        .context("running rustup (the Rust toolchain must be installed with rustup)")?;
+    if String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .any(|l| l.trim() == WASM_TARGET)
+    {
+        return Ok(());
+    }
+    run(Command::new("rustup").args(["target", "add", WASM_TARGET]))
+}
+
+fn ensure_cargo_tool(binary: &str, krate: &str, version: &str, locked: bool) -> Result<PathBuf> {
+    let path = cargo_bin().join(binary);
+    let want = format!("{binary} {version}");
+    if version_of(&path).is_some_and(|v| v == want) {
+        return Ok(path);
+    }
+    eprintln!("xtask: installing {krate} {version} (once; this takes a few minutes)");
+    let mut cmd = cargo();
+    cmd.args(["install", krate, "--version", version, "--force"]);
+    if locked {
+        cmd.arg("--locked");
+    }
+    run(&mut cmd)?;
+    match version_of(&path) {
+        Some(v) if v == want => Ok(path),
+        other => bail!("{binary} still reports {other:?} after installing {version}"),
+    }
+}
+
+fn ensure_binaryen() -> Result<PathBuf> {
+    let prefix = cache_dir().join(format!("binaryen-{BINARYEN_VERSION}"));
+    let bin = prefix.join("node_modules/.bin");
+    let major = BINARYEN_VERSION.split('.').next().unwrap_or_default();
+    let want = format!("version_{major}");
+    if version_of(&bin.join("wasm-opt")).is_some_and(|v| v.contains(&want)) {
+        return Ok(bin);
+    }
+    if Command::new("npm").arg("--version").output().is_err() {
+        apt_install(&["nodejs", "npm"])?;
+    }
+    std::fs::create_dir_all(&prefix)?;
+    run(Command::new("npm")
+        .args(["install", "--no-audit", "--no-fund", "--prefix"])
+        .arg(&prefix)
+        .arg(format!("binaryen@{BINARYEN_VERSION}")))?;
+    match version_of(&bin.join("wasm-opt")) {
+        Some(v) if v.contains(&want) => Ok(bin),
+        other => bail!("wasm-opt from npm binaryen reports {other:?}, expected {want}"),
+    }
+}
+
+/// The wasm target, Trunk, a matching wasm-bindgen CLI and wasm-opt.
+pub fn ensure_build_tools(root: &Path) -> Result<BuildTools> {
+    ensure_wasm_target()?;
+    if !root.join("Cargo.lock").exists() {
+        run(cargo().arg("generate-lockfile"))?;
+    }
+    let bindgen_version = locked_wasm_bindgen_version(root)?;
+    let trunk = ensure_cargo_tool("trunk", "trunk", TRUNK_VERSION, true)?;
+    ensure_cargo_tool("wasm-bindgen", "wasm-bindgen-cli", &bindgen_version, false)?;
+    let binaryen = ensure_binaryen()?;
+    let mut paths = vec![binaryen, cargo_bin()];
+    if let Some(existing) = std::env::var_os("PATH") {
+        paths.extend(std::env::split_paths(&existing));
+    }
+    Ok(BuildTools {
+        trunk,
+        path: std::env::join_paths(paths)?,
+    })
+}
+
+fn apt_install(packages: &[&str]) -> Result<()> {
+    let sudo = |args: &[&str]| {
+        let is_root = Command::new("id")
+            .arg("-u")
+            .output()
+            .map(|o| String::from_utf8_lossy(&o.stdout).trim() == "0")
+            .unwrap_or(false);
+        let mut cmd = if is_root {
+            Command::new(args[0])
+        } else {
+            let mut c = Command::new("sudo");
+            c.arg(args[0]);
+            c
+        };
+        cmd.args(&args[1..]).env("DEBIAN_FRONTEND", "noninteractive");
+        cmd
+    };
+    run(&mut sudo(&["apt-get", "update"]))?;
+    let mut install = vec!["apt-get", "install", "-y", "--no-install-recommends"];
+    install.extend_from_slice(packages);
+    run(&mut sudo(&install))
+}
+
+/// Debian's Chromium and ChromeDriver (never a browser download).
+pub fn ensure_browser() -> Result<Browser> {
+    let chromium = PathBuf::from("/usr/bin/chromium");
+    let chromedriver = PathBuf::from("/usr/bin/chromedriver");
+    if !chromium.exists() || !chromedriver.exists() {
+        apt_install(&["chromium", "chromium-driver"])?;
+    }
+    if version_of(&chromedriver).is_none() {
+        bail!("{} does not run", chromedriver.display());
+    }
+    Ok(Browser {
+        chromium,
+        chromedriver,
+    })
+}
