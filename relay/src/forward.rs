@@ -1,7 +1,7 @@
 //! `ANY /api/devices/{id}/fwd/{*path}`: one call to one inventory device.
 
 use axum::body::{Body, to_bytes};
-use axum::extract::{Path, State};
+use axum::extract::{OriginalUri, Path, State};
 use axum::http::{HeaderMap, HeaderName, Method, Request, StatusCode};
 use axum::response::Response;
 
@@ -123,6 +123,7 @@ fn error_chain(err: &(dyn std::error::Error + 'static)) -> String {
 pub async fn forward(
     State(state): State<AppState>,
     Path((device_id, _path)): Path<(String, String)>,
+    OriginalUri(original): OriginalUri,
     request: Request<Body>,
 ) -> Result<Response, RelayError> {
     let device = state
@@ -130,7 +131,8 @@ pub async fn forward(
         .get(&device_id)
         .ok_or_else(|| RelayError::UnknownDevice(device_id.clone()))?;
     let (parts, body) = request.into_parts();
-    let path = device_path(parts.uri.path(), &device_id)?;
+    // `parts.uri` has the `/api` nesting prefix stripped; validate the URI as the client sent it.
+    let path = device_path(original.path(), &device_id)?;
     let mut url = device.config.base_url.clone();
     url.set_path(&path);
     url.set_query(parts.uri.query());

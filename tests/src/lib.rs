@@ -172,10 +172,22 @@ impl Browser {
                 return Ok(text);
             }
             if Instant::now() > deadline {
-                bail!("{css} still reads {text:?}");
+                let page = self.page_text().await;
+                let shot = self.screenshot("failure").await.ok();
+                bail!("{css} still reads {text:?}; the page shows:\n{page}\n(screenshot: {shot:?})");
             }
             tokio::task::yield_now().await;
         }
+    }
+
+    /// The visible text of the whole page, for failure messages.
+    pub async fn page_text(&self) -> String {
+        self.client
+            .execute("return document.body.innerText", vec![])
+            .await
+            .ok()
+            .and_then(|v| v.as_str().map(str::to_owned))
+            .unwrap_or_default()
     }
 
     /// Type into an input (clearing it first).
