@@ -119,7 +119,9 @@ pub async fn device_call(
             .header("Content-Type", "application/json")
             .body(body)
             .map_err(|e| ApiError::Network(e.to_string()))?,
-        None => builder.build().map_err(|e| ApiError::Network(e.to_string()))?,
+        None => builder
+            .build()
+            .map_err(|e| ApiError::Network(e.to_string()))?,
     };
     let response = request
         .send()
@@ -132,8 +134,7 @@ pub async fn device_call(
 pub async fn bigip_login(device_id: &str, request: &LoginRequest) -> Result<LoginReply, ApiError> {
     let body = serde_json::to_string(request).map_err(|e| ApiError::Unexpected(e.to_string()))?;
     let reply = device_call(device_id, "POST", bigip::LOGIN_PATH, None, Some(body)).await?;
-    serde_json::from_str(&reply.body)
-        .map_err(|e| ApiError::Unexpected(format!("login reply: {e}")))
+    serde_json::from_str(&reply.body).map_err(|e| ApiError::Unexpected(format!("login reply: {e}")))
 }
 
 /// `GET /mgmt/tm/sys/version`.

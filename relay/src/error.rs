@@ -10,9 +10,13 @@ use crate::trust::PinMismatch;
 /// A failure of the relay (not of the device behind it).
 #[derive(Debug, thiserror::Error)]
 pub enum RelayError {
-    #[error("There is no device {0:?} in this relay's inventory. Reload the page to see the current list.")]
+    #[error(
+        "There is no device {0:?} in this relay's inventory. Reload the page to see the current list."
+    )]
     UnknownDevice(String),
-    #[error("Could not connect to {device} at {target}: {detail}. Check that the device is up and reachable from the relay.")]
+    #[error(
+        "Could not connect to {device} at {target}: {detail}. Check that the device is up and reachable from the relay."
+    )]
     Unreachable {
         device: String,
         target: String,
@@ -23,7 +27,9 @@ pub enum RelayError {
         device: String,
         mismatch: PinMismatch,
     },
-    #[error("The certificate of {device} is not trusted: {detail}. Configure its CA, or pin its fingerprint after checking it.")]
+    #[error(
+        "The certificate of {device} is not trusted: {detail}. Configure its CA, or pin its fingerprint after checking it."
+    )]
     UntrustedCertificate { device: String, detail: String },
     #[error("{device} did not answer within {secs} s. The device may be overloaded; try again.")]
     Timeout { device: String, secs: u64 },

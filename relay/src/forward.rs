@@ -136,9 +136,10 @@ pub async fn forward(
     let mut url = device.config.base_url.clone();
     url.set_path(&path);
     url.set_query(parts.uri.query());
-    if url.host() != device.config.base_url.host() || url.port() != device.config.base_url.port()
-    {
-        return Err(RelayError::ForbiddenTarget("the target host changed".into()));
+    if url.host() != device.config.base_url.host() || url.port() != device.config.base_url.port() {
+        return Err(RelayError::ForbiddenTarget(
+            "the target host changed".into(),
+        ));
     }
     let body = to_bytes(body, MAX_REQUEST_BODY)
         .await
@@ -167,12 +168,16 @@ pub async fn forward(
         "forwarded"
     );
 
-    let mut response = Response::builder().status(StatusCode::from_u16(status.as_u16()).unwrap_or(StatusCode::BAD_GATEWAY));
+    let mut response = Response::builder()
+        .status(StatusCode::from_u16(status.as_u16()).unwrap_or(StatusCode::BAD_GATEWAY));
     if let Some(headers) = response.headers_mut() {
         *headers = filter_headers(reply.headers(), RESPONSE_HEADER_ALLOWLIST);
         let exposed: Vec<&str> = RESPONSE_HEADER_ALLOWLIST.to_vec();
         if let Ok(value) = exposed.join(", ").parse() {
-            headers.insert(HeaderName::from_static("access-control-expose-headers"), value);
+            headers.insert(
+                HeaderName::from_static("access-control-expose-headers"),
+                value,
+            );
         }
     }
     response

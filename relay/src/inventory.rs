@@ -78,7 +78,12 @@ impl Device {
             id: self.config.id.clone(),
             name: self.config.name.clone(),
             kind: self.config.kind,
-            base_url: self.config.base_url.as_str().trim_end_matches('/').to_owned(),
+            base_url: self
+                .config
+                .base_url
+                .as_str()
+                .trim_end_matches('/')
+                .to_owned(),
             trust: self.config.trust.summary(),
         }
     }
@@ -95,7 +100,10 @@ impl Inventory {
         let mut devices = BTreeMap::new();
         for config in configs {
             let id = config.id.clone();
-            if devices.insert(id.clone(), Device::new(config, timeouts)?).is_some() {
+            if devices
+                .insert(id.clone(), Device::new(config, timeouts)?)
+                .is_some()
+            {
                 anyhow::bail!("device id {id:?} appears twice in the inventory");
             }
         }

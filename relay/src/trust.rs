@@ -63,9 +63,9 @@ impl TrustPolicy {
                 let mut roots = rustls::RootCertStore::empty();
                 match roots_pem {
                     Some(pem) => {
-                        for cert in rustls::pki_types::pem::PemObject::pem_slice_iter(
-                            pem.as_bytes(),
-                        ) {
+                        for cert in
+                            rustls::pki_types::pem::PemObject::pem_slice_iter(pem.as_bytes())
+                        {
                             roots.add(cert?)?;
                         }
                     }

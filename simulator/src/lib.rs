@@ -92,9 +92,8 @@ pub async fn start(
     let handle = axum_server::Handle::new();
     let tls = axum_server::tls_rustls::RustlsConfig::from_config(cert.server_config.clone());
     let server = axum_server::from_tcp_rustls(listener, tls)?.handle(handle.clone());
-    let task = tokio::spawn(
-        server.serve(router.into_make_service_with_connect_info::<SocketAddr>()),
-    );
+    let task =
+        tokio::spawn(server.serve(router.into_make_service_with_connect_info::<SocketAddr>()));
     Ok(RunningDevice {
         kind,
         addr,

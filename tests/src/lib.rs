@@ -115,10 +115,8 @@ impl Browser {
             .spawn()
             .with_context(|| format!("starting {chromedriver}"))?;
         wait_for_port(port, Duration::from_secs(20))?;
-        let profile = std::env::temp_dir().join(format!(
-            "tokendeck-chrome-{}-{port}",
-            std::process::id()
-        ));
+        let profile =
+            std::env::temp_dir().join(format!("tokendeck-chrome-{}-{port}", std::process::id()));
         std::fs::create_dir_all(&profile)?;
         let args = vec![
             "--headless=new".to_string(),
@@ -174,7 +172,9 @@ impl Browser {
             if Instant::now() > deadline {
                 let page = self.page_text().await;
                 let shot = self.screenshot("failure").await.ok();
-                bail!("{css} still reads {text:?}; the page shows:\n{page}\n(screenshot: {shot:?})");
+                bail!(
+                    "{css} still reads {text:?}; the page shows:\n{page}\n(screenshot: {shot:?})"
+                );
             }
             tokio::task::yield_now().await;
         }

@@ -30,7 +30,9 @@ async fn login_shows_token_countdown_and_version_then_wrong_password_is_explaine
 
     // A 1200 s token: the countdown starts at (or just under) 20:00.
     let countdown = browser
-        .wait_text("#countdown", |t| t.starts_with("20:00") || t.starts_with("19:5"))
+        .wait_text("#countdown", |t| {
+            t.starts_with("20:00") || t.starts_with("19:5")
+        })
         .await
         .unwrap();
     assert!(countdown.contains(':'), "{countdown}");
@@ -46,7 +48,10 @@ async fn login_shows_token_countdown_and_version_then_wrong_password_is_explaine
         .wait_text("#countdown", |t| t != countdown)
         .await
         .unwrap();
-    assert!(later.starts_with("19:") || later.starts_with("20:"), "{later}");
+    assert!(
+        later.starts_with("19:") || later.starts_with("20:"),
+        "{later}"
+    );
 
     // Logging out deletes the token and returns to the login form.
     browser.click("#logout").await.unwrap();

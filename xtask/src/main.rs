@@ -18,7 +18,8 @@ use std::process::Command;
 
 use anyhow::{Context, Result, bail};
 
-const USAGE: &str = "usage: cargo xtask <demo [--listen ADDR] [--clock-speed N] | test | build | bench>";
+const USAGE: &str =
+    "usage: cargo xtask <demo [--listen ADDR] [--clock-speed N] | test | build | bench>";
 
 fn main() -> Result<()> {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -32,7 +33,7 @@ fn main() -> Result<()> {
             build_frontend(&root, &tools)?;
             Ok(())
         }
-        Some("bench") => bench::run(&root),
+        Some("bench") => bench::run_benches(&root),
         Some("-h" | "--help") | None => {
             println!("{USAGE}");
             Ok(())
@@ -110,7 +111,11 @@ fn demo(root: &Path, args: &[String]) -> Result<()> {
     let relay = root.join("target/release/relay");
     relay_args.push("--dist".into());
     relay_args.push(dist.display().to_string());
-    eprintln!("xtask: starting {} {}", relay.display(), relay_args.join(" "));
+    eprintln!(
+        "xtask: starting {} {}",
+        relay.display(),
+        relay_args.join(" ")
+    );
     exec(Command::new(relay).args(relay_args))
 }
 

@@ -154,7 +154,8 @@ fn apt_install(packages: &[&str]) -> Result<()> {
             c.arg(args[0]);
             c
         };
-        cmd.args(&args[1..]).env("DEBIAN_FRONTEND", "noninteractive");
+        cmd.args(&args[1..])
+            .env("DEBIAN_FRONTEND", "noninteractive");
         cmd
     };
     run(&mut sudo(&["apt-get", "update"]))?;

@@ -32,7 +32,8 @@ pub fn SessionPanel(session: RwSignal<Option<Session>>, now: RwSignal<i64>) -> i
         async move {
             if let Some(held) = held {
                 // Give the token back so it does not count against the user's limit of 100.
-                if let Err(err) = api::bigip_delete_token(&held.device.id, &held.lease.token).await {
+                if let Err(err) = api::bigip_delete_token(&held.device.id, &held.lease.token).await
+                {
                     leptos::logging::warn!("could not delete the token on logout: {err}");
                 }
             }

@@ -7,7 +7,12 @@ use crate::session::Session;
 
 #[component]
 pub fn VersionPage(session: RwSignal<Option<Session>>) -> impl IntoView {
-    let target = move || session.with(|s| s.as_ref().map(|s| (s.device.id.clone(), s.lease.token.clone())));
+    let target = move || {
+        session.with(|s| {
+            s.as_ref()
+                .map(|s| (s.device.id.clone(), s.lease.token.clone()))
+        })
+    };
     let version = LocalResource::new(move || {
         let target = target();
         async move {

@@ -28,9 +28,8 @@ impl FromRequestParts<BigIp> for Caller {
             .get::<ConnectInfo<SocketAddr>>()
             .map(|ConnectInfo(peer)| referer(*peer))
             .unwrap_or_default();
-        let unauthorized = |message: &str| {
-            rest_error::framework(StatusCode::UNAUTHORIZED, message, &referer)
-        };
+        let unauthorized =
+            |message: &str| rest_error::framework(StatusCode::UNAUTHORIZED, message, &referer);
 
         if let Some(token) = parts.headers.get("x-f5-auth-token") {
             let token = token.to_str().unwrap_or_default();

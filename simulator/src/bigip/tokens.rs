@@ -103,8 +103,14 @@ pub async fn login(
             &referer,
         );
     };
-    let username = request.get("username").and_then(Value::as_str).unwrap_or("");
-    let password = request.get("password").and_then(Value::as_str).unwrap_or("");
+    let username = request
+        .get("username")
+        .and_then(Value::as_str)
+        .unwrap_or("");
+    let password = request
+        .get("password")
+        .and_then(Value::as_str)
+        .unwrap_or("");
     let provider = request
         .get("loginProviderName")
         .and_then(Value::as_str)
@@ -150,7 +156,11 @@ mod tests {
     fn tokens_use_the_base32_alphabet() {
         let token = new_token();
         assert_eq!(token.len(), 26);
-        assert!(token.chars().all(|c| c.is_ascii_uppercase() || ('2'..='7').contains(&c)));
+        assert!(
+            token
+                .chars()
+                .all(|c| c.is_ascii_uppercase() || ('2'..='7').contains(&c))
+        );
     }
 
     #[test]
