@@ -74,7 +74,10 @@ mod tests {
 
     #[test]
     fn kinds_serialise_lowercase() {
-        assert_eq!(serde_json::to_string(&DeviceKind::Bigip).unwrap(), "\"bigip\"");
+        assert_eq!(
+            serde_json::to_string(&DeviceKind::Bigip).unwrap(),
+            "\"bigip\""
+        );
         assert_eq!(
             serde_json::from_str::<DeviceKind>("\"fmc\"").unwrap(),
             DeviceKind::Fmc

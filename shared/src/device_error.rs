@@ -58,15 +58,29 @@ mod tests {
             (401, "Authentication failed.", "password"),
             (401, "X-F5-Auth-Token has expired.", "expired"),
             (401, "X-F5-Auth-Token does not exist.", "no longer knows"),
-            (400, "user foo has reached maximum active login tokens", "too many tokens"),
-            (406, "Auth-token absolute timeout (36000 seconds) exceeded", "36000"),
+            (
+                400,
+                "user foo has reached maximum active login tokens",
+                "too many tokens",
+            ),
+            (
+                406,
+                "Auth-token absolute timeout (36000 seconds) exceeded",
+                "36000",
+            ),
             (429, "", "Wait a minute"),
         ];
         for (status, message, want) in cases {
             let tip = advice(status, message).unwrap_or_default();
             assert!(tip.contains(want), "{status} {message:?} gave {tip:?}");
         }
-        assert_eq!(advice(404, "01020036:3: The requested Node (/Common/x) was not found."), None);
+        assert_eq!(
+            advice(
+                404,
+                "01020036:3: The requested Node (/Common/x) was not found."
+            ),
+            None
+        );
     }
 
     #[test]
@@ -81,7 +95,11 @@ mod tests {
     #[test]
     fn reads_configuration_errors() {
         let body = r#"{"code":404,"message":"01020036:3: The requested Node (/Common/x) was not found.","errorStack":[],"apiError":3}"#;
-        assert!(device_error_message(body).unwrap().contains("was not found"));
+        assert!(
+            device_error_message(body)
+                .unwrap()
+                .contains("was not found")
+        );
     }
 
     #[test]

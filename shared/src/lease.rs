@@ -123,7 +123,12 @@ mod tests {
     const T0: i64 = 1_588_198_729_470_534;
 
     fn lease() -> TokenLease {
-        TokenLease::new("DCECRMQ66WOSPTSGPR7OAGG5SI", 1200, Some(T0 + 1200 * 1_000_000), T0)
+        TokenLease::new(
+            "DCECRMQ66WOSPTSGPR7OAGG5SI",
+            1200,
+            Some(T0 + 1200 * 1_000_000),
+            T0,
+        )
     }
 
     #[test]

@@ -8,5 +8,6 @@ pub mod bigip;
 pub mod device;
 pub mod device_error;
 pub mod lease;
+pub mod lifecycle;
 pub mod relay_error;
 pub mod user_uuid;

@@ -47,6 +47,9 @@ mod tests {
         };
         let json = serde_json::to_value(&body).unwrap();
         assert_eq!(json["code"], "pin_mismatch");
-        assert_eq!(serde_json::from_value::<RelayErrorBody>(json).unwrap(), body);
+        assert_eq!(
+            serde_json::from_value::<RelayErrorBody>(json).unwrap(),
+            body
+        );
     }
 }
