@@ -17,6 +17,7 @@
 //!   rejects every new token can never make the machine loop.
 
 mod plan;
+mod recovery;
 mod step;
 #[cfg(test)]
 mod tests;
@@ -334,6 +335,8 @@ pub struct Session {
     pub waiting: Vec<RequestId>,
     /// Requests already replayed once (never replayed again).
     pub replayed: BTreeSet<RequestId>,
+    /// Requests given up on (never retried).
+    pub abandoned: BTreeSet<RequestId>,
     /// When the last automatic login started.
     pub last_auto_login_micros: Option<i64>,
 }
@@ -356,6 +359,7 @@ impl Session {
             last_failure: None,
             waiting: Vec::new(),
             replayed: BTreeSet::new(),
+            abandoned: BTreeSet::new(),
             last_auto_login_micros: None,
         }
     }

@@ -1,8 +1,8 @@
 //! The transition function: (session, now, event) → (session, actions).
 
 use super::{
-    Action, Event, FMC_MAX_REFRESHES, LoginPurpose, MIN_AUTO_LOGIN_INTERVAL_SECS, PasswordReason,
-    Phase, PlannedStep, RENEWAL_RETRY_SECS, Renewal, RenewalCall, RequestId, Session,
+    Action, Event, LoginPurpose, PasswordReason, Phase, PlannedStep, RENEWAL_RETRY_SECS, Renewal,
+    RenewalCall, RequestId, Session,
 };
 use crate::bigip::AuthToken;
 use crate::device::DeviceKind;
@@ -44,6 +44,7 @@ impl Session {
             } => self.on_request_401(now, request, token_sent, message, &mut out),
             Event::RequestSettled { request } => {
                 self.replayed.remove(&request);
+                self.abandoned.remove(&request);
                 self.waiting.retain(|r| *r != request);
             }
             Event::LogoutRequested => self.on_logout(now, &mut out),
@@ -288,9 +289,13 @@ impl Session {
         message: String,
         out: &mut Vec<Action>,
     ) {
+        if self.abandoned.contains(&request) {
+            out.push(Action::AbandonRequest { request });
+            return;
+        }
         if self.replayed.contains(&request) {
             // The replay failed too: never a second replay, never another login for it.
-            out.push(Action::AbandonRequest { request });
+            self.abandon(request, out);
             let current = self.access.as_ref().map(|l| l.token.clone());
             if current.is_some()
                 && token_sent == current
@@ -305,7 +310,7 @@ impl Session {
             return;
         }
         match &self.phase {
-            Phase::SignedOut => out.push(Action::AbandonRequest { request }),
+            Phase::SignedOut => self.abandon(request, out),
             Phase::LoggingIn(_) | Phase::NeedsPassword(_) => self.waiting.push(request),
             Phase::Renewing(_) if self.access.is_none() => self.waiting.push(request),
             Phase::Active | Phase::Renewing(_) => {
@@ -331,93 +336,15 @@ impl Session {
         }
         out.push(Action::ForgetCredentials);
         for request in std::mem::take(&mut self.waiting) {
-            out.push(Action::AbandonRequest { request });
+            self.abandon(request, out);
         }
+        // Requests already replayed or given up stay on record until they settle: even after
+        // a new sign-in, none is retried again.
+        let replayed = std::mem::take(&mut self.replayed);
+        let abandoned = std::mem::take(&mut self.abandoned);
         *self = Session::new(self.kind, self.settings.clone());
-    }
-
-    /// The device rejected the current token: drop it, then get a new one without the user if
-    /// allowed (BIG-IQ's refresh token first), or ask for the password.
-    fn recover(&mut self, now: i64, message: String, out: &mut Vec<Action>) {
-        self.drop_token(out);
-        let refresh_alive = self
-            .refresh
-            .as_ref()
-            .filter(|r| r.remaining_secs(now) > 0)
-            .map(|r| r.token.clone());
-        if let (DeviceKind::Bigiq, Some(refresh_token)) = (self.kind, refresh_alive) {
-            self.renew(
-                RenewalCall::Exchange,
-                Renewal::Exchange { refresh_token },
-                out,
-            );
-            return;
-        }
-        if !self.auto_login(now, LoginPurpose::Recover, out)
-            && !matches!(self.phase, Phase::NeedsPassword(_))
-        {
-            self.ask(PasswordReason::TokenRejected { message }, out);
-        }
-    }
-
-    /// Start an automatic login if allowed; asks for the password when the rate limit refuses
-    /// a recovery. Returns whether a login started.
-    fn auto_login(&mut self, now: i64, purpose: LoginPurpose, out: &mut Vec<Action>) -> bool {
-        if !self.can_relogin() {
-            return false;
-        }
-        let too_soon = self
-            .last_auto_login_micros
-            .is_some_and(|t| now - t < MIN_AUTO_LOGIN_INTERVAL_SECS * MICROS);
-        if too_soon {
-            if purpose == LoginPurpose::Recover {
-                self.ask(PasswordReason::TooManyLogins, out);
-            }
-            return false;
-        }
-        self.last_auto_login_micros = Some(now);
-        out.push(Action::Login {
-            purpose: purpose.clone(),
-        });
-        self.phase = Phase::LoggingIn(purpose);
-        true
-    }
-
-    fn renew(&mut self, call: RenewalCall, renewal: Renewal, out: &mut Vec<Action>) {
-        out.push(Action::Renew(renewal));
-        self.phase = Phase::Renewing(call);
-    }
-
-    fn give_up_on(&mut self, call: RenewalCall) {
-        match call {
-            RenewalCall::Extend => self.extend_exhausted = true,
-            RenewalCall::Exchange => self.refresh = None,
-            RenewalCall::Refresh => self.refreshes_used = FMC_MAX_REFRESHES,
-        }
-    }
-
-    fn drop_token(&mut self, out: &mut Vec<Action>) {
-        if self.access.take().is_some() {
-            out.push(Action::DropToken);
-        }
-    }
-
-    fn ask(&mut self, reason: PasswordReason, out: &mut Vec<Action>) {
-        out.push(Action::AskForPassword {
-            reason: reason.clone(),
-        });
-        self.phase = Phase::NeedsPassword(reason);
-    }
-
-    /// Replay, once each, the requests that waited for a new token.
-    fn resume(&mut self, out: &mut Vec<Action>) {
-        for request in std::mem::take(&mut self.waiting) {
-            if self.replayed.insert(request) {
-                out.push(Action::ReplayRequest { request });
-            } else {
-                out.push(Action::AbandonRequest { request });
-            }
-        }
+        self.replayed = replayed;
+        self.abandoned = abandoned;
     }
 }
 

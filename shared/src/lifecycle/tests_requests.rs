@@ -283,3 +283,30 @@ fn logout_and_settings() {
     assert_eq!(s.phase, Phase::SignedOut);
     assert_eq!(s.access, None);
 }
+
+#[test]
+fn a_request_given_up_on_is_never_retried() {
+    // Logged out while the request waited: abandoned; its late 401 after a new sign-in is not
+    // a reason to log in or replay.
+    let s = run(
+        recovering(&[4]),
+        vec![
+            (T0 + 10 * S, Event::LogoutRequested),
+            (T0 + 20 * S, Event::LoginSubmitted),
+            (
+                T0 + 21 * S,
+                Event::LoginSucceeded {
+                    token: bigip_token(T2, 1200, T0),
+                    refresh: None,
+                },
+            ),
+        ],
+    );
+    let (_, actions) = s.step(T0 + 30 * S, expired_401(4, T2));
+    assert_eq!(
+        actions,
+        vec![Action::AbandonRequest {
+            request: RequestId(4)
+        }]
+    );
+}
