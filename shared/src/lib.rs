@@ -5,6 +5,7 @@
 //! every decision is unit-tested natively with `cargo test -p shared`.
 
 pub mod bigip;
+pub mod curl;
 pub mod device;
 pub mod device_error;
 pub mod lease;
