@@ -11,4 +11,5 @@ pub mod device_error;
 pub mod lease;
 pub mod lifecycle;
 pub mod relay_error;
+pub mod token_list;
 pub mod user_uuid;
