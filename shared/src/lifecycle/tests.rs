@@ -20,12 +20,12 @@ pub(super) fn bigip_token(token: &str, timeout: u64, device_now: i64) -> AuthTok
 
 /// A JWT-like token with `iat`/`exp` (BIG-IQ), or an opaque one (FMC) when `jwt` is false.
 pub(super) fn token(token: &str, timeout: u64, now: i64, jwt: bool) -> AuthToken {
-    let mut value = serde_json::json!({"token": token, "timeout": timeout});
+    let mut token = AuthToken::opaque(token, timeout);
     if jwt {
-        value["iat"] = (now / S).into();
-        value["exp"] = (now / S + timeout as i64).into();
+        token.iat = Some(now / S);
+        token.exp = Some(now / S + timeout as i64);
     }
-    serde_json::from_value(value).unwrap()
+    token
 }
 
 pub(super) fn settings(strategy: Option<RenewalStrategy>, stay: bool) -> RenewalSettings {
