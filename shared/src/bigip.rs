@@ -58,6 +58,24 @@ pub struct AuthToken {
 }
 
 impl AuthToken {
+    /// A token known only by its value and lifetime (FMC's header tokens), for feeding the
+    /// lifecycle machine; its expiry is counted from when it is received.
+    pub fn opaque(token: impl Into<String>, timeout_secs: u64) -> Self {
+        Self {
+            token: token.into(),
+            user_name: String::new(),
+            auth_provider_name: String::new(),
+            user: None,
+            timeout: timeout_secs,
+            start_time: None,
+            address: None,
+            expiration_micros: None,
+            exp: None,
+            iat: None,
+            last_update_micros: None,
+        }
+    }
+
     /// When this token expires, in epoch microseconds, if the device said so.
     pub fn expires_at_micros(&self) -> Option<i64> {
         self.expiration_micros

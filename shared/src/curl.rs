@@ -1,0 +1,275 @@
+//! "Copy as curl": a call from the Activity log as one line a user can paste into a shell.
+//!
+//! Secrets: a password (in a JSON body, at any depth) and HTTP Basic credentials are always
+//! replaced by `********`; tokens (auth headers, `Bearer`, `…token` fields of a body) are
+//! masked with [`mask_secret`] unless the user chose to reveal them. Every word that is not
+//! plainly safe is single-quoted, with `'` written as `'\''`, so nothing in a URL (`$select`),
+//! header or body is expanded by the shell.
+
+use serde_json::Value;
+
+use crate::lease::mask_secret;
+
+/// What replaces a password or Basic credentials, always.
+pub const PASSWORD_MASK: &str = "********";
+
+/// Headers whose whole value is a token.
+const TOKEN_HEADERS: [&str; 3] = [
+    "x-f5-auth-token",
+    "x-auth-access-token",
+    "x-auth-refresh-token",
+];
+
+/// One HTTP call as the app made it (device URL, not the relay's).
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct HttpCall {
+    pub method: String,
+    /// Full URL, e.g. `https://10.1.1.245/mgmt/tm/ltm/node?$select=name`.
+    pub url: String,
+    /// Header names and values, in the order sent.
+    pub headers: Vec<(String, String)>,
+    pub body: Option<String>,
+}
+
+/// The call as a `curl -sk …` line; tokens shown in full only when `reveal` is true.
+pub fn to_curl(call: &HttpCall, reveal: bool) -> String {
+    let mut words = vec![
+        "curl".to_string(),
+        "-sk".to_string(),
+        shell_quote(&call.url),
+    ];
+    let method = call.method.trim().to_ascii_uppercase();
+    if !method.is_empty() && method != "GET" {
+        words.push("-X".into());
+        words.push(shell_quote(&method));
+    }
+    let has_content_type = call
+        .headers
+        .iter()
+        .any(|(name, _)| name.eq_ignore_ascii_case("content-type"));
+    let body = call.body.as_deref().filter(|b| !b.is_empty());
+    let json_body = body.and_then(|b| serde_json::from_str::<Value>(b).ok());
+    if json_body.is_some() && !has_content_type {
+        words.push("-H".into());
+        words.push(shell_quote("Content-Type: application/json"));
+    }
+    for (name, value) in &call.headers {
+        words.push("-H".into());
+        words.push(shell_quote(&format!(
+            "{name}: {}",
+            header_value(name, value, reveal)
+        )));
+    }
+    if let Some(body) = body {
+        let shown = match json_body {
+            Some(mut value) => {
+                if mask_body(&mut value, reveal) {
+                    value.to_string()
+                } else {
+                    body.to_string()
+                }
+            }
+            None if body.to_ascii_lowercase().contains("password") => {
+                "<body withheld: it may contain a password>".to_string()
+            }
+            None => body.to_string(),
+        };
+        words.push("-d".into());
+        words.push(shell_quote(&shown));
+    }
+    words.join(" ")
+}
+
+/// A header value with its secret masked.
+fn header_value(name: &str, value: &str, reveal: bool) -> String {
+    let lower = name.to_ascii_lowercase();
+    if lower == "authorization" || lower == "proxy-authorization" {
+        let (scheme, credentials) = value.split_once(' ').unwrap_or((value, ""));
+        return if scheme.eq_ignore_ascii_case("basic") || credentials.is_empty() {
+            format!("{scheme} {PASSWORD_MASK}").trim().to_string()
+        } else if reveal {
+            value.to_string()
+        } else {
+            format!("{scheme} {}", mask_secret(credentials))
+        };
+    }
+    if TOKEN_HEADERS.contains(&lower.as_str()) && !reveal {
+        return mask_secret(value);
+    }
+    value.to_string()
+}
+
+/// Mask secrets inside a JSON body; returns whether anything was masked.
+fn mask_body(value: &mut Value, reveal: bool) -> bool {
+    let mut changed = false;
+    match value {
+        Value::Object(map) => {
+            for (key, field) in map.iter_mut() {
+                let lower = key.to_ascii_lowercase();
+                if lower.contains("password") || lower == "passphrase" || lower == "secret" {
+                    if *field != Value::String(PASSWORD_MASK.into()) {
+                        *field = Value::String(PASSWORD_MASK.into());
+                        changed = true;
+                    }
+                } else if lower.ends_with("token") && !reveal && field.is_string() {
+                    let masked = mask_secret(field.as_str().unwrap_or_default());
+                    *field = Value::String(masked);
+                    changed = true;
+                } else {
+                    changed |= mask_body(field, reveal);
+                }
+            }
+        }
+        Value::Array(items) => {
+            for item in items {
+                changed |= mask_body(item, reveal);
+            }
+        }
+        _ => {}
+    }
+    changed
+}
+
+/// A word as a POSIX shell reads it back unchanged: bare when every character is plainly
+/// safe, otherwise single-quoted with `'` written as `'\''`.
+pub fn shell_quote(word: &str) -> String {
+    let safe = !word.is_empty()
+        && word
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || "_@%+=:,./-".contains(c));
+    if safe {
+        word.to_string()
+    } else {
+        format!("'{}'", word.replace('\'', r"'\''"))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const HOST: &str = "https://10.1.1.245";
+    const TOKEN: &str = "DCECRMQ66WOSPTSGPR7OAGG5SI";
+
+    fn call(method: &str, path: &str, headers: &[(&str, &str)], body: Option<&str>) -> HttpCall {
+        HttpCall {
+            method: method.into(),
+            url: format!("{HOST}{path}"),
+            headers: headers
+                .iter()
+                .map(|(n, v)| (n.to_string(), v.to_string()))
+                .collect(),
+            body: body.map(str::to_owned),
+        }
+    }
+
+    #[test]
+    fn renders_calls_like_the_seeds() {
+        let auth = [("X-F5-Auth-Token", TOKEN)];
+        let cases = [
+            (
+                "login: password always hidden, even revealed",
+                call(
+                    "POST",
+                    "/mgmt/shared/authn/login",
+                    &[],
+                    Some(r#"{"username":"foo","password":"fooPass","loginProviderName":"tmos"}"#),
+                ),
+                true,
+                r#"curl -sk https://10.1.1.245/mgmt/shared/authn/login -X POST -H 'Content-Type: application/json' -d '{"loginProviderName":"tmos","password":"********","username":"foo"}'"#,
+            ),
+            (
+                "GET with a masked token",
+                call("GET", "/mgmt/tm/sys/version", &auth, None),
+                false,
+                "curl -sk https://10.1.1.245/mgmt/tm/sys/version -H 'X-F5-Auth-Token: ••••••••••••G5SI'",
+            ),
+            (
+                "PATCH with the token revealed, body kept verbatim",
+                call(
+                    "patch",
+                    "/mgmt/shared/authz/tokens/DCECRMQ66WOSPTSGPR7OAGG5SI",
+                    &[("Content-Type", "application/json"), auth[0]],
+                    Some(r#"{"timeout" : 4200}"#),
+                ),
+                true,
+                r#"curl -sk https://10.1.1.245/mgmt/shared/authz/tokens/DCECRMQ66WOSPTSGPR7OAGG5SI -X PATCH -H 'Content-Type: application/json' -H 'X-F5-Auth-Token: DCECRMQ66WOSPTSGPR7OAGG5SI' -d '{"timeout" : 4200}'"#,
+            ),
+            (
+                "$select is quoted so the shell leaves it alone",
+                call("GET", "/mgmt/tm/ltm/node?$select=name,address", &[], None),
+                false,
+                "curl -sk 'https://10.1.1.245/mgmt/tm/ltm/node?$select=name,address'",
+            ),
+            (
+                "single quotes in a body survive",
+                call(
+                    "POST",
+                    "/mgmt/tm/ltm/node",
+                    &[],
+                    Some(r#"{"name":"n1","description":"Bob's node"}"#),
+                ),
+                false,
+                r#"curl -sk https://10.1.1.245/mgmt/tm/ltm/node -X POST -H 'Content-Type: application/json' -d '{"name":"n1","description":"Bob'\''s node"}'"#,
+            ),
+            (
+                "Basic credentials always hidden",
+                call(
+                    "POST",
+                    "/api/fmc_platform/v1/auth/generatetoken",
+                    &[("Authorization", "Basic YWRtaW46c2VjcmV0")],
+                    None,
+                ),
+                true,
+                "curl -sk https://10.1.1.245/api/fmc_platform/v1/auth/generatetoken -X POST -H 'Authorization: Basic ********'",
+            ),
+            (
+                "BIG-IQ refresh token in a body is masked",
+                call(
+                    "POST",
+                    "/mgmt/shared/authn/exchange",
+                    &[],
+                    Some(r#"{"refreshToken":{"token":"eyJhbGciOiJSUzI1NiJ9.x.y"}}"#),
+                ),
+                false,
+                r#"curl -sk https://10.1.1.245/mgmt/shared/authn/exchange -X POST -H 'Content-Type: application/json' -d '{"refreshToken":{"token":"••••••••••••.x.y"}}'"#,
+            ),
+            (
+                "DELETE with a Bearer token",
+                call(
+                    "DELETE",
+                    "/x",
+                    &[("Authorization", "Bearer abcdefghijklmnop")],
+                    None,
+                ),
+                false,
+                "curl -sk https://10.1.1.245/x -X DELETE -H 'Authorization: Bearer ••••••••••••mnop'",
+            ),
+            (
+                "a non-JSON body that mentions a password is withheld",
+                call("POST", "/x", &[], Some("username=a&password=b")),
+                true,
+                "curl -sk https://10.1.1.245/x -X POST -d '<body withheld: it may contain a password>'",
+            ),
+        ];
+        for (name, call, reveal, want) in cases {
+            assert_eq!(to_curl(&call, reveal), want, "case: {name}");
+        }
+    }
+
+    #[test]
+    fn quotes_shell_words() {
+        let cases = [
+            ("plain/path-1.2_x", "plain/path-1.2_x"),
+            ("", "''"),
+            ("a b", "'a b'"),
+            ("it's", r"'it'\''s'"),
+            ("$HOME", "'$HOME'"),
+            ("`id`", "'`id`'"),
+            ("a\nb", "'a\nb'"),
+        ];
+        for (word, want) in cases {
+            assert_eq!(shell_quote(word), want, "{word:?}");
+        }
+    }
+}

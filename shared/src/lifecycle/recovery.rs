@@ -1,0 +1,106 @@
+//! How the machine recovers a session: dropping a rejected token, automatic (rate-limited)
+//! logins, and replaying waiting requests exactly once.
+
+use super::{
+    Action, FMC_MAX_REFRESHES, LoginPurpose, MIN_AUTO_LOGIN_INTERVAL_SECS, PasswordReason, Phase,
+    Renewal, RenewalCall, RequestId, Session,
+};
+use crate::device::DeviceKind;
+
+const MICROS: i64 = 1_000_000;
+
+impl Session {
+    /// The device rejected the current token: drop it, then get a new one without the user if
+    /// allowed (BIG-IQ's refresh token first), or ask for the password.
+    pub(super) fn recover(&mut self, now: i64, message: String, out: &mut Vec<Action>) {
+        self.drop_token(out);
+        let refresh_alive = self
+            .refresh
+            .as_ref()
+            .filter(|r| r.remaining_secs(now) > 0)
+            .map(|r| r.token.clone());
+        if let (DeviceKind::Bigiq, Some(refresh_token)) = (self.kind, refresh_alive) {
+            self.renew(
+                RenewalCall::Exchange,
+                Renewal::Exchange { refresh_token },
+                out,
+            );
+            return;
+        }
+        if !self.auto_login(now, LoginPurpose::Recover, out)
+            && !matches!(self.phase, Phase::NeedsPassword(_))
+        {
+            self.ask(PasswordReason::TokenRejected { message }, out);
+        }
+    }
+
+    /// Start an automatic login if allowed; asks for the password when the rate limit refuses
+    /// a recovery. Returns whether a login started.
+    pub(super) fn auto_login(
+        &mut self,
+        now: i64,
+        purpose: LoginPurpose,
+        out: &mut Vec<Action>,
+    ) -> bool {
+        if !self.can_relogin() {
+            return false;
+        }
+        let too_soon = self
+            .last_auto_login_micros
+            .is_some_and(|t| now - t < MIN_AUTO_LOGIN_INTERVAL_SECS * MICROS);
+        if too_soon {
+            if purpose == LoginPurpose::Recover {
+                self.ask(PasswordReason::TooManyLogins, out);
+            }
+            return false;
+        }
+        self.last_auto_login_micros = Some(now);
+        out.push(Action::Login {
+            purpose: purpose.clone(),
+        });
+        self.phase = Phase::LoggingIn(purpose);
+        true
+    }
+
+    pub(super) fn renew(&mut self, call: RenewalCall, renewal: Renewal, out: &mut Vec<Action>) {
+        out.push(Action::Renew(renewal));
+        self.phase = Phase::Renewing(call);
+    }
+
+    pub(super) fn give_up_on(&mut self, call: RenewalCall) {
+        match call {
+            RenewalCall::Extend => self.extend_exhausted = true,
+            RenewalCall::Exchange => self.refresh = None,
+            RenewalCall::Refresh => self.refreshes_used = FMC_MAX_REFRESHES,
+        }
+    }
+
+    pub(super) fn abandon(&mut self, request: RequestId, out: &mut Vec<Action>) {
+        self.abandoned.insert(request);
+        out.push(Action::AbandonRequest { request });
+    }
+
+    pub(super) fn drop_token(&mut self, out: &mut Vec<Action>) {
+        if self.access.take().is_some() {
+            out.push(Action::DropToken);
+        }
+    }
+
+    pub(super) fn ask(&mut self, reason: PasswordReason, out: &mut Vec<Action>) {
+        out.push(Action::AskForPassword {
+            reason: reason.clone(),
+        });
+        self.phase = Phase::NeedsPassword(reason);
+    }
+
+    /// Replay, once each, the requests that waited for a new token.
+    pub(super) fn resume(&mut self, out: &mut Vec<Action>) {
+        for request in std::mem::take(&mut self.waiting) {
+            if self.replayed.insert(request) {
+                out.push(Action::ReplayRequest { request });
+            } else {
+                self.abandon(request, out);
+            }
+        }
+    }
+}
