@@ -3,7 +3,6 @@
 use std::fmt;
 
 use gloo_net::http::{Request, RequestBuilder, Response};
-use shared::bigip::{self, LoginReply, LoginRequest, VersionInfo};
 use shared::device::{DeviceSummary, forward_path};
 use shared::device_error::{advice, device_error_message};
 use shared::relay_error::{RELAY_ERROR_HEADER, RelayErrorBody};
@@ -12,7 +11,7 @@ use shared::relay_error::{RELAY_ERROR_HEADER, RelayErrorBody};
 #[derive(Clone, Debug, PartialEq)]
 pub enum ApiError {
     /// The relay could not complete the call (device down, certificate changed, …).
-    Relay(RelayErrorBody),
+    Relay { status: u16, body: RelayErrorBody },
     /// The device answered with an error status.
     Device {
         status: u16,
@@ -28,7 +27,7 @@ pub enum ApiError {
 impl fmt::Display for ApiError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            ApiError::Relay(body) => write!(f, "{}", body.message),
+            ApiError::Relay { body, .. } => write!(f, "{}", body.message),
             ApiError::Device {
                 status,
                 message,
@@ -51,6 +50,7 @@ impl fmt::Display for ApiError {
 
 /// A device reply that was not an error.
 pub struct Reply {
+    pub status: u16,
     pub body: String,
 }
 
@@ -63,7 +63,10 @@ async fn finish(response: Response) -> Result<Reply, ApiError> {
         .map_err(|e| ApiError::Network(e.to_string()))?;
     if from_relay {
         return Err(match serde_json::from_str::<RelayErrorBody>(&body) {
-            Ok(relay) => ApiError::Relay(relay),
+            Ok(relay) => ApiError::Relay {
+                status,
+                body: relay,
+            },
             Err(_) => ApiError::Unexpected(format!("relay error {status}: {body}")),
         });
     }
@@ -81,7 +84,7 @@ async fn finish(response: Response) -> Result<Reply, ApiError> {
             message,
         });
     }
-    Ok(Reply { body })
+    Ok(Reply { status, body })
 }
 
 /// The relay's inventory.
@@ -94,13 +97,13 @@ pub async fn list_devices() -> Result<Vec<DeviceSummary>, ApiError> {
     serde_json::from_str(&reply.body).map_err(|e| ApiError::Unexpected(e.to_string()))
 }
 
-/// One call to a device through the relay.
+/// One call to a device through the relay, with exactly these headers.
 pub async fn device_call(
     device_id: &str,
     method: &str,
     path: &str,
-    token: Option<&str>,
-    json_body: Option<String>,
+    headers: &[(String, String)],
+    body: Option<String>,
 ) -> Result<Reply, ApiError> {
     let url = forward_path(device_id, path);
     let mut builder: RequestBuilder = match method {
@@ -110,43 +113,17 @@ pub async fn device_call(
         "DELETE" => Request::delete(&url),
         _ => Request::get(&url),
     };
-    builder = builder.header("Accept", "application/json");
-    if let Some(token) = token {
-        builder = builder.header(bigip::AUTH_TOKEN_HEADER, token);
+    for (name, value) in headers {
+        builder = builder.header(name, value);
     }
-    let request = match json_body {
-        Some(body) => builder
-            .header("Content-Type", "application/json")
-            .body(body)
-            .map_err(|e| ApiError::Network(e.to_string()))?,
-        None => builder
-            .build()
-            .map_err(|e| ApiError::Network(e.to_string()))?,
-    };
+    let request = match body {
+        Some(body) => builder.body(body),
+        None => builder.build(),
+    }
+    .map_err(|e| ApiError::Network(e.to_string()))?;
     let response = request
         .send()
         .await
         .map_err(|e| ApiError::Network(e.to_string()))?;
     finish(response).await
-}
-
-/// `POST /mgmt/shared/authn/login`. Never sends a token: a stale one would break the login.
-pub async fn bigip_login(device_id: &str, request: &LoginRequest) -> Result<LoginReply, ApiError> {
-    let body = serde_json::to_string(request).map_err(|e| ApiError::Unexpected(e.to_string()))?;
-    let reply = device_call(device_id, "POST", bigip::LOGIN_PATH, None, Some(body)).await?;
-    serde_json::from_str(&reply.body).map_err(|e| ApiError::Unexpected(format!("login reply: {e}")))
-}
-
-/// `GET /mgmt/tm/sys/version`.
-pub async fn bigip_version(device_id: &str, token: &str) -> Result<VersionInfo, ApiError> {
-    let reply = device_call(device_id, "GET", bigip::VERSION_PATH, Some(token), None).await?;
-    bigip::parse_version(&reply.body).map_err(|e| ApiError::Unexpected(e.to_string()))
-}
-
-/// `DELETE /mgmt/shared/authz/tokens/<T>`: give the token back.
-pub async fn bigip_delete_token(device_id: &str, token: &str) -> Result<(), ApiError> {
-    let path = format!("{}/{token}", bigip::TOKENS_PATH);
-    device_call(device_id, "DELETE", &path, Some(token), None)
-        .await
-        .map(|_| ())
 }

@@ -151,14 +151,20 @@ impl Browser {
 
     /// Wait (up to 20 s) for an element and return its text.
     pub async fn text_of(&self, css: &str) -> Result<String> {
-        let element = self
+        let found = self
             .client
             .wait()
             .at_most(Duration::from_secs(20))
             .for_element(Locator::Css(css))
-            .await
-            .with_context(|| format!("waiting for {css}"))?;
-        Ok(element.text().await?)
+            .await;
+        match found {
+            Ok(element) => Ok(element.text().await?),
+            Err(err) => {
+                let page = self.page_text().await;
+                let shot = self.screenshot("failure").await.ok();
+                bail!("waiting for {css}: {err}; the page shows:\n{page}\n(screenshot: {shot:?})")
+            }
+        }
     }
 
     /// Wait until the element's text satisfies `pred`; returns the text.
@@ -201,6 +207,17 @@ impl Browser {
         element.clear().await?;
         element.send_keys(value).await?;
         Ok(())
+    }
+
+    /// The current value of an input.
+    pub async fn value_of(&self, css: &str) -> Result<String> {
+        let element = self
+            .client
+            .wait()
+            .at_most(Duration::from_secs(20))
+            .for_element(Locator::Css(css))
+            .await?;
+        Ok(element.prop("value").await?.unwrap_or_default())
     }
 
     pub async fn click(&self, css: &str) -> Result<()> {

@@ -4,14 +4,11 @@ use leptos::prelude::*;
 use shared::device::{DeviceSummary, TrustSummary};
 
 use crate::api::ApiError;
-use crate::session::Session;
+use crate::console::use_console;
 
 #[component]
-pub fn DeviceList(
-    devices: LocalResource<Result<Vec<DeviceSummary>, ApiError>>,
-    selected: RwSignal<Option<DeviceSummary>>,
-    session: RwSignal<Option<Session>>,
-) -> impl IntoView {
+pub fn DeviceList(devices: LocalResource<Result<Vec<DeviceSummary>, ApiError>>) -> impl IntoView {
+    let console = use_console();
     view! {
         <Transition fallback=|| view! { <p class="muted">"Loading inventory…"</p> }>
             {move || Suspend::new(async move {
@@ -26,12 +23,17 @@ pub fn DeviceList(
                                 let id = device.id.clone();
                                 let is_selected = {
                                     let id = id.clone();
-                                    move || selected.with(|s| s.as_ref().is_some_and(|d| d.id == id))
+                                    move || console.device.with(|s| s.as_ref().is_some_and(|d| d.id == id))
                                 };
                                 let trust = match &device.trust {
                                     TrustSummary::Pin { .. } => ("pinned", "trust pinned"),
                                     TrustSummary::Ca => ("CA", "trust ca"),
                                     TrustSummary::Insecure => ("INSECURE", "trust insecure"),
+                                };
+                                let title = match &device.trust {
+                                    TrustSummary::Pin { fingerprint } => format!("Certificate pinned: {fingerprint}"),
+                                    TrustSummary::Ca => "Certificate verified against a CA".to_string(),
+                                    TrustSummary::Insecure => "Certificate checks are OFF for this device".to_string(),
                                 };
                                 let pick = device.clone();
                                 view! {
@@ -40,13 +42,12 @@ pub fn DeviceList(
                                             class="device"
                                             class:selected=is_selected
                                             data-device=id
-                                            disabled=move || session.with(Option::is_some)
-                                            on:click=move |_| selected.set(Some(pick.clone()))
+                                            on:click=move |_| console.select_device(pick.clone())
                                         >
                                             <span class="device-name">{device.name.clone()}</span>
                                             <span class="device-meta">
                                                 {device.kind.label()}
-                                                <span class=trust.1 title=format!("{:?}", device.trust)>{trust.0}</span>
+                                                <span class=trust.1 title=title>{trust.0}</span>
                                             </span>
                                             <span class="device-url">{device.base_url.clone()}</span>
                                         </button>

@@ -1,59 +1,78 @@
-//! Username, password and login provider for one device.
+//! Username, password and login provider for one device; also the re-login prompt when the
+//! lifecycle machine needs the password again.
 
 use leptos::ev::SubmitEvent;
 use leptos::prelude::*;
-use shared::bigip::LoginRequest;
 use shared::device::{DeviceKind, DeviceSummary};
-use shared::lease::TokenLease;
+use shared::lifecycle::{LoginPurpose, PasswordReason, Phase};
 
-use crate::api::{self, ApiError};
-use crate::session::{Session, now_micros};
+use crate::console::use_console;
+use crate::storage;
 
 #[component]
-pub fn LoginForm(device: DeviceSummary, session: RwSignal<Option<Session>>) -> impl IntoView {
-    let username = RwSignal::new(String::new());
+pub fn LoginForm(device: DeviceSummary) -> impl IntoView {
+    let console = use_console();
+    let remembered = console
+        .identity
+        .get_untracked()
+        .map(|i| i.username)
+        .or_else(|| storage::remembered_username(&device.id))
+        .unwrap_or_default();
+    let username = RwSignal::new(remembered);
     let password = RwSignal::new(String::new());
     let provider = RwSignal::new(device.kind.default_login_provider().to_owned());
     let supported = device.kind == DeviceKind::Bigip;
+    let stay_signed_in = RwSignal::new(
+        console
+            .machine
+            .with_untracked(|m| m.settings.stay_signed_in),
+    );
 
-    let login_device = device.clone();
-    let login = Action::new_local(move |request: &LoginRequest| {
-        let device = login_device.clone();
-        let request = request.clone();
-        async move {
-            let reply = api::bigip_login(&device.id, &request).await?;
-            let lease = TokenLease::from_token(&reply.token, now_micros());
-            Ok::<_, ApiError>(Session {
-                device,
-                username: request.username,
-                provider: request.login_provider_name,
-                lease,
-            })
-        }
-    });
-
-    Effect::new(move |_| {
-        if let Some(Ok(new_session)) = login.value().get() {
-            password.set(String::new());
-            session.set(Some(new_session));
-        }
-    });
+    let pending = move || {
+        console
+            .machine
+            .with(|m| matches!(m.phase, Phase::LoggingIn(_)))
+    };
+    let reason = move || {
+        console.machine.with(|m| match &m.phase {
+            Phase::NeedsPassword(reason) if *reason != PasswordReason::SignIn => {
+                Some(reason.explain())
+            }
+            _ => None,
+        })
+    };
+    let error = move || console.login_error.get();
 
     let on_submit = move |ev: SubmitEvent| {
         ev.prevent_default();
-        login.dispatch(LoginRequest {
-            username: username.get_untracked().trim().to_owned(),
-            password: password.get_untracked(),
-            login_provider_name: provider.get_untracked().trim().to_owned(),
-        });
+        let mut settings = console.machine.with_untracked(|m| m.settings.clone());
+        if settings.stay_signed_in != stay_signed_in.get_untracked() {
+            settings.stay_signed_in = stay_signed_in.get_untracked();
+            console.change_settings(settings);
+        }
+        console.sign_in(
+            username.get_untracked().trim().to_owned(),
+            password.get_untracked(),
+            provider.get_untracked().trim().to_owned(),
+        );
     };
-    let pending = login.pending();
-    let error = move || login.value().get().and_then(Result::err);
+    // The password leaves the form as soon as a login succeeds.
+    Effect::new(move |_| {
+        if console.machine.with(|m| m.phase == Phase::Active) {
+            password.set(String::new());
+        }
+    });
+    let signing_in = move || {
+        console
+            .machine
+            .with(|m| m.phase == Phase::LoggingIn(LoginPurpose::SignIn))
+    };
 
     view! {
         <section class="card login">
             <h1>"Log in to " {device.name.clone()}</h1>
             <p class="muted">{device.kind.label()} " at " <code>{device.base_url.clone()}</code></p>
+            {move || reason().map(|r| view! { <p class="notice" id="login-reason">{r}</p> })}
             {(!supported).then(|| view! {
                 <p class="notice">"Logging in to this kind of device is not available in the console yet."</p>
             })}
@@ -67,14 +86,18 @@ pub fn LoginForm(device: DeviceSummary, session: RwSignal<Option<Session>>) -> i
                 <label for="provider">"Login provider"</label>
                 <input id="provider" name="provider" type="text" bind:value=provider />
                 <p class="hint">"tmos for local users; the name of an LDAP, RADIUS or TACACS+ provider for remote ones."</p>
-                <button id="login" type="submit" class="primary" disabled=move || pending.get() || !supported>
-                    {move || if pending.get() { "Logging in…" } else { "Log in" }}
+                <label class="check">
+                    <input id="stay-signed-in" type="checkbox" bind:checked=stay_signed_in />
+                    "Stay signed in: keep the password in this tab's memory to log in again when the device drops the token"
+                </label>
+                <button id="login" type="submit" class="primary" disabled=move || pending() || !supported>
+                    {move || if signing_in() { "Logging in…" } else { "Log in" }}
                 </button>
             </form>
             {move || error().map(|err| view! {
-                <p class="error" role="alert" id="login-error">{err.to_string()}</p>
+                <p class="error" role="alert" id="login-error">{err}</p>
             })}
-            <p class="hint">"The password is sent once, through the relay, and kept only in this tab's memory."</p>
+            <p class="hint">"The password goes to the device once, through the relay, and is never written to disk."</p>
         </section>
     }
 }

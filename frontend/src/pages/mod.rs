@@ -1,3 +1,5 @@
 //! One page per file; each renders what a session can see on the device.
 
+pub mod activity;
+pub mod tokens;
 pub mod version;

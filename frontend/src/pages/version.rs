@@ -1,26 +1,17 @@
 //! Version: what software the device runs (`GET /mgmt/tm/sys/version`).
 
 use leptos::prelude::*;
+use shared::bigip::{self, parse_version};
 
-use crate::api;
-use crate::session::Session;
+use crate::api::ApiError;
+use crate::console::use_console;
 
 #[component]
-pub fn VersionPage(session: RwSignal<Option<Session>>) -> impl IntoView {
-    let target = move || {
-        session.with(|s| {
-            s.as_ref()
-                .map(|s| (s.device.id.clone(), s.lease.token.clone()))
-        })
-    };
-    let version = LocalResource::new(move || {
-        let target = target();
-        async move {
-            match target {
-                Some((device, token)) => Some(api::bigip_version(&device, &token).await),
-                None => None,
-            }
-        }
+pub fn VersionPage() -> impl IntoView {
+    let console = use_console();
+    let version = LocalResource::new(move || async move {
+        let reply = console.call("GET", bigip::VERSION_PATH, None).await?;
+        parse_version(&reply.body).map_err(|e| ApiError::Unexpected(e.to_string()))
     });
 
     view! {
@@ -29,9 +20,8 @@ pub fn VersionPage(session: RwSignal<Option<Session>>) -> impl IntoView {
             <Transition fallback=|| view! { <p class="muted">"Reading the version…"</p> }>
                 {move || Suspend::new(async move {
                     match version.await {
-                        None => view! { <p class="muted">"Log in to read the version."</p> }.into_any(),
-                        Some(Err(err)) => view! { <p class="error" role="alert">{err.to_string()}</p> }.into_any(),
-                        Some(Ok(info)) => {
+                        Err(err) => view! { <p class="error" role="alert">{err.to_string()}</p> }.into_any(),
+                        Ok(info) => {
                             let rows = [
                                 ("Product", info.product),
                                 ("Version", info.version),
@@ -49,12 +39,16 @@ pub fn VersionPage(session: RwSignal<Option<Session>>) -> impl IntoView {
                                         }).collect_view()}
                                     </tbody>
                                 </table>
-                                {(!hotfixes.is_empty()).then(|| view! {
-                                    <h3>"Hotfixes"</h3>
-                                    <ul class="hotfixes">
-                                        {hotfixes.into_iter().map(|h| view! { <li><code>{h}</code></li> }).collect_view()}
-                                    </ul>
-                                })}
+                                <h3>"Hotfixes"</h3>
+                                {if hotfixes.is_empty() {
+                                    view! { <p class="muted">"No hotfixes installed."</p> }.into_any()
+                                } else {
+                                    view! {
+                                        <ul class="hotfixes">
+                                            {hotfixes.into_iter().map(|h| view! { <li><code>{h}</code></li> }).collect_view()}
+                                        </ul>
+                                    }.into_any()
+                                }}
                             }.into_any()
                         }
                     }

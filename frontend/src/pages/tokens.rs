@@ -1,0 +1,271 @@
+//! Tokens: every token the user may see, with owner, address, start and expiry, a timeline of
+//! remaining lifetimes, and changing a timeout, deleting one, deleting the user's other tokens,
+//! and (administrators) deleting all of them.
+
+use leptos::prelude::*;
+use leptos::task::spawn_local;
+use shared::bigip::TOKENS_PATH;
+use shared::lease::format_countdown;
+use shared::token_list::{
+    DELETE_ALL_PHRASE, TokenRow, confirms_delete_all, device_clock_offset, other_tokens_of,
+    parse_token_list, timeout_patch_body, token_quota, validate_timeout,
+};
+
+use crate::api::ApiError;
+use crate::console::{Console, use_console};
+
+/// The page's data: rows plus the device-minus-local clock offset.
+#[derive(Clone, Debug, PartialEq)]
+struct TokenTable {
+    rows: Vec<TokenRow>,
+    offset_micros: i64,
+}
+
+async fn load(console: Console) -> Result<TokenTable, ApiError> {
+    let reply = console.call("GET", TOKENS_PATH, None).await?;
+    let user = console
+        .identity
+        .with_untracked(|i| i.as_ref().map(|i| i.username.clone()));
+    let lease = console.machine.with_untracked(|m| m.access.clone());
+    let known: Vec<&str> = user.as_deref().into_iter().collect();
+    let rows = parse_token_list(
+        &reply.body,
+        &known,
+        lease.as_ref().map(|l| l.token.as_str()),
+    )
+    .map_err(|e| ApiError::Unexpected(e.to_string()))?;
+    let offset_micros = lease
+        .as_ref()
+        .and_then(|l| device_clock_offset(&rows, l))
+        .unwrap_or(0);
+    if let Some(user) = &user {
+        let device_now = console.now.get_untracked() + offset_micros;
+        console
+            .quota
+            .set(Some(token_quota(&rows, user, device_now)));
+    }
+    Ok(TokenTable {
+        rows,
+        offset_micros,
+    })
+}
+
+#[component]
+pub fn TokensPage() -> impl IntoView {
+    let console = use_console();
+    let reload = RwSignal::new(0u32);
+    let tokens = LocalResource::new(move || {
+        reload.track();
+        load(console)
+    });
+    let message = RwSignal::new(None::<Result<String, String>>);
+    let refresh = move || reload.update(|n| *n += 1);
+
+    let delete_many = move |tokens: Vec<String>, what: &'static str| {
+        spawn_local(async move {
+            let mut failures = Vec::new();
+            for token in &tokens {
+                let path = format!("{TOKENS_PATH}/{token}");
+                if let Err(err) = console.call("DELETE", &path, None).await {
+                    failures.push(err.to_string());
+                }
+            }
+            message.set(Some(if failures.is_empty() {
+                Ok(format!("Deleted {} {what}.", tokens.len()))
+            } else {
+                Err(failures.join(" "))
+            }));
+            refresh();
+        });
+    };
+
+    view! {
+        <section class="card tokens">
+            <div class="card-head">
+                <h2>"Tokens"</h2>
+                <button class="secondary" id="refresh-tokens" on:click=move |_| refresh()>"Refresh"</button>
+            </div>
+            {move || message.get().map(|m| match m {
+                Ok(text) => view! { <p class="success" role="status">{text}</p> }.into_any(),
+                Err(text) => view! { <p class="error" role="alert">{text}</p> }.into_any(),
+            })}
+            <Transition fallback=|| view! { <p class="muted">"Reading the tokens…"</p> }>
+                {move || Suspend::new(async move {
+                    match tokens.await {
+                        Err(err) => view! { <p class="error" role="alert">{err.to_string()}</p> }.into_any(),
+                        Ok(table) => {
+                            let user = console.identity.with_untracked(|i| i.as_ref().map(|i| i.username.clone())).unwrap_or_default();
+                            let current = console.machine.with_untracked(|m| m.access.as_ref().map(|l| l.token.clone())).unwrap_or_default();
+                            let others: Vec<String> = other_tokens_of(&table.rows, &user, &current).into_iter().map(str::to_owned).collect();
+                            let sees_others = table.rows.iter().any(|r| r.owner.name() != Some(user.as_str()));
+                            let is_admin = user == "admin" || sees_others;
+                            view! {
+                                <TokenTableView table=table.clone() on_changed=Callback::new(move |_| refresh()) message />
+                                <div class="bulk">
+                                    <button class="secondary" id="delete-others" disabled=others.is_empty()
+                                        on:click={
+                                            let others = others.clone();
+                                            move |_| delete_many(others.clone(), "of your other tokens")
+                                        }>
+                                        {format!("Delete my other tokens ({})", others.len())}
+                                    </button>
+                                    {is_admin.then(|| view! { <DeleteAll on_done=Callback::new(move |_| refresh()) message /> })}
+                                </div>
+                            }.into_any()
+                        }
+                    }
+                })}
+            </Transition>
+        </section>
+    }
+}
+
+#[component]
+fn TokenTableView(
+    table: TokenTable,
+    on_changed: Callback<()>,
+    message: RwSignal<Option<Result<String, String>>>,
+) -> impl IntoView {
+    let console = use_console();
+    if table.rows.is_empty() {
+        return view! { <p class="muted">"The device lists no tokens you may see."</p> }.into_any();
+    }
+    let offset = table.offset_micros;
+    let all = table.rows.clone();
+    let longest = Memo::new(move |_| {
+        let now = console.now.get();
+        all.iter()
+            .map(|r| r.lease(offset, now).remaining_secs(now))
+            .max()
+            .unwrap_or(1)
+            .max(1)
+    });
+    let rows = table.rows.clone();
+    view! {
+        <table class="grid" id="token-table">
+            <thead><tr>
+                <th>"Owner"</th><th>"Token"</th><th>"Address"</th><th>"Started"</th>
+                <th>"Timeout"</th><th>"Remaining"</th><th></th>
+            </tr></thead>
+            <tbody>
+                {rows.into_iter().map(|row| {
+                    let lease_row = row.clone();
+                    let remaining = Memo::new(move |_| {
+                        let now = console.now.get();
+                        lease_row.lease(offset, now).remaining_secs(now)
+                    });
+                    let width = move || format!("width: {:.1}%", remaining.get() as f64 * 100.0 / longest.get() as f64);
+                    let timeout_input = RwSignal::new(row.timeout_secs.to_string());
+                    let row_error = RwSignal::new(None::<String>);
+                    let token = row.token.clone();
+                    let save_timeout = {
+                        let token = token.clone();
+                        move |_| {
+                            let token = token.clone();
+                            match validate_timeout(&timeout_input.get_untracked()) {
+                                Err(err) => row_error.set(Some(err.to_string())),
+                                Ok(secs) => spawn_local(async move {
+                                    let path = format!("{TOKENS_PATH}/{token}");
+                                    let body = timeout_patch_body(secs).to_string();
+                                    match console.call("PATCH", &path, Some(body)).await {
+                                        Ok(_) => {
+                                            row_error.set(None);
+                                            message.set(Some(Ok(format!("Timeout set to {secs} s."))));
+                                            on_changed.run(());
+                                        }
+                                        Err(err) => row_error.set(Some(err.to_string())),
+                                    }
+                                }),
+                            }
+                        }
+                    };
+                    let delete = {
+                        let token = token.clone();
+                        let is_current = row.is_current;
+                        move |_| {
+                            let token = token.clone();
+                            spawn_local(async move {
+                                let path = format!("{TOKENS_PATH}/{token}");
+                                match console.call("DELETE", &path, None).await {
+                                    Ok(_) if is_current => console.logout(),
+                                    Ok(_) => {
+                                        message.set(Some(Ok("Token deleted.".into())));
+                                        on_changed.run(());
+                                    }
+                                    Err(err) => row_error.set(Some(err.to_string())),
+                                }
+                            });
+                        }
+                    };
+                    let masked = shared::lease::mask_secret(&row.token);
+                    view! {
+                        <tr class:current=row.is_current>
+                            <td>{row.owner.label()}</td>
+                            <td><code>{masked}</code>
+                                {row.is_current.then(|| view! { <span class="tag current-badge">"this session"</span> })}</td>
+                            <td>{if row.address.is_empty() { "—".to_string() } else { row.address.clone() }}</td>
+                            <td class="nowrap">{row.start_time.clone().unwrap_or_default()}</td>
+                            <td>
+                                <span class="inline-form">
+                                    <input type="text" inputmode="numeric" class="narrow" aria-label="Timeout in seconds"
+                                        bind:value=timeout_input />
+                                    <button class="link" on:click=save_timeout>"set"</button>
+                                </span>
+                                {move || row_error.get().map(|e| view! { <p class="error small" role="alert">{e}</p> })}
+                            </td>
+                            <td class="timeline">
+                                <span class="bar"><span class="fill" style=width></span></span>
+                                <span class="nowrap">{move || match remaining.get() { 0 => "expired".to_string(), s => format_countdown(s) }}</span>
+                            </td>
+                            <td><button class="link danger" on:click=delete>
+                                {if row.is_current { "delete (logs out)" } else { "delete" }}
+                            </button></td>
+                        </tr>
+                    }
+                }).collect_view()}
+            </tbody>
+        </table>
+    }.into_any()
+}
+
+/// Administrators: delete every token on the device, behind a typed confirmation.
+#[component]
+fn DeleteAll(
+    on_done: Callback<()>,
+    message: RwSignal<Option<Result<String, String>>>,
+) -> impl IntoView {
+    let console = use_console();
+    let open = RwSignal::new(false);
+    let typed = RwSignal::new(String::new());
+    let confirmed = move || confirms_delete_all(&typed.get());
+    let delete_all = move |_| {
+        spawn_local(async move {
+            match console.call("DELETE", TOKENS_PATH, None).await {
+                Ok(_) => {
+                    message.set(Some(Ok(
+                        "Deleted every token on the device, including this session's.".into(),
+                    )));
+                    open.set(false);
+                    typed.set(String::new());
+                    on_done.run(());
+                }
+                Err(err) => message.set(Some(Err(err.to_string()))),
+            }
+        });
+    };
+    view! {
+        <button class="secondary danger" id="delete-all" on:click=move |_| open.update(|o| *o = !*o)>
+            "Delete all tokens…"
+        </button>
+        <Show when=move || open.get()>
+            <div class="confirm" role="alertdialog">
+                <p>"This deletes every user's tokens on the device, including this session's (the console then logs in again if you chose to stay signed in). Type "
+                    <code>{DELETE_ALL_PHRASE}</code> " to confirm."</p>
+                <input type="text" id="delete-all-confirm" bind:value=typed />
+                <button class="primary danger" id="delete-all-go" disabled=move || !confirmed() on:click=delete_all>
+                    "Delete all tokens"
+                </button>
+            </div>
+        </Show>
+    }
+}
