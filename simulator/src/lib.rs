@@ -8,7 +8,11 @@
 
 pub mod bigip;
 pub mod clock;
-mod rest_error;
+mod f5_body;
+mod paths;
+mod payload;
+mod peer;
+pub mod rest_error;
 pub mod tls;
 pub mod users;
 
@@ -26,6 +30,9 @@ pub use users::{Role, User};
 pub struct SimConfig {
     pub users: Vec<User>,
     pub clock: Clock,
+    /// Remote login providers (LDAP, RADIUS, …) a BIG-IP or BIG-IQ accepts besides its local
+    /// one. Their users are looked up in `users`, like local ones.
+    pub remote_providers: Vec<String>,
 }
 
 impl Default for SimConfig {
@@ -33,6 +40,7 @@ impl Default for SimConfig {
         Self {
             users: users::default_users(),
             clock: Clock::system(),
+            remote_providers: Vec::new(),
         }
     }
 }
@@ -92,9 +100,8 @@ pub async fn start(
     let handle = axum_server::Handle::new();
     let tls = axum_server::tls_rustls::RustlsConfig::from_config(cert.server_config.clone());
     let server = axum_server::from_tcp_rustls(listener, tls)?.handle(handle.clone());
-    let task = tokio::spawn(
-        server.serve(router.into_make_service_with_connect_info::<SocketAddr>()),
-    );
+    let task =
+        tokio::spawn(server.serve(router.into_make_service_with_connect_info::<SocketAddr>()));
     Ok(RunningDevice {
         kind,
         addr,
