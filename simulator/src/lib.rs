@@ -6,9 +6,11 @@
 //! (`cargo run -p simulator --bin devsim -- --help`). State lives in memory; time comes from a
 //! [`Clock`] that tests advance by hand.
 
+mod basic;
 pub mod bigip;
 pub mod clock;
 mod f5_body;
+pub mod fmc;
 mod paths;
 mod payload;
 mod peer;
@@ -81,6 +83,7 @@ impl Drop for RunningDevice {
 pub fn device_router(kind: DeviceKind, config: &SimConfig) -> anyhow::Result<Router> {
     match kind {
         DeviceKind::Bigip => Ok(bigip::router(bigip::BigIp::new(config.clone()))),
+        DeviceKind::Fmc => Ok(fmc::router(fmc::Fmc::new(config.clone()))),
         other => anyhow::bail!("the {} simulator is not built yet", other.label()),
     }
 }

@@ -3,10 +3,10 @@
 use axum::extract::FromRequestParts;
 use axum::http::StatusCode;
 use axum::http::request::Parts;
-use base64::Engine;
 
 use super::BigIp;
 use super::token_store::Asker;
+use crate::basic::basic_credentials;
 use crate::peer::peer_of;
 use crate::rest_error::F5Error;
 use crate::users::{Role, User};
@@ -31,23 +31,6 @@ impl Caller {
             admin: self.user.role == Role::Admin,
         }
     }
-}
-
-/// `user:password` from an `Authorization: Basic …` header, if there is one.
-pub fn basic_credentials(parts: &Parts) -> Option<(String, String)> {
-    let encoded = parts
-        .headers
-        .get(axum::http::header::AUTHORIZATION)?
-        .to_str()
-        .ok()?
-        .strip_prefix("Basic ")?;
-    let decoded = base64::engine::general_purpose::STANDARD
-        .decode(encoded.trim())
-        .ok()
-        .and_then(|bytes| String::from_utf8(bytes).ok())
-        .unwrap_or_default();
-    let (name, password) = decoded.split_once(':').unwrap_or((&decoded, ""));
-    Some((name.to_owned(), password.to_owned()))
 }
 
 impl FromRequestParts<BigIp> for Caller {

@@ -4,6 +4,7 @@
 mod auth;
 mod links;
 mod login;
+mod node_props;
 mod node_table;
 mod nodes;
 mod sys;
