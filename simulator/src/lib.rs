@@ -8,6 +8,7 @@
 
 mod basic;
 pub mod bigip;
+pub mod bigiq;
 pub mod clock;
 mod f5_body;
 pub mod fmc;
@@ -83,8 +84,8 @@ impl Drop for RunningDevice {
 pub fn device_router(kind: DeviceKind, config: &SimConfig) -> anyhow::Result<Router> {
     match kind {
         DeviceKind::Bigip => Ok(bigip::router(bigip::BigIp::new(config.clone()))),
+        DeviceKind::Bigiq => Ok(bigiq::router(bigiq::BigIq::new(config.clone()))),
         DeviceKind::Fmc => Ok(fmc::router(fmc::Fmc::new(config.clone()))),
-        other => anyhow::bail!("the {} simulator is not built yet", other.label()),
     }
 }
 
