@@ -6,9 +6,16 @@
 //! (`cargo run -p simulator --bin devsim -- --help`). State lives in memory; time comes from a
 //! [`Clock`] that tests advance by hand.
 
+mod basic;
 pub mod bigip;
+pub mod bigiq;
 pub mod clock;
-mod rest_error;
+mod f5_body;
+pub mod fmc;
+mod paths;
+mod payload;
+mod peer;
+pub mod rest_error;
 pub mod tls;
 pub mod users;
 
@@ -26,6 +33,9 @@ pub use users::{Role, User};
 pub struct SimConfig {
     pub users: Vec<User>,
     pub clock: Clock,
+    /// Remote login providers (LDAP, RADIUS, …) a BIG-IP or BIG-IQ accepts besides its local
+    /// one. Their users are looked up in `users`, like local ones.
+    pub remote_providers: Vec<String>,
 }
 
 impl Default for SimConfig {
@@ -33,6 +43,7 @@ impl Default for SimConfig {
         Self {
             users: users::default_users(),
             clock: Clock::system(),
+            remote_providers: Vec::new(),
         }
     }
 }
@@ -73,7 +84,8 @@ impl Drop for RunningDevice {
 pub fn device_router(kind: DeviceKind, config: &SimConfig) -> anyhow::Result<Router> {
     match kind {
         DeviceKind::Bigip => Ok(bigip::router(bigip::BigIp::new(config.clone()))),
-        other => anyhow::bail!("the {} simulator is not built yet", other.label()),
+        DeviceKind::Bigiq => Ok(bigiq::router(bigiq::BigIq::new(config.clone()))),
+        DeviceKind::Fmc => Ok(fmc::router(fmc::Fmc::new(config.clone()))),
     }
 }
 

@@ -1,24 +1,43 @@
-//! Simulated F5 BIG-IP (iControl REST with `tmos` tokens).
+//! Simulated F5 BIG-IP (iControl REST with `tmos` tokens): login and token management,
+//! `/mgmt/tm/sys`, LTM nodes and transactions.
 
 mod auth;
+mod links;
+mod login;
+mod node_props;
+mod node_table;
+mod nodes;
 mod sys;
+mod token_store;
 mod tokens;
+mod transaction_store;
+mod transactions;
+mod users;
 
-use std::collections::HashMap;
-use std::net::SocketAddr;
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, MutexGuard};
 
 use axum::Router;
+use axum::extract::Request;
+use axum::http::Method;
+use axum::middleware;
+use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 
+use crate::peer::peer_of;
+use crate::rest_error::F5Error;
 use crate::{SimConfig, User};
 
-pub use tokens::TokenRecord;
+pub use auth::Caller;
+pub use links::VERSION;
+pub use node_table::{NodeError, NodeTable};
+pub use token_store::{
+    DEFAULT_TIMEOUT_SECS, MAX_TIMEOUT_SECS, MAX_TOKENS_PER_USER, TokenError, TokenRecord,
+    TokenStore,
+};
+pub use transaction_store::TransactionStore;
 
-/// Token lifetime when the client does not change it.
-pub const DEFAULT_TIMEOUT_SECS: u64 = 1200;
-
-/// Shared state of one simulated BIG-IP.
+/// Shared state of one simulated BIG-IP. Each table sits behind its own lock; a transaction
+/// commit takes the transaction lock and then the node lock, always in that order.
 #[derive(Clone)]
 pub struct BigIp {
     inner: Arc<Inner>,
@@ -26,7 +45,15 @@ pub struct BigIp {
 
 struct Inner {
     config: SimConfig,
-    tokens: Mutex<HashMap<String, TokenRecord>>,
+    tokens: Mutex<TokenStore>,
+    nodes: Mutex<NodeTable>,
+    transactions: Mutex<TransactionStore>,
+}
+
+fn locked<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
+    mutex
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner())
 }
 
 impl BigIp {
@@ -34,7 +61,9 @@ impl BigIp {
         Self {
             inner: Arc::new(Inner {
                 config,
-                tokens: Mutex::new(HashMap::new()),
+                tokens: Mutex::default(),
+                nodes: Mutex::default(),
+                transactions: Mutex::default(),
             }),
         }
     }
@@ -47,20 +76,98 @@ impl BigIp {
         self.inner.config.users.iter().find(|u| u.name == name)
     }
 
-    fn tokens(&self) -> std::sync::MutexGuard<'_, HashMap<String, TokenRecord>> {
-        self.inner.tokens.lock().unwrap_or_else(|e| e.into_inner())
+    /// `tmos` and the configured remote providers.
+    fn providers(&self) -> impl Iterator<Item = &str> {
+        std::iter::once("tmos").chain(
+            self.inner
+                .config
+                .remote_providers
+                .iter()
+                .map(String::as_str),
+        )
+    }
+
+    fn tokens(&self) -> MutexGuard<'_, TokenStore> {
+        locked(&self.inner.tokens)
+    }
+
+    fn nodes(&self) -> MutexGuard<'_, NodeTable> {
+        locked(&self.inner.nodes)
+    }
+
+    fn transactions(&self) -> MutexGuard<'_, TransactionStore> {
+        locked(&self.inner.transactions)
     }
 }
 
-/// The referer iControl REST writes into error bodies: the caller's address.
-fn referer(peer: SocketAddr) -> String {
-    peer.ip().to_string()
+/// All BIG-IP routes. Trailing slashes are dropped before routing and `?ver=` is accepted
+/// (and ignored) on every path.
+pub fn router(state: BigIp) -> Router {
+    let routes = Router::new()
+        .route("/mgmt/shared/authn/login", post(login::login))
+        .route(
+            "/mgmt/shared/authz/tokens",
+            get(tokens::list).delete(tokens::delete_all),
+        )
+        .route(
+            "/mgmt/shared/authz/tokens/{token}",
+            get(tokens::get_one)
+                .patch(tokens::retime)
+                .put(tokens::retime)
+                .delete(tokens::delete_one),
+        )
+        .route(
+            "/mgmt/cm/system/authn/providers/tmos/{provider}/users/{user}",
+            get(users::user),
+        )
+        .route(
+            "/mgmt/cm/system/authn/providers/{provider}/users/{user}",
+            get(users::user),
+        )
+        .route("/mgmt/tm/sys", get(sys::collection))
+        .route("/mgmt/tm/sys/version", get(sys::version))
+        .route("/mgmt/tm/ltm/node", get(nodes::list).post(nodes::create))
+        .route(
+            "/mgmt/tm/ltm/node/{name}",
+            get(nodes::get_one)
+                .patch(nodes::modify)
+                .put(nodes::replace)
+                .delete(nodes::delete),
+        )
+        .route(
+            "/mgmt/tm/transaction",
+            get(transactions::list).post(transactions::begin),
+        )
+        .route(
+            "/mgmt/tm/transaction/{id}",
+            get(transactions::get_one)
+                .patch(transactions::commit)
+                .delete(transactions::discard),
+        )
+        .route(
+            "/mgmt/tm/transaction/{id}/commands",
+            get(transactions::commands),
+        )
+        .method_not_allowed_fallback(method_not_allowed)
+        .fallback(unknown_path)
+        .with_state(state);
+    Router::new()
+        .fallback_service(routes)
+        .layer(middleware::map_request(crate::paths::trim_trailing_slash))
 }
 
-/// All BIG-IP routes.
-pub fn router(state: BigIp) -> Router {
-    Router::new()
-        .route("/mgmt/shared/authn/login", post(tokens::login))
-        .route("/mgmt/tm/sys/version", get(sys::version))
-        .with_state(state)
+async fn unknown_path(request: Request) -> Response {
+    let (parts, _) = request.into_parts();
+    F5Error::unknown_path(parts.uri.path(), &peer_of(&parts)).into_response()
+}
+
+/// The REST framework's answer to a verb a resource does not support (wording unverified).
+async fn method_not_allowed(method: Method, request: Request) -> Response {
+    let (parts, _) = request.into_parts();
+    F5Error::framework(
+        axum::http::StatusCode::METHOD_NOT_ALLOWED,
+        format!("Method {method} is not supported on {}", parts.uri.path()),
+        &peer_of(&parts),
+    )
+    .into_response()
 }

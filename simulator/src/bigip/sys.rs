@@ -1,22 +1,56 @@
-//! `/mgmt/tm/sys/...`: software version.
+//! `/mgmt/tm/sys`: the sub-collection list and the software version.
 
 use axum::Json;
+use axum::extract::RawQuery;
 use serde_json::{Value, json};
 
 use super::auth::Caller;
+use super::links::{VERSION, tm_self_link};
 
-/// The version the simulated device runs.
-pub const VERSION: &str = "17.1.3";
+/// Sub-collections listed by `GET /mgmt/tm/sys` (a representative subset of a 17.1 system).
+const SYS_CHILDREN: &[&str] = &[
+    "application",
+    "crypto",
+    "daemon-log-settings",
+    "db",
+    "diags",
+    "disk",
+    "dns",
+    "failover",
+    "global-settings",
+    "hardware",
+    "httpd",
+    "management-ip",
+    "ntp",
+    "performance",
+    "provision",
+    "software",
+    "version",
+];
 
 fn stat(description: &str) -> Value {
     json!({"description": description})
 }
 
-/// `GET /mgmt/tm/sys/version`: entry 0 is the main package, entry 1 an installed hotfix.
-pub async fn version(_caller: Caller) -> Json<Value> {
+/// `GET /mgmt/tm/sys`: references carry `?ver=`, and so does `selfLink` (f5-sdk reads the
+/// version from it and refuses anything below 11.5.0).
+pub async fn collection(_caller: Caller, RawQuery(query): RawQuery) -> Json<Value> {
+    let items: Vec<Value> = SYS_CHILDREN
+        .iter()
+        .map(|child| json!({"reference": {"link": tm_self_link(&format!("/mgmt/tm/sys/{child}"), None)}}))
+        .collect();
+    Json(json!({
+        "kind": "tm:sys:syscollectionstate",
+        "selfLink": tm_self_link("/mgmt/tm/sys", query.as_deref()),
+        "items": items,
+    }))
+}
+
+/// `GET /mgmt/tm/sys/version`: entry 0 is the main package, entry 1 the installed hotfixes.
+pub async fn version(_caller: Caller, RawQuery(query): RawQuery) -> Json<Value> {
     Json(json!({
         "kind": "tm:sys:version:versionstats",
-        "selfLink": format!("https://localhost/mgmt/tm/sys/version?ver={VERSION}"),
+        "selfLink": tm_self_link("/mgmt/tm/sys/version", query.as_deref()),
         "entries": {
             "https://localhost/mgmt/tm/sys/version/0": {"nestedStats": {"entries": {
                 "Build": stat("0.20.11"),

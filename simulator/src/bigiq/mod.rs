@@ -1,0 +1,116 @@
+//! Simulated F5 BIG-IQ: login with JWT access and refresh tokens, token exchange, and the
+//! device-info, device-stats and managed-BIG-IP endpoints.
+
+mod auth;
+mod devices;
+mod jwt;
+mod login;
+mod tokens;
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use axum::Router;
+use axum::extract::Request;
+use axum::http::Method;
+use axum::middleware;
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+
+use crate::peer::peer_of;
+use crate::rest_error::F5Error;
+use crate::{SimConfig, User};
+
+pub use tokens::{ACCESS_TIMEOUT_SECS, REFRESH_TIMEOUT_SECS};
+
+/// The BIG-IQ version the simulated device runs.
+pub const VERSION: &str = "8.3.0";
+
+/// Shared state of one simulated BIG-IQ. Tokens are self-contained JWTs, so the only state
+/// is the signing key and a generation counter.
+#[derive(Clone)]
+pub struct BigIq {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    config: SimConfig,
+    signer: jwt::Signer,
+    generation: AtomicU64,
+    /// When the device "booted", for uptime.
+    started_micros: i64,
+}
+
+impl BigIq {
+    pub fn new(config: SimConfig) -> Self {
+        let started_micros = config.clock.now_micros();
+        Self {
+            inner: Arc::new(Inner {
+                config,
+                signer: jwt::Signer::generate(),
+                generation: AtomicU64::new(1),
+                started_micros,
+            }),
+        }
+    }
+
+    fn now_micros(&self) -> i64 {
+        self.inner.config.clock.now_micros()
+    }
+
+    fn user(&self, name: &str) -> Option<&User> {
+        self.inner.config.users.iter().find(|u| u.name == name)
+    }
+
+    fn remote_providers(&self) -> &[String] {
+        &self.inner.config.remote_providers
+    }
+
+    fn next_generation(&self) -> u64 {
+        self.inner.generation.fetch_add(1, Ordering::Relaxed)
+    }
+}
+
+/// All BIG-IQ routes.
+pub fn router(state: BigIq) -> Router {
+    let routes = Router::new()
+        .route("/mgmt/shared/authn/login", post(login::login))
+        .route("/mgmt/shared/authn/exchange", post(login::exchange))
+        .route(
+            "/mgmt/shared/identified-devices/config/device-info",
+            get(devices::device_info),
+        )
+        .route(
+            "/mgmt/shared/diagnostics/device-stats",
+            get(devices::device_stats),
+        )
+        .route(
+            "/mgmt/shared/resolver/device-groups/cm-bigip-allBigIpDevices/devices",
+            get(devices::managed_devices),
+        )
+        .route(
+            "/mgmt/shared/resolver/device-groups/cm-bigip-allBigIpDevices/devices/{uuid}",
+            get(devices::managed_device),
+        )
+        .method_not_allowed_fallback(method_not_allowed)
+        .fallback(unknown_path)
+        .with_state(state);
+    Router::new()
+        .fallback_service(routes)
+        .layer(middleware::map_request(crate::paths::trim_trailing_slash))
+}
+
+async fn unknown_path(request: Request) -> Response {
+    let (parts, _) = request.into_parts();
+    F5Error::unknown_path(parts.uri.path(), &peer_of(&parts)).into_response()
+}
+
+async fn method_not_allowed(method: Method, request: Request) -> Response {
+    let (parts, _) = request.into_parts();
+    F5Error::framework(
+        axum::http::StatusCode::METHOD_NOT_ALLOWED,
+        format!("Method {method} is not supported on {}", parts.uri.path()),
+        &peer_of(&parts),
+    )
+    .into_response()
+}

@@ -1,0 +1,10 @@
+//! BIG-IP simulator over real HTTPS: every documented rule, with a manual clock.
+
+#[path = "../common/mod.rs"]
+mod common;
+
+mod nodes;
+mod sys;
+mod token_management;
+mod tokens;
+mod transactions;

@@ -1,0 +1,50 @@
+//! FMC simulator over real HTTPS, with a manual clock.
+
+#[path = "../common/mod.rs"]
+mod common;
+
+mod auth;
+mod objects;
+
+use reqwest::StatusCode;
+use serde_json::Value;
+
+use common::Sim;
+
+pub const GLOBAL: &str = "e276abec-e0f2-11e3-8169-6d9ed49b625f";
+
+/// A token pair from `generatetoken`.
+#[derive(Debug, Clone)]
+pub struct Pair {
+    pub access: String,
+    pub refresh: String,
+}
+
+pub async fn generate(sim: &Sim, user: &str, password: &str) -> (Pair, reqwest::header::HeaderMap) {
+    let reply = sim
+        .post("/api/fmc_platform/v1/auth/generatetoken")
+        .basic_auth(user, Some(password))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(reply.status(), StatusCode::NO_CONTENT);
+    let headers = reply.headers().clone();
+    let get = |name: &str| headers[name].to_str().unwrap().to_owned();
+    (
+        Pair {
+            access: get("X-auth-access-token"),
+            refresh: get("X-auth-refresh-token"),
+        },
+        headers,
+    )
+}
+
+/// Assert FMC's error body with this description.
+pub fn assert_fmc_error(body: &Value, description: &str) {
+    assert_eq!(body["error"]["category"], "FRAMEWORK", "{body}");
+    assert_eq!(body["error"]["severity"], "ERROR", "{body}");
+    assert_eq!(
+        body["error"]["messages"][0]["description"], description,
+        "{body}"
+    );
+}
