@@ -24,7 +24,11 @@ pub async fn start_demo_devices(clock: Clock) -> anyhow::Result<DemoDevices> {
     let loopback: SocketAddr = "127.0.0.1:0".parse()?;
     let mut running = Vec::new();
     let mut inventory = Vec::new();
-    for (id, name, kind) in [("bigip-sim", "Simulated BIG-IP", DeviceKind::Bigip)] {
+    for (id, name, kind) in [
+        ("bigip-sim", "Simulated BIG-IP", DeviceKind::Bigip),
+        ("bigiq-sim", "Simulated BIG-IQ", DeviceKind::Bigiq),
+        ("fmc-sim", "Simulated FMC", DeviceKind::Fmc),
+    ] {
         let device = simulator::start(kind, loopback, config.clone()).await?;
         inventory.push(DeviceConfig {
             id: id.into(),

@@ -62,6 +62,26 @@ impl Stack {
     pub fn url(&self) -> String {
         format!("http://{}/", self.relay_addr)
     }
+
+    /// The simulated BIG-IP.
+    pub fn bigip(&self) -> &simulator::RunningDevice {
+        self.devices
+            .running
+            .iter()
+            .find(|d| d.kind == shared::device::DeviceKind::Bigip)
+            .expect("the demo has a BIG-IP")
+    }
+
+    /// An HTTPS client that trusts exactly the simulated BIG-IP's certificate, for acting on
+    /// the device behind the console's back.
+    pub fn bigip_client(&self) -> Result<reqwest::Client> {
+        Ok(reqwest::Client::builder()
+            .tls_built_in_root_certs(false)
+            .add_root_certificate(reqwest::Certificate::from_pem(
+                self.bigip().cert_pem.as_bytes(),
+            )?)
+            .build()?)
+    }
 }
 
 impl Drop for Stack {
@@ -184,6 +204,22 @@ impl Browser {
             }
             tokio::task::yield_now().await;
         }
+    }
+
+    /// Move the console's clock forward (the simulated devices' clock is moved separately).
+    pub async fn advance_clock(&self, by: Duration) -> Result<()> {
+        self.client
+            .execute(
+                "window.__tokendeckClockOffsetMs = (window.__tokendeckClockOffsetMs || 0) + arguments[0]; return null;",
+                vec![serde_json::json!(by.as_millis() as u64)],
+            )
+            .await?;
+        Ok(())
+    }
+
+    /// Whether any element matches `css` right now.
+    pub async fn exists(&self, css: &str) -> Result<bool> {
+        Ok(!self.client.find_all(Locator::Css(css)).await?.is_empty())
     }
 
     /// The visible text of the whole page, for failure messages.

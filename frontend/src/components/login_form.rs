@@ -74,7 +74,10 @@ pub fn LoginForm(device: DeviceSummary) -> impl IntoView {
             <p class="muted">{device.kind.label()} " at " <code>{device.base_url.clone()}</code></p>
             {move || reason().map(|r| view! { <p class="notice" id="login-reason">{r}</p> })}
             {(!supported).then(|| view! {
-                <p class="notice">"Logging in to this kind of device is not available in the console yet."</p>
+                <p class="notice" id="unsupported">
+                    "The console manages BIG-IP tokens so far. This device is reachable through the relay all the same, for example: "
+                    <code>{format!("curl -X POST http://{}/api/devices/{}/fwd/{}", web_sys::window().and_then(|w| w.location().host().ok()).unwrap_or_default(), device.id, match device.kind { DeviceKind::Fmc => "api/fmc_platform/v1/auth/generatetoken -u admin:admin", _ => "mgmt/shared/authn/login -d '{\"username\":\"admin\",\"password\":\"admin\"}'" })}</code>
+                </p>
             })}
             <form on:submit=on_submit>
                 <label for="username">"Username"</label>

@@ -62,7 +62,11 @@ pub fn SessionPanel() -> impl IntoView {
                 <div>
                     <span class="label">"Expires in"</span>
                     <span id="countdown" class=urgency_class>
-                        {move || if remaining() == 0 { "expired".to_string() } else { format_countdown(remaining()) }}
+                        {move || match (lease().is_some(), remaining()) {
+                            (false, _) => "no token".to_string(),
+                            (true, 0) => "expired".to_string(),
+                            (true, secs) => format_countdown(secs),
+                        }}
                     </span>
                 </div>
                 <div>
