@@ -306,6 +306,9 @@ pub enum Event {
     LogoutRequested,
     /// The user changed the renewal settings.
     SettingsChanged(RenewalSettings),
+    /// The user changed a token on the device by hand (e.g. its `timeout` on the Tokens page);
+    /// `token` is the device's reply. Only the session's own token matters.
+    TokenChanged { token: AuthToken },
 }
 
 /// One user's session with one device: the state of the lifecycle machine.

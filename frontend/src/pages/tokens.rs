@@ -4,7 +4,8 @@
 
 use leptos::prelude::*;
 use leptos::task::spawn_local;
-use shared::bigip::TOKENS_PATH;
+use shared::bigip::{AuthToken, TOKENS_PATH};
+use shared::lifecycle::Event;
 use shared::lease::format_countdown;
 use shared::token_list::{
     DELETE_ALL_PHRASE, TokenRow, confirms_delete_all, device_clock_offset, other_tokens_of,
@@ -48,6 +49,13 @@ async fn load(console: Console) -> Result<TokenTable, ApiError> {
         rows,
         offset_micros,
     })
+}
+
+/// `2026-11-22T15:40:41.376+0000` → `11-22 15:40:41` (the full value is in the tooltip).
+fn short_time(start: &str) -> String {
+    let without_zone = start.split('.').next().unwrap_or(start);
+    let date_time = without_zone.replacen('T', " ", 1);
+    date_time.get(5..).unwrap_or(&date_time).to_owned()
 }
 
 #[component]
@@ -168,7 +176,11 @@ fn TokenTableView(
                                     let path = format!("{TOKENS_PATH}/{token}");
                                     let body = timeout_patch_body(secs).to_string();
                                     match console.call("PATCH", &path, Some(body)).await {
-                                        Ok(_) => {
+                                        Ok(reply) => {
+                                            // The session follows a change to its own token.
+                                            if let Ok(token) = serde_json::from_str::<AuthToken>(&reply.body) {
+                                                console.dispatch(Event::TokenChanged { token });
+                                            }
                                             row_error.set(None);
                                             message.set(Some(Ok(format!("Timeout set to {secs} s."))));
                                             on_changed.run(());
@@ -204,7 +216,7 @@ fn TokenTableView(
                             <td><code>{masked}</code>
                                 {row.is_current.then(|| view! { <span class="tag current-badge">"this session"</span> })}</td>
                             <td>{if row.address.is_empty() { "—".to_string() } else { row.address.clone() }}</td>
-                            <td class="nowrap">{row.start_time.clone().unwrap_or_default()}</td>
+                            <td class="nowrap" title=row.start_time.clone().unwrap_or_default()>{row.start_time.as_deref().map(short_time).unwrap_or_default()}</td>
                             <td>
                                 <span class="inline-form">
                                     <input type="text" inputmode="numeric" class="narrow" aria-label="Timeout in seconds"

@@ -48,6 +48,7 @@ impl Session {
                 self.waiting.retain(|r| *r != request);
             }
             Event::LogoutRequested => self.on_logout(now, &mut out),
+            Event::TokenChanged { token } => self.on_token_changed(now, &token),
             Event::SettingsChanged(settings) => {
                 self.settings = settings;
                 if !self.settings.stay_signed_in && self.credentials_held {
@@ -325,6 +326,24 @@ impl Session {
                 }
             }
         }
+    }
+
+    /// A hand-made change to the session's own token: follow the device's new expiry, so
+    /// auto-renew neither fires early nor "extends" a longer timeout back down.
+    fn on_token_changed(&mut self, now: i64, token: &AuthToken) {
+        let Some(current) = &self.access else { return };
+        if current.token != token.token || self.phase != Phase::Active {
+            return;
+        }
+        let lease = if token.expires_at_micros().is_some() && token.issued_at_micros().is_some() {
+            TokenLease::from_token(token, now)
+        } else {
+            let expiry = self.issued_at_micros + token.timeout as i64 * MICROS;
+            TokenLease::new(token.token.clone(), token.timeout, Some(expiry), now)
+        };
+        self.extend_exhausted = lease.remaining_secs(now) <= self.margin_secs();
+        self.access = Some(lease);
+        self.retry_at_micros = None;
     }
 
     fn on_logout(&mut self, now: i64, out: &mut Vec<Action>) {

@@ -327,3 +327,39 @@ fn relogin_renewal_fails_over_to_extend_when_the_password_is_refused() {
         })]
     );
 }
+
+#[test]
+fn a_hand_made_longer_timeout_is_followed_not_extended_back_down() {
+    let signed_in = signed_in_with(
+        DeviceKind::Bigip,
+        settings(None, true),
+        (bigip_token(T1, 1200, T0), None),
+    );
+    let mut changed = bigip_token(T1, 36_000, T0);
+    changed.last_update_micros = Some(T0 + 60 * S);
+    let (session, actions) = signed_in.step(T0 + 60 * S, Event::TokenChanged { token: changed });
+    assert!(actions.is_empty());
+    // Renewal moves to the new expiry minus the margin, and a tick at the old renewal point
+    // (18 minutes in) does nothing.
+    assert!(next_renewal_at(&session).unwrap() > T0 + 35_000 * S);
+    let (_, actions) = session.step(T0 + 19 * 60 * S, Event::Tick);
+    assert_eq!(actions, vec![]);
+}
+
+#[test]
+fn changes_to_other_tokens_do_not_touch_the_session() {
+    let signed_in = signed_in_with(
+        DeviceKind::Bigip,
+        settings(None, true),
+        (bigip_token(T1, 1200, T0), None),
+    );
+    let before = signed_in.clone();
+    let (after, actions) = signed_in.step(
+        T0 + S,
+        Event::TokenChanged {
+            token: bigip_token(T2, 36_000, T0),
+        },
+    );
+    assert!(actions.is_empty());
+    assert_eq!(after, before);
+}
