@@ -2,7 +2,7 @@
 
 use axum::body::{Body, to_bytes};
 use axum::extract::{Path, State};
-use axum::http::{HeaderMap, HeaderName, Method, Request, StatusCode};
+use axum::http::{HeaderMap, Method, Request, StatusCode, header};
 use axum::response::Response;
 
 use crate::AppState;
@@ -34,9 +34,6 @@ pub const RESPONSE_HEADER_ALLOWLIST: &[&str] = &[
     "domain_id",
     "retry-after",
 ];
-
-/// Largest request body the relay forwards.
-pub const MAX_REQUEST_BODY: usize = 4 * 1024 * 1024;
 
 /// The device path in the raw (still percent-encoded) request URI, validated so that nothing
 /// in it can steer the relay away from the device's base URL.
@@ -87,13 +84,30 @@ fn classify(device: &Device, err: reqwest::Error) -> RelayError {
             mismatch,
         };
     }
-    if err.is_timeout() {
+    let detail = error_chain(&err);
+    if err.is_timeout() || detail.contains("timed out") {
+        let limit = if err.is_connect() {
+            device.timeouts.connect
+        } else {
+            device.timeouts.request
+        };
         return RelayError::Timeout {
             device: id,
-            secs: device.timeouts.request.as_secs(),
+            ms: limit.as_millis(),
         };
     }
-    let detail = error_chain(&err);
+    if err.is_connect() && (detail.contains("dns error") || detail.contains("failed to lookup")) {
+        return RelayError::DnsFailure {
+            device: id,
+            host: device
+                .config
+                .base_url
+                .host_str()
+                .unwrap_or_default()
+                .to_owned(),
+            detail,
+        };
+    }
     if detail.contains("certificate") || detail.contains("UnknownIssuer") {
         return RelayError::UntrustedCertificate { device: id, detail };
     }
@@ -129,20 +143,47 @@ pub async fn forward(
         .inventory
         .get(&device_id)
         .ok_or_else(|| RelayError::UnknownDevice(device_id.clone()))?;
+    let started = std::time::Instant::now();
+    let result = send(&state, &device, &device_id, request).await;
+    let outcome = match &result {
+        Ok(response) => response.status().as_u16().to_string(),
+        Err(err) => err.code().to_owned(),
+    };
+    state
+        .metrics
+        .device_call(&device_id, &outcome, started.elapsed());
+    result
+}
+
+async fn send(
+    state: &AppState,
+    device: &Device,
+    device_id: &str,
+    request: Request<Body>,
+) -> Result<Response, RelayError> {
+    let limit = state.max_body;
     let (parts, body) = request.into_parts();
-    let path = device_path(parts.uri.path(), &device_id)?;
+    let path = device_path(parts.uri.path(), device_id)?;
     let mut url = device.config.base_url.clone();
     url.set_path(&path);
     url.set_query(parts.uri.query());
-    if url.host() != device.config.base_url.host() || url.port() != device.config.base_url.port()
-    {
-        return Err(RelayError::ForbiddenTarget("the target host changed".into()));
+    if url.host() != device.config.base_url.host() || url.port() != device.config.base_url.port() {
+        return Err(RelayError::ForbiddenTarget(
+            "the target host changed".into(),
+        ));
     }
-    let body = to_bytes(body, MAX_REQUEST_BODY)
+    let declared = parts
+        .headers
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<u64>().ok());
+    if declared.is_some_and(|n| n > limit as u64) {
+        return Err(RelayError::BodyTooLarge { limit });
+    }
+    // Buffered (up to the limit) so the device gets a Content-Length: device APIs expect one.
+    let body = to_bytes(body, limit)
         .await
-        .map_err(|_| RelayError::BodyTooLarge {
-            limit: MAX_REQUEST_BODY,
-        })?;
+        .map_err(|_| RelayError::BodyTooLarge { limit })?;
     let method = Method::from_bytes(parts.method.as_str().as_bytes())
         .map_err(|_| RelayError::BadRequest("unknown method".into()))?;
 
@@ -165,13 +206,10 @@ pub async fn forward(
         "forwarded"
     );
 
-    let mut response = Response::builder().status(StatusCode::from_u16(status.as_u16()).unwrap_or(StatusCode::BAD_GATEWAY));
+    let mut response = Response::builder()
+        .status(StatusCode::from_u16(status.as_u16()).unwrap_or(StatusCode::BAD_GATEWAY));
     if let Some(headers) = response.headers_mut() {
         *headers = filter_headers(reply.headers(), RESPONSE_HEADER_ALLOWLIST);
-        let exposed: Vec<&str> = RESPONSE_HEADER_ALLOWLIST.to_vec();
-        if let Ok(value) = exposed.join(", ").parse() {
-            headers.insert(HeaderName::from_static("access-control-expose-headers"), value);
-        }
     }
     response
         .body(Body::from_stream(reply.bytes_stream()))
