@@ -1,7 +1,7 @@
 //! `ANY /api/devices/{id}/fwd/{*path}`: one call to one inventory device.
 
 use axum::body::{Body, to_bytes};
-use axum::extract::{Path, State};
+use axum::extract::{OriginalUri, Path, State};
 use axum::http::{HeaderMap, Method, Request, StatusCode, header};
 use axum::response::Response;
 
@@ -163,7 +163,13 @@ async fn send(
 ) -> Result<Response, RelayError> {
     let limit = state.max_body;
     let (parts, body) = request.into_parts();
-    let path = device_path(parts.uri.path(), device_id)?;
+    // `nest("/api", …)` strips the prefix from `parts.uri`; validate the path as the client sent it.
+    let original = parts
+        .extensions
+        .get::<OriginalUri>()
+        .map(|u| u.0.clone())
+        .unwrap_or_else(|| parts.uri.clone());
+    let path = device_path(original.path(), device_id)?;
     let mut url = device.config.base_url.clone();
     url.set_path(&path);
     url.set_query(parts.uri.query());

@@ -212,22 +212,28 @@ impl ServerCertVerifier for CountingVerifier {
     }
 }
 
-/// Find a pin mismatch anywhere in an error's source chain (including inside `io::Error`s,
-/// whose `source()` skips the wrapped error itself).
+/// Find a pin mismatch anywhere in an error's source chain, including inside (nested)
+/// `io::Error`s, whose `source()` skips the error they wrap.
 pub fn find_pin_mismatch(err: &(dyn std::error::Error + 'static)) -> Option<PinMismatch> {
-    let mut current: Option<&(dyn std::error::Error + 'static)> = Some(err);
-    while let Some(e) = current {
+    let mut pending: Vec<&(dyn std::error::Error + 'static)> = vec![err];
+    let mut steps = 0;
+    while let Some(e) = pending.pop() {
+        steps += 1;
+        if steps > 64 {
+            break;
+        }
         if let Some(found) = as_pin_mismatch(e) {
             return Some(found);
         }
         if let Some(inner) = e
             .downcast_ref::<std::io::Error>()
             .and_then(|io| io.get_ref())
-            .and_then(|inner| as_pin_mismatch(inner))
         {
-            return Some(inner);
+            pending.push(inner);
         }
-        current = e.source();
+        if let Some(source) = e.source() {
+            pending.push(source);
+        }
     }
     None
 }
@@ -259,6 +265,7 @@ mod tests {
             rustls::OtherError(Arc::new(mismatch.clone())),
         ));
         let io = std::io::Error::new(std::io::ErrorKind::InvalidData, rustls_err);
-        assert_eq!(find_pin_mismatch(&io), Some(mismatch));
+        let outer = std::io::Error::other(io);
+        assert_eq!(find_pin_mismatch(&outer), Some(mismatch));
     }
 }
