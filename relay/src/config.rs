@@ -402,6 +402,14 @@ mod tests {
     }
 
     #[test]
+    fn the_example_config_in_the_repository_is_valid() {
+        let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../tokendeck.example.toml");
+        let s = Settings::load(Some(&path), []).unwrap().0;
+        assert_eq!(s.devices.len(), 3);
+        assert_eq!(s.listen, DEFAULT_LISTEN.parse().unwrap());
+    }
+
+    #[test]
     fn refuses_bad_devices() {
         for bad in [
             r#"[[devices]]
