@@ -10,6 +10,7 @@ pub mod access;
 pub mod access_key;
 pub mod adhoc;
 pub mod config;
+pub mod config_device;
 pub mod config_env;
 pub mod cors;
 pub mod demo;
