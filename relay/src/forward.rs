@@ -2,7 +2,7 @@
 
 use axum::body::{Body, to_bytes};
 use axum::extract::{OriginalUri, Path, State};
-use axum::http::{HeaderMap, HeaderName, Method, Request, StatusCode};
+use axum::http::{HeaderMap, Method, Request, StatusCode, header};
 use axum::response::Response;
 
 use crate::AppState;
@@ -34,9 +34,6 @@ pub const RESPONSE_HEADER_ALLOWLIST: &[&str] = &[
     "domain_id",
     "retry-after",
 ];
-
-/// Largest request body the relay forwards.
-pub const MAX_REQUEST_BODY: usize = 4 * 1024 * 1024;
 
 /// The device path in the raw (still percent-encoded) request URI, validated so that nothing
 /// in it can steer the relay away from the device's base URL.
@@ -87,13 +84,30 @@ fn classify(device: &Device, err: reqwest::Error) -> RelayError {
             mismatch,
         };
     }
-    if err.is_timeout() {
+    let detail = error_chain(&err);
+    if err.is_timeout() || detail.contains("timed out") {
+        let limit = if err.is_connect() {
+            device.timeouts.connect
+        } else {
+            device.timeouts.request
+        };
         return RelayError::Timeout {
             device: id,
-            secs: device.timeouts.request.as_secs(),
+            ms: limit.as_millis(),
         };
     }
-    let detail = error_chain(&err);
+    if err.is_connect() && (detail.contains("dns error") || detail.contains("failed to lookup")) {
+        return RelayError::DnsFailure {
+            device: id,
+            host: device
+                .config
+                .base_url
+                .host_str()
+                .unwrap_or_default()
+                .to_owned(),
+            detail,
+        };
+    }
     if detail.contains("certificate") || detail.contains("UnknownIssuer") {
         return RelayError::UntrustedCertificate { device: id, detail };
     }
@@ -123,16 +137,39 @@ fn error_chain(err: &(dyn std::error::Error + 'static)) -> String {
 pub async fn forward(
     State(state): State<AppState>,
     Path((device_id, _path)): Path<(String, String)>,
-    OriginalUri(original): OriginalUri,
     request: Request<Body>,
 ) -> Result<Response, RelayError> {
     let device = state
         .inventory
         .get(&device_id)
         .ok_or_else(|| RelayError::UnknownDevice(device_id.clone()))?;
+    let started = std::time::Instant::now();
+    let result = send(&state, &device, &device_id, request).await;
+    let outcome = match &result {
+        Ok(response) => response.status().as_u16().to_string(),
+        Err(err) => err.code().to_owned(),
+    };
+    state
+        .metrics
+        .device_call(&device_id, &outcome, started.elapsed());
+    result
+}
+
+async fn send(
+    state: &AppState,
+    device: &Device,
+    device_id: &str,
+    request: Request<Body>,
+) -> Result<Response, RelayError> {
+    let limit = state.max_body;
     let (parts, body) = request.into_parts();
-    // `parts.uri` has the `/api` nesting prefix stripped; validate the URI as the client sent it.
-    let path = device_path(original.path(), &device_id)?;
+    // `nest("/api", …)` strips the prefix from `parts.uri`; validate the path as the client sent it.
+    let original = parts
+        .extensions
+        .get::<OriginalUri>()
+        .map(|u| u.0.clone())
+        .unwrap_or_else(|| parts.uri.clone());
+    let path = device_path(original.path(), device_id)?;
     let mut url = device.config.base_url.clone();
     url.set_path(&path);
     url.set_query(parts.uri.query());
@@ -141,11 +178,18 @@ pub async fn forward(
             "the target host changed".into(),
         ));
     }
-    let body = to_bytes(body, MAX_REQUEST_BODY)
+    let declared = parts
+        .headers
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<u64>().ok());
+    if declared.is_some_and(|n| n > limit as u64) {
+        return Err(RelayError::BodyTooLarge { limit });
+    }
+    // Buffered (up to the limit) so the device gets a Content-Length: device APIs expect one.
+    let body = to_bytes(body, limit)
         .await
-        .map_err(|_| RelayError::BodyTooLarge {
-            limit: MAX_REQUEST_BODY,
-        })?;
+        .map_err(|_| RelayError::BodyTooLarge { limit })?;
     let method = Method::from_bytes(parts.method.as_str().as_bytes())
         .map_err(|_| RelayError::BadRequest("unknown method".into()))?;
 
@@ -172,13 +216,6 @@ pub async fn forward(
         .status(StatusCode::from_u16(status.as_u16()).unwrap_or(StatusCode::BAD_GATEWAY));
     if let Some(headers) = response.headers_mut() {
         *headers = filter_headers(reply.headers(), RESPONSE_HEADER_ALLOWLIST);
-        let exposed: Vec<&str> = RESPONSE_HEADER_ALLOWLIST.to_vec();
-        if let Ok(value) = exposed.join(", ").parse() {
-            headers.insert(
-                HeaderName::from_static("access-control-expose-headers"),
-                value,
-            );
-        }
     }
     response
         .body(Body::from_stream(reply.bytes_stream()))

@@ -1,0 +1,350 @@
+//! `tokendeck.toml`: the relay's configuration file, with every key overridable by an
+//! environment variable (see [`crate::config_env`]), validated into [`Settings`].
+//!
+//! `tokendeck.example.toml` at the repository root documents every key.
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use serde::Deserialize;
+
+use crate::access::AccessPolicy;
+use crate::adhoc::AdHocPolicy;
+use crate::config_device::device_config;
+pub use crate::config_device::{DeviceFile, device_base_url, valid_device_id};
+use crate::inventory::{DeviceConfig, Timeouts};
+
+/// Default listen address: loopback only.
+pub const DEFAULT_LISTEN: &str = "127.0.0.1:8080";
+/// Default request body limit (4 MiB).
+pub const DEFAULT_MAX_BODY: usize = 4 * 1024 * 1024;
+
+/// Why the configuration cannot be used. Each message names the key and what to do.
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("reading {path}: {source}")]
+    Read {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("{path} is not valid TOML: {message}")]
+    Parse { path: PathBuf, message: String },
+    #[error("environment variable {var}: {message}")]
+    Env { var: String, message: String },
+    #[error("{key}: {message}")]
+    Invalid { key: String, message: String },
+}
+
+fn invalid(key: impl Into<String>, message: impl Into<String>) -> ConfigError {
+    ConfigError::Invalid {
+        key: key.into(),
+        message: message.into(),
+    }
+}
+
+/// The file as written (all keys optional except each device's id, name, kind and base_url).
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FileConfig {
+    pub listen: Option<String>,
+    pub dist: Option<PathBuf>,
+    pub log_format: Option<LogFormat>,
+    #[serde(default)]
+    pub allowed_hosts: Vec<String>,
+    #[serde(default)]
+    pub allowed_origins: Vec<String>,
+    pub access_key: Option<String>,
+    pub access_key_file: Option<PathBuf>,
+    #[serde(default)]
+    pub insecure_no_access_key: bool,
+    pub allow_tofu: Option<bool>,
+    pub state_file: Option<PathBuf>,
+    #[serde(default)]
+    pub limits: LimitsFile,
+    #[serde(default)]
+    pub ad_hoc: AdHocFile,
+    #[serde(default)]
+    pub devices: Vec<DeviceFile>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LimitsFile {
+    pub connect_timeout_ms: Option<u64>,
+    pub request_timeout_ms: Option<u64>,
+    pub max_body_bytes: Option<usize>,
+    pub pool_idle_timeout_s: Option<u64>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AdHocFile {
+    #[serde(default)]
+    pub allowed: Vec<String>,
+}
+
+/// Log line format.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Deserialize, clap::ValueEnum)]
+#[serde(rename_all = "lowercase")]
+pub enum LogFormat {
+    #[default]
+    Text,
+    Json,
+}
+
+/// Everything the relay runs with, validated.
+#[derive(Debug)]
+pub struct Settings {
+    pub listen: SocketAddr,
+    pub dist: Option<PathBuf>,
+    pub log_format: LogFormat,
+    pub devices: Vec<DeviceConfig>,
+    pub timeouts: Timeouts,
+    pub max_body: usize,
+    pub access: AccessPolicy,
+    pub allow_tofu: bool,
+    /// Where trust-on-first-use pins are kept; `None` keeps them in memory only.
+    pub state_file: Option<PathBuf>,
+    pub ad_hoc: AdHocPolicy,
+}
+
+impl Settings {
+    /// Read `path` (if any), apply `TOKENDECK_*` variables from `env`, and validate.
+    pub fn load(
+        path: Option<&Path>,
+        env: impl IntoIterator<Item = (String, String)>,
+    ) -> Result<(Self, Vec<String>), ConfigError> {
+        let mut table = match path {
+            Some(path) => {
+                let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
+                    path: path.to_owned(),
+                    source,
+                })?;
+                text.parse::<toml::Table>()
+                    .map_err(|e| ConfigError::Parse {
+                        path: path.to_owned(),
+                        message: e.to_string(),
+                    })?
+            }
+            None => toml::Table::new(),
+        };
+        let ignored = crate::config_env::apply_env(&mut table, env)?;
+        let file: FileConfig =
+            toml::Value::Table(table)
+                .try_into()
+                .map_err(|e: toml::de::Error| ConfigError::Parse {
+                    path: path
+                        .map(Path::to_owned)
+                        .unwrap_or_else(|| "environment".into()),
+                    message: e.to_string(),
+                })?;
+        let base = path
+            .and_then(Path::parent)
+            .map(Path::to_owned)
+            .unwrap_or_default();
+        Ok((Self::from_file(file, &base, path)?, ignored))
+    }
+
+    /// Validate a parsed file; relative paths are resolved against `base`.
+    pub fn from_file(
+        file: FileConfig,
+        base: &Path,
+        config_path: Option<&Path>,
+    ) -> Result<Self, ConfigError> {
+        let listen: SocketAddr = file
+            .listen
+            .as_deref()
+            .unwrap_or(DEFAULT_LISTEN)
+            .parse()
+            .map_err(|e| invalid("listen", format!("{e}; expected e.g. 127.0.0.1:8080")))?;
+        let access_key = match (&file.access_key, &file.access_key_file) {
+            (Some(_), Some(_)) => {
+                return Err(invalid(
+                    "access_key",
+                    "set access_key or access_key_file, not both",
+                ));
+            }
+            (Some(key), None) => Some(key.clone()),
+            (None, Some(key_file)) => {
+                let key_path = base.join(key_file);
+                let key = std::fs::read_to_string(&key_path).map_err(|e| {
+                    invalid("access_key_file", format!("{}: {e}", key_path.display()))
+                })?;
+                Some(key.trim().to_owned())
+            }
+            (None, None) => None,
+        };
+        let access = AccessPolicy::new(
+            file.allowed_hosts,
+            file.allowed_origins,
+            access_key,
+            file.insecure_no_access_key,
+        )
+        .map_err(|(key, message)| invalid(key, message))?;
+        if !listen.ip().is_loopback() && !access.requires_key() && !access.no_access_key {
+            return Err(invalid(
+                "access_key",
+                format!(
+                    "listening on {listen} (not loopback) needs an access key: set access_key \
+                     (or TOKENDECK_ACCESS_KEY, or access_key_file), or, only behind another \
+                     authenticating proxy, insecure_no_access_key = true"
+                ),
+            ));
+        }
+        let limits = &file.limits;
+        let ms =
+            |v: Option<u64>, default: Duration| v.map(Duration::from_millis).unwrap_or(default);
+        let defaults = Timeouts::default();
+        let timeouts = Timeouts {
+            connect: ms(limits.connect_timeout_ms, defaults.connect),
+            request: ms(limits.request_timeout_ms, defaults.request),
+            pool_idle: limits
+                .pool_idle_timeout_s
+                .map(Duration::from_secs)
+                .unwrap_or(defaults.pool_idle),
+        };
+        if timeouts.connect.is_zero() || timeouts.request.is_zero() {
+            return Err(invalid("limits", "timeouts must be greater than zero"));
+        }
+        let max_body = limits.max_body_bytes.unwrap_or(DEFAULT_MAX_BODY);
+        let ad_hoc = AdHocPolicy::parse(&file.ad_hoc.allowed)
+            .map_err(|message| invalid("ad_hoc.allowed", message))?;
+        let devices = file
+            .devices
+            .into_iter()
+            .map(|d| device_config(d, base))
+            .collect::<Result<Vec<_>, _>>()?;
+        let state_file = match (file.state_file, config_path) {
+            (Some(state), _) => Some(base.join(state)),
+            (None, Some(config)) => Some(config.with_extension("state.toml")),
+            (None, None) => None,
+        };
+        Ok(Self {
+            listen,
+            dist: file.dist.map(|d| base.join(d)),
+            log_format: file.log_format.unwrap_or_default(),
+            devices,
+            timeouts,
+            max_body,
+            access,
+            allow_tofu: file.allow_tofu.unwrap_or(true),
+            state_file,
+            ad_hoc,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::trust::TrustPolicy;
+
+    fn load(text: &str, env: &[(&str, &str)]) -> Result<Settings, ConfigError> {
+        static N: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+        let n = N.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let dir =
+            std::env::temp_dir().join(format!("tokendeck-config-test-{}-{n}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("tokendeck.toml");
+        std::fs::write(&path, text).unwrap();
+        let env = env.iter().map(|(k, v)| (k.to_string(), v.to_string()));
+        Settings::load(Some(&path), env).map(|(s, _)| s)
+    }
+
+    const ONE_DEVICE: &str = r#"
+        [[devices]]
+        id = "lab-bigip"
+        name = "Lab"
+        kind = "bigip"
+        base_url = "https://10.1.1.245"
+        pin = "sha256:ABABABABABABABABABABABABABABABABABABABABABABABABABABABABABABABAB"
+    "#;
+
+    #[test]
+    fn defaults_are_loopback_tofu_and_a_state_file_beside_the_config() {
+        let s = load(ONE_DEVICE, &[]).unwrap();
+        assert_eq!(s.listen, DEFAULT_LISTEN.parse().unwrap());
+        assert!(s.allow_tofu);
+        assert!(s.state_file.unwrap().ends_with("tokendeck.state.toml"));
+        assert_eq!(s.devices[0].trust.summary().clone(), {
+            TrustPolicy::pin(&format!("sha256:{}", "ab".repeat(32)))
+                .unwrap()
+                .summary()
+        });
+    }
+
+    #[test]
+    fn environment_overrides_keys_sections_and_devices() {
+        let s = load(
+            ONE_DEVICE,
+            &[
+                ("TOKENDECK_ALLOW_TOFU", "false"),
+                ("TOKENDECK_LIMITS__REQUEST_TIMEOUT_MS", "200"),
+                ("TOKENDECK_DEVICES__LAB_BIGIP__NAME", "Renamed"),
+                (
+                    "TOKENDECK_ALLOWED_HOSTS",
+                    "relay.example.com, other.example.com",
+                ),
+            ],
+        )
+        .unwrap();
+        assert!(!s.allow_tofu);
+        assert_eq!(s.timeouts.request, Duration::from_millis(200));
+        assert_eq!(s.devices[0].name, "Renamed");
+        assert_eq!(s.access.allowed_hosts.len(), 2);
+    }
+
+    #[test]
+    fn refuses_a_public_listen_address_without_an_access_key() {
+        let err = load(ONE_DEVICE, &[("TOKENDECK_LISTEN", "0.0.0.0:8080")]).unwrap_err();
+        assert!(err.to_string().contains("access_key"), "{err}");
+        let ok = load(
+            ONE_DEVICE,
+            &[
+                ("TOKENDECK_LISTEN", "0.0.0.0:8080"),
+                ("TOKENDECK_ACCESS_KEY", "correct-horse-battery-staple"),
+            ],
+        );
+        assert!(ok.is_ok());
+    }
+
+    #[test]
+    fn the_example_config_in_the_repository_is_valid() {
+        let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../tokendeck.example.toml");
+        let s = Settings::load(Some(&path), []).unwrap().0;
+        assert_eq!(s.devices.len(), 3);
+        assert_eq!(s.listen, DEFAULT_LISTEN.parse().unwrap());
+    }
+
+    #[test]
+    fn refuses_bad_devices() {
+        for bad in [
+            r#"[[devices]]
+            id = "x"
+            name = "x"
+            kind = "bigip"
+            base_url = "http://10.0.0.1""#,
+            r#"[[devices]]
+            id = "x"
+            name = "x"
+            kind = "bigip"
+            base_url = "https://u:p@10.0.0.1""#,
+            r#"[[devices]]
+            id = "x"
+            name = "x"
+            kind = "bigip"
+            base_url = "https://10.0.0.1"
+            insecure = true
+            pin = "sha256:00""#,
+            r#"[[devices]]
+            id = "../x"
+            name = "x"
+            kind = "bigip"
+            base_url = "https://10.0.0.1""#,
+            r#"unknown_key = 1"#,
+        ] {
+            assert!(load(bad, &[]).is_err(), "{bad}");
+        }
+    }
+}

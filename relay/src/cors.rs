@@ -1,0 +1,46 @@
+//! CORS: only the origins the operator configured (none by default: the app is same-origin),
+//! never `*`, no credentials, and Private Network Access preflights answered for those origins
+//! only.
+
+use std::time::Duration;
+
+use axum::http::{HeaderName, HeaderValue, Method};
+use shared::relay_error::RELAY_ERROR_HEADER;
+use tower_http::cors::{AllowOrigin, AllowPrivateNetwork, CorsLayer};
+
+use crate::access::{ACCESS_KEY_HEADER, AccessPolicy};
+use crate::forward::{REQUEST_HEADER_ALLOWLIST, RESPONSE_HEADER_ALLOWLIST};
+
+/// The CORS layer for `policy`'s allowed origins.
+pub fn layer(policy: &AccessPolicy) -> CorsLayer {
+    let origins: Vec<HeaderValue> = policy
+        .allowed_origins
+        .iter()
+        .filter_map(|o| HeaderValue::from_str(o).ok())
+        .collect();
+    let private_network_origins = origins.clone();
+    let allow_headers = REQUEST_HEADER_ALLOWLIST
+        .iter()
+        .chain(std::iter::once(&ACCESS_KEY_HEADER))
+        .map(|h| HeaderName::from_static(h));
+    let expose_headers = RESPONSE_HEADER_ALLOWLIST
+        .iter()
+        .chain([RELAY_ERROR_HEADER, "x-request-id"].iter())
+        .map(|h| HeaderName::from_static(h));
+    CorsLayer::new()
+        .allow_origin(AllowOrigin::list(origins))
+        .allow_methods([
+            Method::GET,
+            Method::HEAD,
+            Method::POST,
+            Method::PUT,
+            Method::PATCH,
+            Method::DELETE,
+        ])
+        .allow_headers(allow_headers.collect::<Vec<_>>())
+        .expose_headers(expose_headers.collect::<Vec<_>>())
+        .allow_private_network(AllowPrivateNetwork::predicate(move |origin, _| {
+            private_network_origins.contains(origin)
+        }))
+        .max_age(Duration::from_secs(600))
+}

@@ -1,0 +1,224 @@
+//! `/metrics` in the Prometheus text format, hand-rolled: device calls by device and status,
+//! their latency, relay errors by code, wrong access keys, and TLS handshakes per device
+//! (with the call count, this shows how often the keep-alive pool is reused).
+
+use std::collections::BTreeMap;
+use std::fmt::Write;
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Duration;
+
+use axum::extract::{Request, State};
+use axum::http::header;
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+
+use crate::AppState;
+use crate::adhoc::is_adhoc_id;
+use crate::error::RelayErrorCodeTag;
+
+/// Latency bucket upper bounds, in seconds.
+const BUCKETS: &[f64] = &[
+    0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0,
+];
+
+#[derive(Debug, Default, Clone)]
+struct Histogram {
+    counts: [u64; 12],
+    sum: f64,
+    count: u64,
+}
+
+impl Histogram {
+    fn observe(&mut self, seconds: f64) {
+        for (i, bound) in BUCKETS.iter().enumerate() {
+            if seconds <= *bound {
+                self.counts[i] += 1;
+            }
+        }
+        self.sum += seconds;
+        self.count += 1;
+    }
+}
+
+/// The relay's counters. Cheap to update; rendered on scrape.
+#[derive(Debug, Default)]
+pub struct Metrics {
+    calls: Mutex<BTreeMap<(String, String), u64>>,
+    latency: Mutex<BTreeMap<String, Histogram>>,
+    relay_errors: Mutex<BTreeMap<&'static str, u64>>,
+    access_key_failures: AtomicU64,
+}
+
+/// Metric label for a device: its id, or `adhoc` for all ad-hoc devices (unbounded ids).
+pub fn device_label(id: &str) -> &str {
+    if is_adhoc_id(id) { "adhoc" } else { id }
+}
+
+fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|p| p.into_inner())
+}
+
+impl Metrics {
+    /// One device call: `outcome` is the device's status code, or the relay error code when
+    /// the device gave no answer.
+    pub fn device_call(&self, device_id: &str, outcome: &str, elapsed: Duration) {
+        let device = device_label(device_id).to_owned();
+        *lock(&self.calls)
+            .entry((device.clone(), outcome.to_owned()))
+            .or_default() += 1;
+        lock(&self.latency)
+            .entry(device)
+            .or_default()
+            .observe(elapsed.as_secs_f64());
+    }
+
+    pub fn relay_error(&self, code: &'static str) {
+        *lock(&self.relay_errors).entry(code).or_default() += 1;
+    }
+
+    pub fn access_key_failure(&self) {
+        self.access_key_failures.fetch_add(1, Ordering::Relaxed);
+    }
+
+    /// The text exposition. `handshakes` is (device label, new TLS connections).
+    pub fn render(&self, handshakes: &[(String, u64)]) -> String {
+        let mut out = String::new();
+        out.push_str("# HELP tokendeck_device_requests_total Calls forwarded to devices, by device and outcome (HTTP status, or the relay error code when the device did not answer).\n");
+        out.push_str("# TYPE tokendeck_device_requests_total counter\n");
+        for ((device, outcome), n) in lock(&self.calls).iter() {
+            let _ = writeln!(
+                out,
+                "tokendeck_device_requests_total{{device=\"{}\",status=\"{}\"}} {n}",
+                escape(device),
+                escape(outcome)
+            );
+        }
+        out.push_str("# HELP tokendeck_device_request_duration_seconds Time until the device's response headers.\n");
+        out.push_str("# TYPE tokendeck_device_request_duration_seconds histogram\n");
+        for (device, h) in lock(&self.latency).iter() {
+            let d = escape(device);
+            for (bound, n) in BUCKETS.iter().zip(h.counts.iter()) {
+                let _ = writeln!(
+                    out,
+                    "tokendeck_device_request_duration_seconds_bucket{{device=\"{d}\",le=\"{bound}\"}} {n}"
+                );
+            }
+            let _ = writeln!(
+                out,
+                "tokendeck_device_request_duration_seconds_bucket{{device=\"{d}\",le=\"+Inf\"}} {}",
+                h.count
+            );
+            let _ = writeln!(
+                out,
+                "tokendeck_device_request_duration_seconds_sum{{device=\"{d}\"}} {}",
+                h.sum
+            );
+            let _ = writeln!(
+                out,
+                "tokendeck_device_request_duration_seconds_count{{device=\"{d}\"}} {}",
+                h.count
+            );
+        }
+        out.push_str("# HELP tokendeck_device_tls_handshakes_total New TLS connections per device; compare with requests to see keep-alive reuse.\n");
+        out.push_str("# TYPE tokendeck_device_tls_handshakes_total counter\n");
+        let mut by_device: BTreeMap<&str, u64> = BTreeMap::new();
+        for (device, n) in handshakes {
+            *by_device.entry(device.as_str()).or_default() += n;
+        }
+        for (device, n) in by_device {
+            let _ = writeln!(
+                out,
+                "tokendeck_device_tls_handshakes_total{{device=\"{}\"}} {n}",
+                escape(device)
+            );
+        }
+        out.push_str(
+            "# HELP tokendeck_relay_errors_total Errors the relay produced itself, by code.\n",
+        );
+        out.push_str("# TYPE tokendeck_relay_errors_total counter\n");
+        for (code, n) in lock(&self.relay_errors).iter() {
+            let _ = writeln!(out, "tokendeck_relay_errors_total{{code=\"{code}\"}} {n}");
+        }
+        out.push_str(
+            "# HELP tokendeck_access_key_failures_total Requests with a wrong access key.\n",
+        );
+        out.push_str("# TYPE tokendeck_access_key_failures_total counter\n");
+        let _ = writeln!(
+            out,
+            "tokendeck_access_key_failures_total {}",
+            self.access_key_failures.load(Ordering::Relaxed)
+        );
+        out
+    }
+}
+
+fn escape(label: &str) -> String {
+    label
+        .replace('\\', "\\\\")
+        .replace('"', "\\\"")
+        .replace('\n', "\\n")
+}
+
+/// `GET /metrics`.
+pub async fn metrics(State(state): State<AppState>) -> Response {
+    let handshakes: Vec<(String, u64)> = state
+        .inventory
+        .devices()
+        .iter()
+        .chain(state.inventory.ad_hoc_devices().iter())
+        .map(|d| (device_label(&d.config.id).to_owned(), d.handshakes()))
+        .collect();
+    (
+        [(
+            header::CONTENT_TYPE,
+            "text/plain; version=0.0.4; charset=utf-8",
+        )],
+        state.metrics.render(&handshakes),
+    )
+        .into_response()
+}
+
+/// Middleware: count every relay error response by its code.
+pub async fn count_relay_errors(
+    State(state): State<AppState>,
+    request: Request,
+    next: Next,
+) -> Response {
+    let response = next.run(request).await;
+    if let Some(tag) = response.extensions().get::<RelayErrorCodeTag>() {
+        state.metrics.relay_error(tag.0);
+    }
+    response
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn renders_counters_and_cumulative_buckets() {
+        let m = Metrics::default();
+        m.device_call("lab", "200", Duration::from_millis(20));
+        m.device_call("lab", "200", Duration::from_millis(300));
+        m.device_call(
+            "adhoc~bigip~10.0.0.1~443",
+            "timeout",
+            Duration::from_secs(1),
+        );
+        m.relay_error("timeout");
+        let text = m.render(&[("lab".into(), 1)]);
+        assert!(text.contains("tokendeck_device_requests_total{device=\"lab\",status=\"200\"} 2"));
+        assert!(
+            text.contains("tokendeck_device_requests_total{device=\"adhoc\",status=\"timeout\"} 1")
+        );
+        assert!(text.contains(
+            "tokendeck_device_request_duration_seconds_bucket{device=\"lab\",le=\"0.025\"} 1"
+        ));
+        assert!(text.contains(
+            "tokendeck_device_request_duration_seconds_bucket{device=\"lab\",le=\"0.5\"} 2"
+        ));
+        assert!(text.contains("tokendeck_device_tls_handshakes_total{device=\"lab\"} 1"));
+        assert!(text.contains("tokendeck_relay_errors_total{code=\"timeout\"} 1"));
+    }
+}

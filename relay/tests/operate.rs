@@ -1,0 +1,252 @@
+//! Operating the relay: health, Prometheus metrics (including keep-alive reuse), request ids,
+//! and the served app's cache, compression and security headers.
+
+mod common;
+
+use std::path::PathBuf;
+
+use base64::Engine;
+use common::{Relay, TestCert, TlsServer, client, device, raw, recording_router, state};
+use relay::AppState;
+use relay::inventory::{Inventory, Timeouts};
+use relay::trust::TrustPolicy;
+use sha2::{Digest, Sha256};
+
+const LOADER: &str = "\nimport init from '/frontend-0123456789abcdef.js';\nawait init();\n";
+
+fn fake_dist() -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("tokendeck-dist-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(
+        dir.join("index.html"),
+        format!("<!doctype html><html><head><script type=\"module\">{LOADER}</script></head><body></body></html>"),
+    )
+    .unwrap();
+    std::fs::write(
+        dir.join("frontend-0123456789abcdef.js"),
+        "export default async function init() {}\n".repeat(50),
+    )
+    .unwrap();
+    std::fs::write(dir.join("robots.txt"), "User-agent: *\n").unwrap();
+    dir
+}
+
+#[tokio::test]
+async fn the_app_is_served_with_its_csp_cache_headers_and_compression() {
+    let dist = fake_dist();
+    let relay = Relay::start(AppState::new(
+        Inventory::new(vec![], Timeouts::default()).unwrap(),
+        Some(dist),
+    ))
+    .await;
+    let http = client();
+    let index = http.get(relay.url("/")).send().await.unwrap();
+    assert_eq!(index.status(), 200);
+    let h = index.headers();
+    assert_eq!(h.get("cache-control").unwrap(), "no-cache");
+    assert_eq!(h.get("x-content-type-options").unwrap(), "nosniff");
+    assert_eq!(h.get("referrer-policy").unwrap(), "no-referrer");
+    let csp = h.get("content-security-policy").unwrap().to_str().unwrap();
+    let hash = base64::engine::general_purpose::STANDARD.encode(Sha256::digest(LOADER));
+    assert!(csp.contains(&format!("'sha256-{hash}'")), "{csp}");
+    assert!(csp.contains("'wasm-unsafe-eval'") && csp.contains("frame-ancestors 'none'"));
+    assert!(csp.contains("connect-src 'self'") && !csp.contains("unsafe-inline"));
+
+    let asset = http
+        .get(relay.url("/frontend-0123456789abcdef.js"))
+        .header("accept-encoding", "gzip")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        asset.headers().get("cache-control").unwrap(),
+        "public, max-age=31536000, immutable"
+    );
+    assert_eq!(asset.headers().get("content-encoding").unwrap(), "gzip");
+    assert!(
+        asset.headers()["content-type"]
+            .to_str()
+            .unwrap()
+            .contains("javascript")
+    );
+    let plain = http.get(relay.url("/robots.txt")).send().await.unwrap();
+    assert_eq!(plain.headers().get("cache-control").unwrap(), "no-cache");
+
+    // App routes fall back to index.html; missing files and escapes are 404s.
+    let route = http.get(relay.url("/devices/lab")).send().await.unwrap();
+    assert!(
+        route
+            .text()
+            .await
+            .unwrap()
+            .contains("<script type=\"module\">")
+    );
+    let missing = http.get(relay.url("/missing.js")).send().await.unwrap();
+    assert_eq!(missing.status(), 404);
+    for escape in [
+        "/../index.html",
+        "/%2e%2e/index.html",
+        "/a/..%2f..%2fpasswd",
+    ] {
+        let (status, reply) = raw(relay.addr, "GET", escape, "").await;
+        assert_eq!(status, 404, "{escape}: {reply}");
+    }
+    let post = http.post(relay.url("/")).send().await.unwrap();
+    assert_eq!(post.status(), 405);
+}
+
+#[tokio::test]
+async fn health_metrics_and_request_ids() {
+    let cert = TestCert::self_signed();
+    let (router, _log) = recording_router(vec![]);
+    let server = TlsServer::start(&cert, router).await;
+    let relay = Relay::start(state(
+        vec![device(
+            "lab",
+            &server.base_url(),
+            TrustPolicy::pin(&cert.fingerprint()).unwrap(),
+        )],
+        Timeouts::default(),
+    ))
+    .await;
+    let http = client();
+    let health = http.get(relay.url("/healthz")).send().await.unwrap();
+    assert_eq!(health.text().await.unwrap(), "ok");
+    for _ in 0..3 {
+        let response = http
+            .get(relay.url("/api/devices/lab/fwd/mgmt/tm/sys/version"))
+            .send()
+            .await
+            .unwrap();
+        let id = response
+            .headers()
+            .get("x-request-id")
+            .unwrap()
+            .to_str()
+            .unwrap();
+        assert!(!id.is_empty());
+        response.text().await.unwrap();
+    }
+    let _ = http
+        .get(relay.url("/api/devices/nope/fwd/x"))
+        .send()
+        .await
+        .unwrap();
+    let text = http
+        .get(relay.url("/metrics"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        text.contains("tokendeck_device_requests_total{device=\"lab\",status=\"200\"} 3"),
+        "{text}"
+    );
+    assert!(text.contains("tokendeck_device_request_duration_seconds_count{device=\"lab\"} 3"));
+    // Three calls over one kept-alive connection: one handshake.
+    assert!(
+        text.contains("tokendeck_device_tls_handshakes_total{device=\"lab\"} 1"),
+        "{text}"
+    );
+    assert!(text.contains("tokendeck_relay_errors_total{code=\"unknown_device\"} 1"));
+}
+
+/// Captures everything the relay logs, for checking that secrets never appear.
+#[derive(Clone, Default)]
+struct Captured(std::sync::Arc<std::sync::Mutex<Vec<u8>>>);
+
+impl std::io::Write for Captured {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0.lock().unwrap().extend_from_slice(buf);
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+#[tokio::test(flavor = "current_thread")]
+async fn passwords_tokens_and_the_access_key_never_reach_the_log() {
+    let captured = Captured::default();
+    let writer = captured.clone();
+    let subscriber = tracing_subscriber::fmt()
+        .with_env_filter("debug,relay=trace,tower_http=trace")
+        .with_writer(move || writer.clone())
+        .with_ansi(false)
+        .finish();
+    let _guard = tracing::subscriber::set_default(subscriber);
+
+    let sim = simulator::start(
+        shared::device::DeviceKind::Bigip,
+        "127.0.0.1:0".parse().unwrap(),
+        simulator::SimConfig::default(),
+    )
+    .await
+    .unwrap();
+    let access = relay::access::AccessPolicy::new(
+        vec![],
+        vec![],
+        Some("access-key-that-is-secret".into()),
+        false,
+    )
+    .unwrap();
+    let relay = Relay::start(
+        state(
+            vec![device(
+                "lab",
+                &sim.base_url(),
+                TrustPolicy::pin(&sim.fingerprint).unwrap(),
+            )],
+            Timeouts::default(),
+        )
+        .with_access(access),
+    )
+    .await;
+    let http = client();
+    let login = http
+        .post(relay.url("/api/devices/lab/fwd/mgmt/shared/authn/login"))
+        .header("x-tokendeck-access-key", "access-key-that-is-secret")
+        .json(&serde_json::json!({"username": "admin", "password": "admin"}))
+        .send()
+        .await
+        .unwrap();
+    let body: serde_json::Value = login.json().await.unwrap();
+    let token = body["token"]["token"].as_str().unwrap().to_owned();
+    let version = http
+        .get(relay.url("/api/devices/lab/fwd/mgmt/tm/sys/version?secret=in-query"))
+        .header("x-tokendeck-access-key", "access-key-that-is-secret")
+        .header("X-F5-Auth-Token", &token)
+        .header("Authorization", "Basic YWRtaW46YWRtaW4=")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(version.status(), 200);
+    let wrong = http
+        .get(relay.url("/api/devices"))
+        .header("x-tokendeck-access-key", "a-wrong-key-guessed-here")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(wrong.status(), 401);
+
+    let log = String::from_utf8(captured.0.lock().unwrap().clone()).unwrap();
+    assert!(
+        log.contains("/api/devices/lab/fwd/mgmt/tm/sys/version"),
+        "{log}"
+    );
+    for secret in [
+        token.as_str(),
+        "\"admin\"",
+        "YWRtaW46YWRtaW4=",
+        "access-key-that-is-secret",
+        "a-wrong-key-guessed-here",
+        "in-query",
+    ] {
+        assert!(
+            !log.contains(secret),
+            "{secret} leaked into the log:\n{log}"
+        );
+    }
+}
