@@ -14,7 +14,7 @@ use crate::access_key::{AccessKey, KeyCheck};
 use crate::error::RelayError;
 
 /// Header the app sends the access key in.
-pub const ACCESS_KEY_HEADER: &str = "x-tokendeck-access-key";
+pub use shared::relay_error::ACCESS_KEY_HEADER;
 
 /// The operator's rules for clients of the relay.
 #[derive(Debug, Clone, Default)]

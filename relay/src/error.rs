@@ -1,14 +1,12 @@
 //! Errors the relay produces itself, each with a stable code and a message that says what to do.
 //!
-//! The JSON body has the shape of `shared::relay_error::RelayErrorBody`. The codes that
-//! `shared::relay_error::RelayErrorCode` does not know yet (access key, rate limit, Host/Origin
-//! refusal, trust-on-first-use) are spelled here; see [`RelayError::code`].
+//! The JSON body is `shared::relay_error::RelayErrorBody`, with the codes of
+//! `shared::relay_error::RelayErrorCode`; see [`RelayError::code`].
 
 use axum::Json;
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use serde::Serialize;
-use shared::relay_error::RELAY_ERROR_HEADER;
+use shared::relay_error::{RELAY_ERROR_HEADER, RelayErrorBody, RelayErrorCode};
 
 use crate::trust::PinMismatch;
 
@@ -82,36 +80,27 @@ pub enum RelayError {
 #[derive(Clone, Copy, Debug)]
 pub struct RelayErrorCodeTag(pub &'static str);
 
-/// The JSON body; same shape as `shared::relay_error::RelayErrorBody`.
-#[derive(Debug, Serialize)]
-struct ErrorBody {
-    code: &'static str,
-    message: String,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    device: Option<String>,
-}
-
 impl RelayError {
-    /// Stable machine-readable code. The first ten equal `shared`'s `RelayErrorCode` names.
-    pub fn code(&self) -> &'static str {
+    /// Stable machine-readable code (the wire type lives in `shared`).
+    pub fn code(&self) -> RelayErrorCode {
         match self {
-            RelayError::UnknownDevice(_) => "unknown_device",
-            RelayError::Unreachable { .. } => "device_unreachable",
-            RelayError::DnsFailure { .. } => "dns_failure",
-            RelayError::PinMismatch { .. } => "pin_mismatch",
-            RelayError::UntrustedCertificate { .. } => "untrusted_certificate",
-            RelayError::Timeout { .. } => "timeout",
-            RelayError::BodyTooLarge { .. } => "body_too_large",
-            RelayError::ForbiddenTarget(_) => "forbidden_target",
-            RelayError::BadRequest(_) => "bad_request",
-            RelayError::Internal(_) => "internal",
-            RelayError::AccessKeyRequired => "access_key_required",
-            RelayError::AccessKeyWrong => "access_key_wrong",
-            RelayError::RateLimited { .. } => "rate_limited",
-            RelayError::HostNotAllowed(_) => "host_not_allowed",
-            RelayError::OriginNotAllowed(_) => "origin_not_allowed",
-            RelayError::TofuDisabled(_) => "tofu_disabled",
-            RelayError::TrustConflict { .. } => "trust_conflict",
+            RelayError::UnknownDevice(_) => RelayErrorCode::UnknownDevice,
+            RelayError::Unreachable { .. } => RelayErrorCode::DeviceUnreachable,
+            RelayError::DnsFailure { .. } => RelayErrorCode::DnsFailure,
+            RelayError::PinMismatch { .. } => RelayErrorCode::PinMismatch,
+            RelayError::UntrustedCertificate { .. } => RelayErrorCode::UntrustedCertificate,
+            RelayError::Timeout { .. } => RelayErrorCode::Timeout,
+            RelayError::BodyTooLarge { .. } => RelayErrorCode::BodyTooLarge,
+            RelayError::ForbiddenTarget(_) => RelayErrorCode::ForbiddenTarget,
+            RelayError::BadRequest(_) => RelayErrorCode::BadRequest,
+            RelayError::Internal(_) => RelayErrorCode::Internal,
+            RelayError::AccessKeyRequired => RelayErrorCode::AccessKeyRequired,
+            RelayError::AccessKeyWrong => RelayErrorCode::AccessKeyWrong,
+            RelayError::RateLimited { .. } => RelayErrorCode::RateLimited,
+            RelayError::HostNotAllowed(_) => RelayErrorCode::HostNotAllowed,
+            RelayError::OriginNotAllowed(_) => RelayErrorCode::OriginNotAllowed,
+            RelayError::TofuDisabled(_) => RelayErrorCode::TofuDisabled,
+            RelayError::TrustConflict { .. } => RelayErrorCode::TrustConflict,
         }
     }
 
@@ -156,9 +145,9 @@ impl IntoResponse for RelayError {
         if let RelayError::Internal(detail) = &self {
             tracing::error!(%detail, "internal relay error");
         } else {
-            tracing::warn!(code = self.code(), "{self}");
+            tracing::warn!(code = self.code().as_str(), "{self}");
         }
-        let body = ErrorBody {
+        let body = RelayErrorBody {
             code: self.code(),
             message: self.to_string(),
             device: self.device(),
@@ -166,7 +155,7 @@ impl IntoResponse for RelayError {
         let mut response = (self.status(), Json(body)).into_response();
         response
             .extensions_mut()
-            .insert(RelayErrorCodeTag(self.code()));
+            .insert(RelayErrorCodeTag(self.code().as_str()));
         let headers = response.headers_mut();
         headers.insert(RELAY_ERROR_HEADER, HeaderValue::from_static("1"));
         if let RelayError::RateLimited { retry_after_secs } = self {
@@ -179,46 +168,15 @@ impl IntoResponse for RelayError {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use shared::relay_error::RelayErrorCode;
 
     #[test]
-    fn codes_shared_knows_are_spelled_as_shared_spells_them() {
-        let pairs = [
-            (
-                RelayError::UnknownDevice("x".into()),
-                RelayErrorCode::UnknownDevice,
-            ),
-            (
-                RelayError::BodyTooLarge { limit: 1 },
-                RelayErrorCode::BodyTooLarge,
-            ),
-            (
-                RelayError::ForbiddenTarget("x".into()),
-                RelayErrorCode::ForbiddenTarget,
-            ),
-            (
-                RelayError::BadRequest("x".into()),
-                RelayErrorCode::BadRequest,
-            ),
-            (RelayError::Internal("x".into()), RelayErrorCode::Internal),
-            (
-                RelayError::Timeout {
-                    device: "d".into(),
-                    ms: 1,
-                },
-                RelayErrorCode::Timeout,
-            ),
-            (
-                RelayError::DnsFailure {
-                    device: "d".into(),
-                    host: "h".into(),
-                    detail: "x".into(),
-                },
-                RelayErrorCode::DnsFailure,
-            ),
-        ];
-        for (err, code) in pairs {
-            assert_eq!(serde_json::to_value(code).unwrap(), err.code());
-        }
+    fn bodies_carry_the_shared_code_and_the_marker_header() {
+        let response = RelayError::AccessKeyRequired.into_response();
+        assert_eq!(response.status(), StatusCode::UNAUTHORIZED);
+        assert_eq!(response.headers()[RELAY_ERROR_HEADER], "1");
+        assert_eq!(
+            RelayError::BodyTooLarge { limit: 1 }.code(),
+            RelayErrorCode::BodyTooLarge
+        );
     }
 }

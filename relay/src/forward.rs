@@ -147,7 +147,7 @@ pub async fn forward(
     let result = send(&state, &device, &device_id, request).await;
     let outcome = match &result {
         Ok(response) => response.status().as_u16().to_string(),
-        Err(err) => err.code().to_owned(),
+        Err(err) => err.code().as_str().to_owned(),
     };
     state
         .metrics

@@ -21,7 +21,53 @@ pub enum RelayErrorCode {
     ForbiddenTarget,
     BadRequest,
     Internal,
+    /// The relay needs its access key (`x-tokendeck-access-key`) and none was sent.
+    AccessKeyRequired,
+    /// The access key sent is wrong.
+    AccessKeyWrong,
+    /// Too many wrong access keys from this address; see `Retry-After`.
+    RateLimited,
+    /// The request named a `Host` the relay does not answer to (DNS-rebinding defence).
+    HostNotAllowed,
+    /// A cross-origin call from an origin the relay's configuration does not list.
+    OriginNotAllowed,
+    /// Trust on first use is switched off by the operator.
+    TofuDisabled,
+    /// The device already has a pin the user may not replace, or another certificate.
+    TrustConflict,
+    /// A code this version of the app does not know (from a newer relay).
+    #[serde(other)]
+    Unknown,
 }
+
+impl RelayErrorCode {
+    /// The code as it appears on the wire (`snake_case`).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            RelayErrorCode::UnknownDevice => "unknown_device",
+            RelayErrorCode::DeviceUnreachable => "device_unreachable",
+            RelayErrorCode::DnsFailure => "dns_failure",
+            RelayErrorCode::PinMismatch => "pin_mismatch",
+            RelayErrorCode::UntrustedCertificate => "untrusted_certificate",
+            RelayErrorCode::Timeout => "timeout",
+            RelayErrorCode::BodyTooLarge => "body_too_large",
+            RelayErrorCode::ForbiddenTarget => "forbidden_target",
+            RelayErrorCode::BadRequest => "bad_request",
+            RelayErrorCode::Internal => "internal",
+            RelayErrorCode::AccessKeyRequired => "access_key_required",
+            RelayErrorCode::AccessKeyWrong => "access_key_wrong",
+            RelayErrorCode::RateLimited => "rate_limited",
+            RelayErrorCode::HostNotAllowed => "host_not_allowed",
+            RelayErrorCode::OriginNotAllowed => "origin_not_allowed",
+            RelayErrorCode::TofuDisabled => "tofu_disabled",
+            RelayErrorCode::TrustConflict => "trust_conflict",
+            RelayErrorCode::Unknown => "unknown",
+        }
+    }
+}
+
+/// Header the app sends the relay's access key in.
+pub const ACCESS_KEY_HEADER: &str = "x-tokendeck-access-key";
 
 /// The stable JSON body of a relay error.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -1,5 +1,5 @@
 //! The name-based UUIDs iControl REST puts in user links:
-//! `/mgmt/cm/system/authn/providers/<uuid(provider)>/users/<uuid(user)>`.
+//! `/mgmt/cm/system/authn/providers/<provider>/<uuid(provider)>/users/<uuid(user)>` (seeds 001, 003).
 //!
 //! They are the MD5 of the name with the version nibble forced to 3 and the RFC 4122 variant
 //! bits set to `10` — a version-3 UUID without a namespace.
@@ -25,7 +25,7 @@ pub fn f5_name_uuid(name: &str) -> String {
 /// The `user.link` of a token owned by `user` who logged in through `provider`.
 pub fn user_link(provider: &str, user: &str) -> String {
     format!(
-        "https://localhost/mgmt/cm/system/authn/providers/{}/users/{}",
+        "https://localhost/mgmt/cm/system/authn/providers/{provider}/{}/users/{}",
         f5_name_uuid(provider),
         f5_name_uuid(user)
     )
@@ -45,7 +45,7 @@ mod tests {
     fn user_link_has_both_uuids() {
         assert_eq!(
             user_link("tmos", "foo"),
-            "https://localhost/mgmt/cm/system/authn/providers/1f44a60e-11a7-3c51-a49f-82983026b41b/users/acbd18db-4cc2-385c-adef-654fccc4a4d8"
+            "https://localhost/mgmt/cm/system/authn/providers/tmos/1f44a60e-11a7-3c51-a49f-82983026b41b/users/acbd18db-4cc2-385c-adef-654fccc4a4d8"
         );
     }
 }
