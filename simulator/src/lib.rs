@@ -22,7 +22,7 @@ mod basic;
 pub mod bigip;
 pub mod bigiq;
 pub mod clock;
-mod f5_body;
+mod f5_extract;
 pub mod fmc;
 mod paths;
 mod payload;

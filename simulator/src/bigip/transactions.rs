@@ -2,7 +2,7 @@
 //! `X-F5-REST-Coordination-Id`.
 
 use axum::Json;
-use axum::extract::{FromRequestParts, Path, State};
+use axum::extract::{FromRequestParts, State};
 use axum::http::StatusCode;
 use axum::http::request::Parts;
 use axum::response::{IntoResponse, Response};
@@ -13,7 +13,7 @@ use super::auth::Caller;
 use super::links::tm_self_link;
 use super::node_table::NodeCommand;
 use super::transaction_store::TransactionError;
-use crate::f5_body::F5Body;
+use crate::f5_extract::{F5Body, F5Path};
 use crate::rest_error::F5Error;
 
 /// The transaction a call belongs to, from `X-F5-REST-Coordination-Id`.
@@ -99,7 +99,7 @@ pub async fn list(State(bigip): State<BigIp>, caller: Caller) -> Json<Value> {
 pub async fn get_one(
     State(bigip): State<BigIp>,
     caller: Caller,
-    Path(id): Path<String>,
+    F5Path(id): F5Path<String>,
 ) -> Result<Json<Value>, F5Error> {
     let now = bigip.now_micros();
     let mut store = bigip.transactions();
@@ -113,7 +113,7 @@ pub async fn get_one(
 pub async fn commands(
     State(bigip): State<BigIp>,
     caller: Caller,
-    Path(id): Path<String>,
+    F5Path(id): F5Path<String>,
 ) -> Result<Json<Value>, F5Error> {
     let now = bigip.now_micros();
     let mut store = bigip.transactions();
@@ -140,7 +140,7 @@ pub async fn commands(
 pub async fn commit(
     State(bigip): State<BigIp>,
     caller: Caller,
-    Path(id): Path<String>,
+    F5Path(id): F5Path<String>,
     F5Body(body): F5Body,
 ) -> Result<Json<Value>, F5Error> {
     let now = bigip.now_micros();
@@ -162,7 +162,7 @@ pub async fn commit(
 pub async fn discard(
     State(bigip): State<BigIp>,
     caller: Caller,
-    Path(id): Path<String>,
+    F5Path(id): F5Path<String>,
 ) -> Result<StatusCode, F5Error> {
     let now = bigip.now_micros();
     bigip

@@ -10,7 +10,7 @@ use shared::user_uuid::f5_name_uuid;
 
 use super::BigIq;
 use super::tokens::{Subject, TokenType, check, mint};
-use crate::f5_body::F5Body;
+use crate::f5_extract::F5Body;
 use crate::peer::peer_of;
 use crate::rest_error::F5Error;
 

@@ -3,6 +3,7 @@
 
 mod auth;
 mod error;
+mod extract;
 mod host_store;
 mod hosts;
 mod info;
