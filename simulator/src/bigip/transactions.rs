@@ -137,6 +137,7 @@ pub async fn commands(
 
 /// `PATCH /mgmt/tm/transaction/<id>` `{"state":"VALIDATING"}`: apply every queued command or
 /// none. Failure → 400 "transaction failed:<first error>" and the transaction is `FAILED`.
+/// With `"validateOnly": true` nothing is applied and a valid transaction stays `STARTED`.
 pub async fn commit(
     State(bigip): State<BigIp>,
     caller: Caller,
@@ -150,10 +151,15 @@ pub async fn commit(
         .and_then(Value::as_str)
         .unwrap_or("")
         .to_owned();
+    let validate_only = body
+        .as_ref()
+        .and_then(|b| b.get("validateOnly"))
+        .and_then(Value::as_bool)
+        .unwrap_or(false);
     let mut transactions = bigip.transactions();
     let mut nodes = bigip.nodes();
     transactions
-        .commit(&id, &state, caller.asker(), &mut nodes, now)
+        .commit(&id, &state, validate_only, caller.asker(), &mut nodes, now)
         .map(Json)
         .map_err(|e| refuse(e, &caller.referer))
 }

@@ -12,6 +12,11 @@ use crate::rest_error::F5Error;
 
 const DEVICES_PATH: &str = "/mgmt/shared/resolver/device-groups/cm-bigip-allBigIpDevices/devices";
 
+/// `GET /mgmt/shared/echo-query`: liveness check.
+pub async fn echo_query(_caller: BigIqCaller) -> Json<Value> {
+    Json(crate::bigip::echo_body())
+}
+
 /// `GET /mgmt/shared/identified-devices/config/device-info`.
 pub async fn device_info(State(bigiq): State<BigIq>, _caller: BigIqCaller) -> Json<Value> {
     Json(json!({
