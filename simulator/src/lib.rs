@@ -2,15 +2,27 @@
 //! self-signed certificate generated at start-up.
 //!
 //! The library starts any device in-process (`start(kind, "127.0.0.1:0", config)`) and hands
-//! back its address and certificate fingerprint; the `devsim` binary runs them standalone
-//! (`cargo run -p simulator --bin devsim -- --help`). State lives in memory; time comes from a
-//! [`Clock`] that tests advance by hand.
+//! back its address and certificate fingerprint; the `devsim` binary runs them standalone:
+//!
+//! ```text
+//! cargo run -p simulator --bin devsim -- --bigip 127.0.0.1:8443 --bigiq 127.0.0.1:8444 --fmc 127.0.0.1:8445
+//! ```
+//!
+//! State lives in memory behind per-table locks; every time rule reads the injected [`Clock`],
+//! which tests advance by hand and demos speed up (`--clock-speed`).
+//!
+//! Code map: [`bigip`] (tokens, nodes, transactions), [`bigiq`] (JWT login and exchange),
+//! [`fmc`] (token pairs, rate limit, host objects). Pure state machines (`*_store.rs`,
+//! `node_table.rs`, `sessions.rs`, `rate_limit.rs`, `jwt.rs`) hold the rules; handlers parse,
+//! call them and map errors to each device's error body. Request bodies pass through one
+//! bounded, content-type-checking reader (`payload.rs`), so bad input always gets the device's
+//! error shape.
 
 mod basic;
 pub mod bigip;
 pub mod bigiq;
 pub mod clock;
-mod f5_body;
+mod f5_extract;
 pub mod fmc;
 mod paths;
 mod payload;
@@ -96,7 +108,7 @@ pub async fn start(
     addr: SocketAddr,
     config: SimConfig,
 ) -> anyhow::Result<RunningDevice> {
-    let router = device_router(kind, &config)?;
+    let router = device_router(kind, &config)?.layer(tower_http::trace::TraceLayer::new_for_http());
     let cert = DeviceCertificate::generate(&format!("{} simulator", kind.label()))?;
     let listener = std::net::TcpListener::bind(addr)?;
     listener.set_nonblocking(true)?;

@@ -1,5 +1,123 @@
-//! `devsim`: run simulated devices standalone. See `devsim --help`.
+//! `devsim`: run simulated BIG-IP, BIG-IQ and FMC devices standalone, each on its own HTTPS
+//! address with a fresh self-signed certificate. See `devsim --help`.
 
-fn main() {
-    println!("devsim: not wired yet");
+use std::net::SocketAddr;
+
+use anyhow::{Context, bail};
+use clap::Parser;
+use shared::device::DeviceKind;
+use simulator::{Clock, SimConfig, User};
+
+/// Simulated F5 BIG-IP, F5 BIG-IQ and Cisco FMC management APIs over HTTPS.
+///
+/// Start any subset of the three devices. Each listener gets a self-signed certificate
+/// generated at start-up; its SHA-256 fingerprint is printed so a client can pin it. State
+/// lives in memory and is lost on exit. Ctrl-C stops all devices.
+///
+/// Example: devsim --bigip 127.0.0.1:8443 --bigiq 127.0.0.1:8444 --fmc 127.0.0.1:8445
+#[derive(Debug, Parser)]
+#[command(name = "devsim", version, verbatim_doc_comment)]
+struct Args {
+    /// Serve a simulated F5 BIG-IP (iControl REST, tmos tokens) on ADDR, e.g. 127.0.0.1:8443.
+    #[arg(long, value_name = "ADDR")]
+    bigip: Option<SocketAddr>,
+
+    /// Serve a simulated F5 BIG-IQ (JWT access and refresh tokens) on ADDR.
+    #[arg(long, value_name = "ADDR")]
+    bigiq: Option<SocketAddr>,
+
+    /// Serve a simulated Cisco Firepower Management Center on ADDR.
+    #[arg(long, value_name = "ADDR")]
+    fmc: Option<SocketAddr>,
+
+    /// A user account, NAME:PASSWORD[:admin|operator] (operator when the role is left out).
+    /// Repeat for more users. When given, these replace the default users admin/admin
+    /// (administrator) and foo/fooPass (non-administrator).
+    #[arg(long = "user", value_name = "NAME:PASSWORD[:ROLE]")]
+    users: Vec<User>,
+
+    /// A remote login provider name (LDAP, RADIUS, …) that BIG-IP and BIG-IQ logins may name
+    /// besides the local one; its users are the same accounts. Repeatable.
+    #[arg(long = "login-provider", value_name = "NAME")]
+    remote_providers: Vec<String>,
+
+    /// Simulated seconds per real second. 20 lets a 20-minute BIG-IP token expire in one
+    /// minute; 1 is real time.
+    #[arg(long, value_name = "N", default_value_t = 1.0)]
+    clock_speed: f64,
+}
+
+#[tokio::main]
+async fn main() -> std::process::ExitCode {
+    match run().await {
+        Ok(()) => std::process::ExitCode::SUCCESS,
+        Err(err) => {
+            eprintln!("devsim: {err:#}");
+            std::process::ExitCode::FAILURE
+        }
+    }
+}
+
+async fn run() -> anyhow::Result<()> {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| "info,tower_http=info".into()),
+        )
+        .init();
+    let args = Args::parse();
+    if !(args.clock_speed.is_finite() && args.clock_speed > 0.0) {
+        bail!(
+            "--clock-speed must be a positive number, got {}",
+            args.clock_speed
+        );
+    }
+    let wanted: Vec<(DeviceKind, SocketAddr)> = [
+        (DeviceKind::Bigip, args.bigip),
+        (DeviceKind::Bigiq, args.bigiq),
+        (DeviceKind::Fmc, args.fmc),
+    ]
+    .into_iter()
+    .filter_map(|(kind, addr)| addr.map(|a| (kind, a)))
+    .collect();
+    if wanted.is_empty() {
+        bail!("nothing to run: give at least one of --bigip, --bigiq or --fmc (see --help)");
+    }
+    let mut config = SimConfig {
+        clock: Clock::with_speed(args.clock_speed),
+        remote_providers: args.remote_providers,
+        ..SimConfig::default()
+    };
+    if !args.users.is_empty() {
+        config.users = args.users;
+    }
+
+    let mut running = Vec::new();
+    for (kind, addr) in wanted {
+        let device = simulator::start(kind, addr, config.clone())
+            .await
+            .with_context(|| format!("could not start the {} simulator on {addr}", kind.label()))?;
+        println!(
+            "{:<10} {}  {}",
+            kind.label(),
+            device.base_url(),
+            device.fingerprint
+        );
+        running.push(device);
+    }
+    let names: Vec<&str> = config.users.iter().map(|u| u.name.as_str()).collect();
+    println!(
+        "users: {}; clock speed {}x; Ctrl-C stops",
+        names.join(", "),
+        args.clock_speed
+    );
+
+    tokio::signal::ctrl_c()
+        .await
+        .context("waiting for Ctrl-C")?;
+    for device in running {
+        device.shutdown().await;
+    }
+    println!("stopped");
+    Ok(())
 }

@@ -98,6 +98,16 @@ async fn login_returns_access_and_refresh_jwts_for_the_local_provider() {
     let (status, _) = stats(&sim, access["token"].as_str().unwrap()).await;
     assert_eq!(status, StatusCode::OK);
 
+    // bigrest and f5-sdk name the local provider `tmos` on BIG-IQ too.
+    let (status, body) = login(
+        &sim,
+        json!({"username": "foo", "password": "fooPass", "loginProviderName": "tmos"}),
+    )
+    .await;
+    assert_eq!(
+        (status, body["loginProviderName"].as_str()),
+        (StatusCode::OK, Some("local"))
+    );
     // An explicit local loginReference, or an empty one, works the same.
     for reference in [
         json!({"link": "https://localhost/mgmt/cm/system/authn/providers/local/login"}),

@@ -9,7 +9,7 @@ use serde_json::{Value, json};
 use super::BigIp;
 use super::auth::TOKEN_HEADER;
 use super::links::login_reference;
-use crate::f5_body::F5Body;
+use crate::f5_extract::F5Body;
 use crate::peer::Peer;
 use crate::rest_error::F5Error;
 

@@ -2,6 +2,7 @@
 //! `/mgmt/tm/sys`, LTM nodes and transactions.
 
 mod auth;
+mod echo;
 mod links;
 mod login;
 mod node_props;
@@ -28,6 +29,7 @@ use crate::rest_error::F5Error;
 use crate::{SimConfig, User};
 
 pub use auth::Caller;
+pub use echo::echo_body;
 pub use links::VERSION;
 pub use node_table::{NodeError, NodeTable};
 pub use token_store::{
@@ -105,6 +107,7 @@ impl BigIp {
 pub fn router(state: BigIp) -> Router {
     let routes = Router::new()
         .route("/mgmt/shared/authn/login", post(login::login))
+        .route("/mgmt/shared/echo-query", get(echo::echo_query))
         .route(
             "/mgmt/shared/authz/tokens",
             get(tokens::list).delete(tokens::delete_all),

@@ -2,7 +2,7 @@
 //! GET/PATCH/PUT/DELETE one node by `~Partition~Name` or bare `Name`.
 
 use axum::Json;
-use axum::extract::{OriginalUri, Path, RawQuery, State};
+use axum::extract::{OriginalUri, RawQuery, State};
 use axum::response::Response;
 use serde_json::{Map, Value, json};
 
@@ -11,7 +11,7 @@ use super::auth::Caller;
 use super::links::tm_self_link;
 use super::node_table::{NodeCommand, NodeRef};
 use super::transactions::{Coordination, run_or_queue};
-use crate::f5_body::{F5Body, query_param};
+use crate::f5_extract::{F5Body, F5Path, query_param};
 use crate::rest_error::F5Error;
 
 const COLLECTION_PATH: &str = "/mgmt/tm/ltm/node";
@@ -76,7 +76,7 @@ pub async fn list(
 pub async fn get_one(
     State(bigip): State<BigIp>,
     _caller: Caller,
-    Path(name): Path<String>,
+    F5Path(name): F5Path<String>,
     RawQuery(query): RawQuery,
 ) -> Result<Json<Value>, F5Error> {
     let fields = selected_fields(query.as_deref());
@@ -108,7 +108,7 @@ pub async fn modify(
     State(bigip): State<BigIp>,
     caller: Caller,
     coordination: Coordination,
-    Path(name): Path<String>,
+    F5Path(name): F5Path<String>,
     OriginalUri(uri): OriginalUri,
     F5Body(body): F5Body,
 ) -> Result<Response, F5Error> {
@@ -127,7 +127,7 @@ pub async fn replace(
     State(bigip): State<BigIp>,
     caller: Caller,
     coordination: Coordination,
-    Path(name): Path<String>,
+    F5Path(name): F5Path<String>,
     OriginalUri(uri): OriginalUri,
     F5Body(body): F5Body,
 ) -> Result<Response, F5Error> {
@@ -146,7 +146,7 @@ pub async fn delete(
     State(bigip): State<BigIp>,
     caller: Caller,
     coordination: Coordination,
-    Path(name): Path<String>,
+    F5Path(name): F5Path<String>,
     OriginalUri(uri): OriginalUri,
 ) -> Result<Response, F5Error> {
     let command = NodeCommand::Delete {

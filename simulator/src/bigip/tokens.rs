@@ -2,14 +2,14 @@
 //! DELETE on one token.
 
 use axum::Json;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use serde_json::{Value, json};
 
 use super::BigIp;
 use super::auth::Caller;
 use super::token_store::{TokenError, TokenRecord};
-use crate::f5_body::F5Body;
+use crate::f5_extract::{F5Body, F5Path};
 use crate::rest_error::F5Error;
 
 const SELF_LINK: &str = "https://localhost/mgmt/shared/authz/tokens";
@@ -65,7 +65,7 @@ pub async fn delete_all(
 pub async fn get_one(
     State(bigip): State<BigIp>,
     caller: Caller,
-    Path(token): Path<String>,
+    F5Path(token): F5Path<String>,
 ) -> Result<Json<Value>, F5Error> {
     let now = bigip.now_micros();
     let record = bigip.tokens().get(&token, caller.asker(), now);
@@ -80,7 +80,7 @@ pub async fn get_one(
 pub async fn retime(
     State(bigip): State<BigIp>,
     caller: Caller,
-    Path(token): Path<String>,
+    F5Path(token): F5Path<String>,
     method: axum::http::Method,
     F5Body(body): F5Body,
 ) -> Result<Json<Value>, F5Error> {
@@ -102,7 +102,7 @@ pub async fn retime(
 pub async fn delete_one(
     State(bigip): State<BigIp>,
     caller: Caller,
-    Path(token): Path<String>,
+    F5Path(token): F5Path<String>,
 ) -> Result<Json<Value>, F5Error> {
     let now = bigip.now_micros();
     let record = bigip.tokens().delete(&token, caller.asker(), now);

@@ -200,10 +200,12 @@ impl TransactionStore {
     }
 
     /// Apply every queued command to a copy of `nodes`; keep the copy only if all succeed.
+    /// With `validate_only` the copy is always dropped and a valid transaction stays open.
     pub fn commit(
         &mut self,
         id: &str,
         requested_state: &str,
+        validate_only: bool,
         asker: Asker<'_>,
         nodes: &mut NodeTable,
         now: i64,
@@ -219,6 +221,7 @@ impl TransactionStore {
             .try_for_each(|q| staged.apply(&q.command).map(|_| ()));
         transaction.last_update_micros = now;
         match outcome {
+            Ok(()) if validate_only => Ok(transaction.to_json()),
             Ok(()) => {
                 *nodes = staged;
                 transaction.state = TxState::Completed;

@@ -2,7 +2,7 @@
 //! `X-F5-REST-Coordination-Id`.
 
 use axum::Json;
-use axum::extract::{FromRequestParts, Path, State};
+use axum::extract::{FromRequestParts, State};
 use axum::http::StatusCode;
 use axum::http::request::Parts;
 use axum::response::{IntoResponse, Response};
@@ -13,7 +13,7 @@ use super::auth::Caller;
 use super::links::tm_self_link;
 use super::node_table::NodeCommand;
 use super::transaction_store::TransactionError;
-use crate::f5_body::F5Body;
+use crate::f5_extract::{F5Body, F5Path};
 use crate::rest_error::F5Error;
 
 /// The transaction a call belongs to, from `X-F5-REST-Coordination-Id`.
@@ -99,7 +99,7 @@ pub async fn list(State(bigip): State<BigIp>, caller: Caller) -> Json<Value> {
 pub async fn get_one(
     State(bigip): State<BigIp>,
     caller: Caller,
-    Path(id): Path<String>,
+    F5Path(id): F5Path<String>,
 ) -> Result<Json<Value>, F5Error> {
     let now = bigip.now_micros();
     let mut store = bigip.transactions();
@@ -113,7 +113,7 @@ pub async fn get_one(
 pub async fn commands(
     State(bigip): State<BigIp>,
     caller: Caller,
-    Path(id): Path<String>,
+    F5Path(id): F5Path<String>,
 ) -> Result<Json<Value>, F5Error> {
     let now = bigip.now_micros();
     let mut store = bigip.transactions();
@@ -137,10 +137,11 @@ pub async fn commands(
 
 /// `PATCH /mgmt/tm/transaction/<id>` `{"state":"VALIDATING"}`: apply every queued command or
 /// none. Failure → 400 "transaction failed:<first error>" and the transaction is `FAILED`.
+/// With `"validateOnly": true` nothing is applied and a valid transaction stays `STARTED`.
 pub async fn commit(
     State(bigip): State<BigIp>,
     caller: Caller,
-    Path(id): Path<String>,
+    F5Path(id): F5Path<String>,
     F5Body(body): F5Body,
 ) -> Result<Json<Value>, F5Error> {
     let now = bigip.now_micros();
@@ -150,10 +151,15 @@ pub async fn commit(
         .and_then(Value::as_str)
         .unwrap_or("")
         .to_owned();
+    let validate_only = body
+        .as_ref()
+        .and_then(|b| b.get("validateOnly"))
+        .and_then(Value::as_bool)
+        .unwrap_or(false);
     let mut transactions = bigip.transactions();
     let mut nodes = bigip.nodes();
     transactions
-        .commit(&id, &state, caller.asker(), &mut nodes, now)
+        .commit(&id, &state, validate_only, caller.asker(), &mut nodes, now)
         .map(Json)
         .map_err(|e| refuse(e, &caller.referer))
 }
@@ -162,7 +168,7 @@ pub async fn commit(
 pub async fn discard(
     State(bigip): State<BigIp>,
     caller: Caller,
-    Path(id): Path<String>,
+    F5Path(id): F5Path<String>,
 ) -> Result<StatusCode, F5Error> {
     let now = bigip.now_micros();
     bigip

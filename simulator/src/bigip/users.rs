@@ -2,7 +2,7 @@
 //! `/mgmt/cm/system/authn/providers/tmos/<uuid(provider)>/users/<uuid(user)>`.
 
 use axum::Json;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use serde_json::{Value, json};
 use shared::user_uuid::f5_name_uuid;
@@ -10,13 +10,14 @@ use shared::user_uuid::f5_name_uuid;
 use super::BigIp;
 use super::auth::Caller;
 use super::links::user_link;
+use crate::f5_extract::F5Path;
 use crate::rest_error::F5Error;
 
 /// `GET` the user named by two name-derived UUIDs. Unknown UUIDs → 404 (wording unverified).
 pub async fn user(
     State(bigip): State<BigIp>,
     caller: Caller,
-    Path((provider_id, user_id)): Path<(String, String)>,
+    F5Path((provider_id, user_id)): F5Path<(String, String)>,
 ) -> Result<Json<Value>, F5Error> {
     let provider = bigip
         .providers()

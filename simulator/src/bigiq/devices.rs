@@ -1,15 +1,21 @@
 //! What a BIG-IQ says about itself and the BIG-IPs it manages.
 
 use axum::Json;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use serde_json::{Value, json};
 
 use super::auth::BigIqCaller;
 use super::{BigIq, VERSION};
+use crate::f5_extract::F5Path;
 use crate::rest_error::F5Error;
 
 const DEVICES_PATH: &str = "/mgmt/shared/resolver/device-groups/cm-bigip-allBigIpDevices/devices";
+
+/// `GET /mgmt/shared/echo-query`: liveness check.
+pub async fn echo_query(_caller: BigIqCaller) -> Json<Value> {
+    Json(crate::bigip::echo_body())
+}
 
 /// `GET /mgmt/shared/identified-devices/config/device-info`.
 pub async fn device_info(State(bigiq): State<BigIq>, _caller: BigIqCaller) -> Json<Value> {
@@ -112,7 +118,7 @@ pub async fn managed_devices(caller: BigIqCaller) -> Json<Value> {
 /// `GET …/devices/<uuid>`.
 pub async fn managed_device(
     _caller: BigIqCaller,
-    Path(uuid): Path<String>,
+    F5Path(uuid): F5Path<String>,
 ) -> Result<Json<Value>, F5Error> {
     MANAGED
         .iter()

@@ -10,14 +10,15 @@ use shared::user_uuid::f5_name_uuid;
 
 use super::BigIq;
 use super::tokens::{Subject, TokenType, check, mint};
-use crate::f5_body::F5Body;
+use crate::f5_extract::F5Body;
 use crate::peer::peer_of;
 use crate::rest_error::F5Error;
 
 const LOCAL_LOGIN: &str = "https://localhost/mgmt/cm/system/authn/providers/local/login";
 
 /// The provider a login asks for: `loginReference.link` (empty or absent → `local`), or
-/// `loginProviderName`. A remote provider's link names it by name or by its name UUID, e.g.
+/// `loginProviderName`. `tmos` also means the local provider: bigrest and f5-sdk send it by
+/// default against BIG-IQ and are known to work with real devices (inferred from clients). A remote provider's link names it by name or by its name UUID, e.g.
 /// `…/providers/ldap/<uuid("corp-ldap")>/login`.
 fn provider(bigiq: &BigIq, request: &Value) -> Option<(String, String)> {
     let link = request
@@ -28,7 +29,7 @@ fn provider(bigiq: &BigIq, request: &Value) -> Option<(String, String)> {
         .get("loginProviderName")
         .and_then(Value::as_str)
         .unwrap_or("");
-    if (link.is_empty() && (name.is_empty() || name == "local"))
+    if (link.is_empty() && (name.is_empty() || name == "local" || name == "tmos"))
         || link.ends_with("/providers/local/login")
     {
         return Some(("local".to_owned(), LOCAL_LOGIN.to_owned()));

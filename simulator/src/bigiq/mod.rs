@@ -76,6 +76,7 @@ pub fn router(state: BigIq) -> Router {
     let routes = Router::new()
         .route("/mgmt/shared/authn/login", post(login::login))
         .route("/mgmt/shared/authn/exchange", post(login::exchange))
+        .route("/mgmt/shared/echo-query", get(devices::echo_query))
         .route(
             "/mgmt/shared/identified-devices/config/device-info",
             get(devices::device_info),

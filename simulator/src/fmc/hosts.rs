@@ -2,35 +2,20 @@
 //! `expanded`), create (one, or many with `?bulk=true`), and GET/PUT/DELETE one.
 
 use axum::Json;
-use axum::extract::{FromRequest, Path, Request, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::http::request::Parts;
 use serde_json::{Value, json};
 
 use super::auth::FmcCaller;
+use super::extract::{FmcBody, FmcPath};
 use super::host_store::{Host, find_domain};
-use super::{FMC_BODY_LIMIT, Fmc, FmcError, origin};
-use crate::f5_body::query_param;
-use crate::payload::read_json;
+use super::{Fmc, FmcError, origin};
+use crate::f5_extract::query_param;
 
 /// Page size when `limit` is not given, and the largest FMC accepts.
 pub const DEFAULT_LIMIT: usize = 25;
 pub const MAX_LIMIT: usize = 1000;
-
-/// A JSON body under FMC's 2,048,000-byte limit; refusals come back in FMC's error shape.
-pub struct FmcBody(pub Value);
-
-impl<S: Send + Sync> FromRequest<S> for FmcBody {
-    type Rejection = FmcError;
-
-    async fn from_request(request: Request, _state: &S) -> Result<Self, FmcError> {
-        let (parts, body) = request.into_parts();
-        let value = read_json(&parts.headers, body, FMC_BODY_LIMIT).await?;
-        value
-            .map(FmcBody)
-            .ok_or_else(|| FmcError::BadRequest("Invalid input: the request body is empty.".into()))
-    }
-}
 
 fn number(query: Option<&str>, name: &str, default: usize) -> Result<usize, FmcError> {
     match query_param(query, name) {
@@ -52,7 +37,7 @@ fn is_true(query: Option<&str>, name: &str) -> bool {
 pub async fn list(
     State(fmc): State<Fmc>,
     _caller: FmcCaller,
-    Path(domain): Path<String>,
+    FmcPath(domain): FmcPath<String>,
     parts: Parts,
 ) -> Result<Json<Value>, FmcError> {
     let domain = find_domain(&domain)?;
@@ -95,7 +80,7 @@ pub async fn list(
 pub async fn create(
     State(fmc): State<Fmc>,
     caller: FmcCaller,
-    Path(domain): Path<String>,
+    FmcPath(domain): FmcPath<String>,
     parts: Parts,
     FmcBody(body): FmcBody,
 ) -> Result<(StatusCode, Json<Value>), FmcError> {
@@ -123,7 +108,7 @@ fn expanded_reply(host: &Host, parts: &Parts) -> Json<Value> {
 pub async fn get_one(
     State(fmc): State<Fmc>,
     _caller: FmcCaller,
-    Path((domain, id)): Path<(String, String)>,
+    FmcPath((domain, id)): FmcPath<(String, String)>,
     parts: Parts,
 ) -> Result<Json<Value>, FmcError> {
     let domain = find_domain(&domain)?;
@@ -134,7 +119,7 @@ pub async fn get_one(
 pub async fn update(
     State(fmc): State<Fmc>,
     caller: FmcCaller,
-    Path((domain, id)): Path<(String, String)>,
+    FmcPath((domain, id)): FmcPath<(String, String)>,
     parts: Parts,
     FmcBody(body): FmcBody,
 ) -> Result<Json<Value>, FmcError> {
@@ -148,7 +133,7 @@ pub async fn update(
 pub async fn delete(
     State(fmc): State<Fmc>,
     _caller: FmcCaller,
-    Path((domain, id)): Path<(String, String)>,
+    FmcPath((domain, id)): FmcPath<(String, String)>,
     parts: Parts,
 ) -> Result<Json<Value>, FmcError> {
     let domain = find_domain(&domain)?;

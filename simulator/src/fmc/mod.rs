@@ -2,7 +2,9 @@
 //! revocation, server version, and host objects per domain, with FMC's rate limit.
 
 mod auth;
+mod deployment;
 mod error;
+mod extract;
 mod host_store;
 mod hosts;
 mod info;
@@ -128,6 +130,10 @@ pub fn router(state: Fmc) -> Router {
             get(info::server_version),
         )
         .route("/api/fmc_platform/v1/info/domain", get(info::domains))
+        .route(
+            "/api/fmc_config/v1/domain/{domain}/deployment/deployabledevices",
+            get(deployment::deployable_devices),
+        )
         .route(HOSTS, get(hosts::list).post(hosts::create))
         .route(
             &format!("{HOSTS}/{{id}}"),

@@ -112,3 +112,22 @@ async fn unknown_paths_and_verbs_get_device_error_bodies() {
         "Method POST is not supported on /mgmt/tm/sys/version",
     );
 }
+
+#[tokio::test]
+async fn echo_query_answers_authenticated_callers() {
+    let sim = Sim::start(DeviceKind::Bigip).await;
+    let ok = sim
+        .get("/mgmt/shared/echo-query")
+        .basic_auth("foo", Some("fooPass"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(ok.status(), StatusCode::OK);
+    let denied = sim
+        .get("/mgmt/shared/echo-query")
+        .basic_auth("foo", Some("nope"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(denied.status(), StatusCode::UNAUTHORIZED);
+}

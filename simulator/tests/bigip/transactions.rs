@@ -175,3 +175,36 @@ async fn a_discarded_transaction_applies_nothing() {
     let (_, nodes) = call(sim.get(NODES), &token).await;
     assert!(nodes.get("items").is_none());
 }
+
+#[tokio::test]
+async fn validate_only_checks_without_applying() {
+    let sim = Sim::start(DeviceKind::Bigip).await;
+    let token = sim.token("admin", "admin").await;
+    let id = begin(&sim, &token).await;
+    call(
+        sim.post(NODES)
+            .header(COORDINATION, &id)
+            .json(&json!({"name": "v", "address": "10.0.0.5"})),
+        &token,
+    )
+    .await;
+    let path = format!("/mgmt/tm/transaction/{id}");
+    let (status, body) = call(
+        sim.patch(&path)
+            .json(&json!({"state": "VALIDATING", "validateOnly": true})),
+        &token,
+    )
+    .await;
+    assert_eq!(
+        (status, body["state"].as_str()),
+        (StatusCode::OK, Some("STARTED"))
+    );
+    let (_, nodes) = call(sim.get(NODES), &token).await;
+    assert!(nodes.get("items").is_none());
+    let (_, done) = call(
+        sim.patch(&path).json(&json!({"state": "VALIDATING"})),
+        &token,
+    )
+    .await;
+    assert_eq!(done["state"], "COMPLETED");
+}

@@ -162,3 +162,14 @@ async fn bodies_over_2048000_bytes_get_422_and_malformed_json_400() {
     assert_eq!(status, StatusCode::BAD_REQUEST);
     assert_eq!(body["error"]["severity"], "ERROR");
 }
+
+#[tokio::test]
+async fn nothing_is_pending_deployment() {
+    let sim = Sim::start(DeviceKind::Fmc).await;
+    let (pair, _) = generate(&sim, "admin", "admin").await;
+    let path = format!("/api/fmc_config/v1/domain/{GLOBAL}/deployment/deployabledevices");
+    let (status, body) = get(&sim, &pair.access, &path).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(body.get("items").is_none());
+    assert_eq!(body["paging"]["count"], 0);
+}

@@ -1,6 +1,10 @@
-//! The JSON body extractor of the F5 devices: refusals come back in the REST framework shape.
+//! Request extractors of the F5 devices (JSON body, path parameters, query): refusals come
+//! back in the REST framework shape instead of axum's plain-text rejections.
 
-use axum::extract::{FromRequest, Request};
+use axum::extract::{FromRequest, FromRequestParts, Path, Request};
+use axum::http::StatusCode;
+use axum::http::request::Parts;
+use serde::de::DeserializeOwned;
 use serde_json::Value;
 
 use crate::payload::read_json;
@@ -24,6 +28,25 @@ impl<S: Send + Sync> FromRequest<S> for F5Body {
             .await
             .map(F5Body)
             .map_err(|err| F5Error::payload(&err, &peer_of(&parts)))
+    }
+}
+
+/// Path parameters; undecodable ones (e.g. `%FF`) are a 400 in the framework shape.
+#[derive(Debug, Clone)]
+pub struct F5Path<T>(pub T);
+
+impl<S: Send + Sync, T: DeserializeOwned + Send> FromRequestParts<S> for F5Path<T> {
+    type Rejection = F5Error;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, F5Error> {
+        match Path::<T>::from_request_parts(parts, state).await {
+            Ok(Path(value)) => Ok(F5Path(value)),
+            Err(rejection) => Err(F5Error::framework(
+                StatusCode::BAD_REQUEST,
+                rejection.body_text(),
+                &peer_of(parts),
+            )),
+        }
     }
 }
 
