@@ -5,7 +5,7 @@ use std::fmt;
 use gloo_net::http::{Request, RequestBuilder, Response};
 use shared::device::{DeviceSummary, forward_path};
 use shared::device_error::{advice, device_error_message};
-use shared::relay_error::{RELAY_ERROR_HEADER, RelayErrorBody};
+use shared::relay_error::{ACCESS_KEY_HEADER, RELAY_ERROR_HEADER, RelayErrorBody, RelayErrorCode};
 
 /// Why a call did not give the app what it asked for.
 #[derive(Clone, Debug, PartialEq)]
@@ -87,9 +87,45 @@ async fn finish(response: Response) -> Result<Reply, ApiError> {
     Ok(Reply { status, body })
 }
 
+const ACCESS_KEY_STORAGE: &str = "tokendeck.access-key";
+
+fn session_storage() -> Option<web_sys::Storage> {
+    web_sys::window()?.session_storage().ok()?
+}
+
+/// The relay's access key, if the user entered one in this tab (kept for the tab's lifetime
+/// only, in session storage, so a reload does not ask again).
+pub fn access_key() -> Option<String> {
+    session_storage()?.get_item(ACCESS_KEY_STORAGE).ok()?
+}
+
+pub fn set_access_key(key: &str) {
+    if let Some(storage) = session_storage() {
+        let _ = storage.set_item(ACCESS_KEY_STORAGE, key);
+    }
+}
+
+fn with_access_key(builder: RequestBuilder) -> RequestBuilder {
+    match access_key() {
+        Some(key) => builder.header(ACCESS_KEY_HEADER, &key),
+        None => builder,
+    }
+}
+
+impl ApiError {
+    /// Whether the relay wants (another) access key.
+    pub fn needs_access_key(&self) -> bool {
+        matches!(
+            self,
+            ApiError::Relay { body, .. }
+                if matches!(body.code, RelayErrorCode::AccessKeyRequired | RelayErrorCode::AccessKeyWrong)
+        )
+    }
+}
+
 /// The relay's inventory.
 pub async fn list_devices() -> Result<Vec<DeviceSummary>, ApiError> {
-    let response = Request::get("/api/devices")
+    let response = with_access_key(Request::get("/api/devices"))
         .send()
         .await
         .map_err(|e| ApiError::Network(e.to_string()))?;
@@ -116,6 +152,7 @@ pub async fn device_call(
     for (name, value) in headers {
         builder = builder.header(name, value);
     }
+    builder = with_access_key(builder);
     let request = match body {
         Some(body) => builder.body(body),
         None => builder.build(),

@@ -41,10 +41,15 @@ pub struct Stack {
 impl Stack {
     /// Start the demo devices (with a manual clock) and a relay serving the built console.
     pub async fn start() -> Result<Self> {
+        Self::start_with(relay::access::AccessPolicy::default()).await
+    }
+
+    /// [`Stack::start`] with the relay's access rules (e.g. an access key).
+    pub async fn start_with(access: relay::access::AccessPolicy) -> Result<Self> {
         let clock = Clock::manual();
         let devices = start_demo_devices(clock.clone()).await?;
         let inventory = Inventory::new(devices.inventory.clone(), Timeouts::default())?;
-        let state = AppState::new(inventory, Some(dist_dir()));
+        let state = AppState::new(inventory, Some(dist_dir())).with_access(access);
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
         let relay_addr = listener.local_addr()?;
         let (tx, rx) = tokio::sync::oneshot::channel::<()>();

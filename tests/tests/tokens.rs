@@ -38,21 +38,36 @@ async fn a_user_manages_their_tokens() {
     // Above the cap: refused before anything is sent, quoting the device's rule.
     let timeout_input = "#token-table tr.current input";
     browser.fill(timeout_input, "40000").await.unwrap();
-    browser.click("#token-table tr.current button.link").await.unwrap();
-    let error = browser.text_of("#token-table tr.current .error").await.unwrap();
+    browser
+        .click("#token-table tr.current button.link")
+        .await
+        .unwrap();
+    let error = browser
+        .text_of("#token-table tr.current .error")
+        .await
+        .unwrap();
     assert!(error.contains("36000"), "{error}");
 
     // Within it: the device extends the session's own token and the panel follows.
     browser.fill(timeout_input, "3600").await.unwrap();
-    browser.click("#token-table tr.current button.link").await.unwrap();
+    browser
+        .click("#token-table tr.current button.link")
+        .await
+        .unwrap();
     browser
         .wait_text("#session-timeout", |t| t == "3600 s")
         .await
         .unwrap();
     let countdown = browser.text_of("#countdown").await.unwrap();
-    assert!(countdown.starts_with("59:") || countdown.starts_with("1:00:"), "{countdown}");
+    assert!(
+        countdown.starts_with("59:") || countdown.starts_with("1:00:"),
+        "{countdown}"
+    );
     let plan = browser.text_of("#renewal-plan").await.unwrap();
-    assert!(plan.contains("(in 5"), "renewal moved to the new expiry: {plan}");
+    assert!(
+        plan.contains("(in 5"),
+        "renewal moved to the new expiry: {plan}"
+    );
     browser.screenshot("tokens").await.unwrap();
 
     browser.click("#delete-others").await.unwrap();

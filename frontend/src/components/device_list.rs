@@ -3,7 +3,7 @@
 use leptos::prelude::*;
 use shared::device::{DeviceSummary, TrustSummary};
 
-use crate::api::ApiError;
+use crate::api::{self, ApiError};
 use crate::console::use_console;
 
 #[component]
@@ -13,6 +13,9 @@ pub fn DeviceList(devices: LocalResource<Result<Vec<DeviceSummary>, ApiError>>) 
         <Transition fallback=|| view! { <p class="muted">"Loading inventory…"</p> }>
             {move || Suspend::new(async move {
                 match devices.await {
+                    Err(err) if err.needs_access_key() => view! {
+                        <AccessKeyForm message=err.to_string() on_saved=Callback::new(move |_| devices.refetch()) />
+                    }.into_any(),
                     Err(err) => view! { <p class="error" role="alert">{err.to_string()}</p> }.into_any(),
                     Ok(list) if list.is_empty() => view! {
                         <p class="muted">"The relay's inventory is empty. Add devices to its configuration."</p>
@@ -59,5 +62,25 @@ pub fn DeviceList(devices: LocalResource<Result<Vec<DeviceSummary>, ApiError>>) 
                 }
             })}
         </Transition>
+    }
+}
+
+/// The relay asks for its access key (it serves more than this machine): enter it once per tab.
+#[component]
+fn AccessKeyForm(message: String, on_saved: Callback<()>) -> impl IntoView {
+    let key = RwSignal::new(String::new());
+    let submit = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        api::set_access_key(key.get_untracked().trim());
+        on_saved.run(());
+    };
+    view! {
+        <form class="access-key" on:submit=submit>
+            <p class="notice" role="alert">{message}</p>
+            <label for="access-key">"Relay access key"</label>
+            <input id="access-key" type="password" autocomplete="off" required bind:value=key />
+            <p class="hint">"Ask the operator of this Tokendeck for it. It is kept in this tab only."</p>
+            <button class="primary" id="access-key-save" type="submit">"Continue"</button>
+        </form>
     }
 }

@@ -5,8 +5,8 @@
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use shared::bigip::{AuthToken, TOKENS_PATH};
-use shared::lifecycle::Event;
 use shared::lease::format_countdown;
+use shared::lifecycle::Event;
 use shared::token_list::{
     DELETE_ALL_PHRASE, TokenRow, confirms_delete_all, device_clock_offset, other_tokens_of,
     parse_token_list, timeout_patch_body, token_quota, validate_timeout,
