@@ -61,12 +61,11 @@ pub fn App() -> impl IntoView {
 
     // Pick the first device once the inventory arrives, so a new user lands on a login form.
     Effect::new(move |_| {
-        if console.device.with_untracked(Option::is_none) {
-            if let Some(Ok(list)) = devices.get() {
-                if let Some(first) = list.first() {
-                    console.select_device(first.clone());
-                }
-            }
+        if console.device.with_untracked(Option::is_none)
+            && let Some(Ok(list)) = devices.get()
+            && let Some(first) = list.first()
+        {
+            console.select_device(first.clone());
         }
     });
 
