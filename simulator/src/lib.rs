@@ -108,7 +108,15 @@ pub async fn start(
     addr: SocketAddr,
     config: SimConfig,
 ) -> anyhow::Result<RunningDevice> {
-    let router = device_router(kind, &config)?.layer(tower_http::trace::TraceLayer::new_for_http());
+    // Log the method and path only: queries may carry secrets, and in tests the relay's
+    // no-secrets-in-logs check shares this process's log.
+    let router = device_router(kind, &config)?.layer(
+        tower_http::trace::TraceLayer::new_for_http().make_span_with(
+            |request: &axum::http::Request<axum::body::Body>| {
+                tracing::debug_span!("device_request", method = %request.method(), path = %request.uri().path())
+            },
+        ),
+    );
     let cert = DeviceCertificate::generate(&format!("{} simulator", kind.label()))?;
     let listener = std::net::TcpListener::bind(addr)?;
     listener.set_nonblocking(true)?;

@@ -2,6 +2,8 @@
 //!
 //! - Bundle size: the console's wasm, gzip -9, must stay under [`WASM_GZIP_BUDGET`].
 //! - Relay latency: `cargo bench -p e2e --bench relay_latency` (median added latency budget).
+//! - Relay memory: `cargo bench -p e2e --bench relay_memory` (peak RSS of the release relay
+//!   process under a bounded burst of calls).
 
 use std::io::Write;
 use std::path::Path;
@@ -49,6 +51,12 @@ pub fn run_benches(root: &Path) -> Result<()> {
         bail!("the console's wasm is {gzipped} bytes gzipped, over the {WASM_GZIP_BUDGET} budget");
     }
     run(cargo().args(["bench", "-p", "e2e", "--bench", "relay_latency"]))?;
+    run(cargo().args(["build", "--release", "-p", "relay", "-p", "simulator"]))?;
+    let release = root.join("target/release");
+    run(cargo()
+        .args(["bench", "-p", "e2e", "--bench", "relay_memory"])
+        .env("RELAY_BIN", release.join("relay"))
+        .env("DEVSIM_BIN", release.join("devsim")))?;
     println!("bench: all budgets met");
     Ok(())
 }
