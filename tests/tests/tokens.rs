@@ -68,6 +68,22 @@ async fn a_user_manages_their_tokens() {
         plan.contains("(in 5"),
         "renewal moved to the new expiry: {plan}"
     );
+    // The timeline shows the shorter token's bar at about a third of the longer one's
+    // (the widths are set through the CSSOM, which the relay's CSP permits).
+    let widths = browser
+        .client
+        .execute(
+            "return Array.from(document.querySelectorAll('#token-table .fill')).map(e => e.getBoundingClientRect().width)",
+            vec![],
+        )
+        .await
+        .unwrap();
+    let widths: Vec<f64> = serde_json::from_value(widths).unwrap();
+    let (short, long) = (
+        widths.iter().cloned().fold(f64::MAX, f64::min),
+        widths.iter().cloned().fold(0.0, f64::max),
+    );
+    assert!(long > 0.0 && short / long < 0.5, "bar widths {widths:?}");
     browser.screenshot("tokens").await.unwrap();
 
     browser.click("#delete-others").await.unwrap();
