@@ -1,0 +1,101 @@
+//! The changes a row button makes to one node, as one request each, and the staging list
+//! that collects them for a transaction.
+
+use shared::nodes::{NodePath, session_body, state_body};
+
+/// What a row button does to a node.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum NodeChange {
+    /// PATCH `session`: accept new connections (`true`) or not.
+    Session {
+        enabled: bool,
+    },
+    /// PATCH `state`: force offline (`true`) or release.
+    State {
+        forced_offline: bool,
+    },
+    Delete,
+}
+
+/// One change to one node, ready to send now or to queue in a transaction.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PendingChange {
+    pub node: NodePath,
+    pub change: NodeChange,
+}
+
+impl PendingChange {
+    pub fn new(node: NodePath, change: NodeChange) -> Self {
+        Self { node, change }
+    }
+
+    pub fn method(&self) -> &'static str {
+        match self.change {
+            NodeChange::Delete => "DELETE",
+            _ => "PATCH",
+        }
+    }
+
+    /// `/mgmt/tm/ltm/node/~Partition~Name`.
+    pub fn path(&self) -> String {
+        self.node.url_path()
+    }
+
+    pub fn body(&self) -> Option<String> {
+        match self.change {
+            NodeChange::Session { enabled } => Some(session_body(enabled).to_string()),
+            NodeChange::State { forced_offline } => Some(state_body(forced_offline).to_string()),
+            NodeChange::Delete => None,
+        }
+    }
+
+    /// "Disable /Common/web1", as the pending list shows it.
+    pub fn describe(&self) -> String {
+        let verb = match self.change {
+            NodeChange::Session { enabled: true } => "Enable",
+            NodeChange::Session { enabled: false } => "Disable",
+            NodeChange::State {
+                forced_offline: true,
+            } => "Force offline",
+            NodeChange::State {
+                forced_offline: false,
+            } => "Release",
+            NodeChange::Delete => "Delete",
+        };
+        format!("{verb} {}", self.node.full_path())
+    }
+
+    /// Both change the same property of the same node.
+    fn same_slot(&self, other: &PendingChange) -> bool {
+        self.node == other.node
+            && std::mem::discriminant(&self.change) == std::mem::discriminant(&other.change)
+    }
+}
+
+/// Stage `change`, replacing any pending change to the same property of the same node. A change
+/// that only returns the node to what the device already has (`restores_device`) cancels the
+/// pending one instead of queueing a no-op.
+pub fn stage(pending: &mut Vec<PendingChange>, change: PendingChange, restores_device: bool) {
+    pending.retain(|p| !p.same_slot(&change));
+    if !restores_device {
+        pending.push(change);
+    }
+}
+
+/// The node's `session` and `state` as they will be once the pending changes apply, and
+/// whether a delete is pending.
+pub fn effective(
+    pending: &[PendingChange],
+    node: &NodePath,
+    enabled: bool,
+    forced_offline: bool,
+) -> (bool, bool, bool) {
+    pending.iter().filter(|p| &p.node == node).fold(
+        (enabled, forced_offline, false),
+        |(e, o, d), p| match p.change {
+            NodeChange::Session { enabled } => (enabled, o, d),
+            NodeChange::State { forced_offline } => (e, forced_offline, d),
+            NodeChange::Delete => (e, o, true),
+        },
+    )
+}
