@@ -269,8 +269,10 @@ fn ExchangeView(done: Exchange, open: Callback<(String, String)>) -> impl IntoVi
     };
     let timing = format!("{:.0} ms", done.elapsed_ms);
     let (status, status_class, origin, origin_class) = match &done.outcome {
-        Ok((status, _)) => (Some(*status), "ok", "from the device", "device"),
-        Err(ApiError::Device { status, .. }) => (Some(*status), "bad", "from the device", "device"),
+        Ok((status, _)) => (Some(*status), "ok", "from the device", "from-device"),
+        Err(ApiError::Device { status, .. }) => {
+            (Some(*status), "bad", "from the device", "from-device")
+        }
         Err(ApiError::Relay { status, .. }) => (
             Some(*status),
             "bad",
@@ -278,7 +280,7 @@ fn ExchangeView(done: Exchange, open: Callback<(String, String)>) -> impl IntoVi
             "relay",
         ),
         Err(ApiError::Network(_)) => (None, "bad", "the relay could not be reached", "relay"),
-        Err(ApiError::Unexpected(_)) => (None, "bad", "from the device", "device"),
+        Err(ApiError::Unexpected(_)) => (None, "bad", "from the device", "from-device"),
     };
     let status_text = status.map_or_else(
         || "no reply".to_string(),

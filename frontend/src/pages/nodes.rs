@@ -21,14 +21,7 @@ use row::{NodeRow, matches_filter};
 pub type Notice = Result<String, String>;
 
 /// Columns shown until the user picks others (in `NODE_COLUMNS` order).
-const DEFAULT_COLUMNS: [&str; 6] = [
-    "address",
-    "description",
-    "session",
-    "state",
-    "monitor",
-    "ratio",
-];
+const DEFAULT_COLUMNS: [&str; 5] = ["address", "description", "session", "state", "monitor"];
 
 /// Fields read whatever the columns: the row buttons need them to know what they do.
 const ACTION_FIELDS: [&str; 2] = ["session", "state"];
@@ -114,7 +107,7 @@ pub fn NodesPage() -> impl IntoView {
                     }
                 })}
             </Transition>
-            <p class="hint">"Read with " <code>{move || format!("GET {}", list_path(&columns.get()))}</code></p>
+            <p class="hint">"Read with " <code id="node-select">{move || format!("GET {}", list_path(&columns.get()))}</code></p>
         </section>
         <CreateNodeForm on_created=refresh />
     }
