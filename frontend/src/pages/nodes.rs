@@ -21,7 +21,7 @@ use row::{NodeRow, matches_filter};
 pub type Notice = Result<String, String>;
 
 /// Columns shown until the user picks others (in `NODE_COLUMNS` order).
-const DEFAULT_COLUMNS: [&str; 5] = ["address", "description", "session", "state", "monitor"];
+const DEFAULT_COLUMNS: [&str; 4] = ["address", "description", "session", "state"];
 
 /// Fields read whatever the columns: the row buttons need them to know what they do.
 const ACTION_FIELDS: [&str; 2] = ["session", "state"];
@@ -187,8 +187,7 @@ fn NodeTableView(
         <div class="table-scroll">
             <table class="grid" id="node-table">
                 <thead><tr>
-                    <th scope="col">"Name"</th>
-                    <th scope="col">"Partition"</th>
+                    <th scope="col">"Node"</th>
                     {headings.into_iter().map(|h| view! { <th scope="col">{h}</th> }).collect_view()}
                     <th scope="col"><span class="sr-only">"Actions"</span></th>
                 </tr></thead>

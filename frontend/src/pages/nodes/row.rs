@@ -131,10 +131,10 @@ pub fn NodeRow(
     view! {
         <tr data-node=full_path.clone() class:hidden=hidden class:staged-delete=move || after.get().2>
             <td class="col-name">
+                <span class="partition">{format!("/{partition}/")}</span>
                 <strong>{name}</strong>
                 {move || staged.get().then(|| view! { <span class="tag staged">"staged"</span> })}
             </td>
-            <td class="col-partition">{partition}</td>
             {cells}
             <td class="actions">
                 <div class="row-actions">
