@@ -334,3 +334,29 @@ fn ExchangeView(done: Exchange, open: Callback<(String, String)>) -> impl IntoVi
         {body}
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn query_hints_add_or_replace_one_parameter() {
+        assert_eq!(with_param("", "ver", "17.1.3"), "ver=17.1.3");
+        assert_eq!(
+            with_param("$select=name&ver=11.6.0", "ver", "17.1.3"),
+            "$select=name&ver=17.1.3"
+        );
+    }
+
+    #[test]
+    fn bodies_are_checked_before_sending() {
+        assert_eq!(checked_body("  "), Ok(None));
+        assert_eq!(checked_body("{\"a\":1}"), Ok(Some("{\"a\":1}".into())));
+        let err = checked_body("{\"a\":").unwrap_err();
+        assert!(
+            err.contains("not valid JSON") && err.contains("nothing was sent"),
+            "{err}"
+        );
+        assert!(sends_body("PATCH") && !sends_body("GET") && !sends_body("DELETE"));
+    }
+}

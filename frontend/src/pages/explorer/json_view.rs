@@ -189,3 +189,49 @@ impl Writer {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn links_become_targets_on_the_same_device() {
+        assert_eq!(
+            device_target("https://localhost/mgmt/tm/sys/version?ver=17.1.3"),
+            Some(("/mgmt/tm/sys/version".into(), "ver=17.1.3".into()))
+        );
+        assert_eq!(device_target("https://localhostile/x"), None);
+        assert_eq!(device_target("/mgmt/tm"), None);
+        assert_eq!(split_target("mgmt/tm"), ("/mgmt/tm".into(), String::new()));
+        assert_eq!(
+            split_target(" https://localhost/mgmt/tm/sys?ver=17.1.3 "),
+            ("/mgmt/tm/sys".into(), "ver=17.1.3".into())
+        );
+    }
+
+    #[test]
+    fn pretty_print_keeps_the_device_key_order_and_cuts_out_links() {
+        let body = r#"{"kind":"k","selfLink":"https://localhost/mgmt/tm/sys?ver=17.1.3","items":[],"n":1.5,"ok":true,"none":null}"#;
+        let segments = pretty_segments(body).unwrap();
+        assert_eq!(
+            segments,
+            vec![
+                Segment::Text("{\n  \"kind\": \"k\",\n  \"selfLink\": \"".into()),
+                Segment::Link {
+                    text: "https://localhost/mgmt/tm/sys?ver=17.1.3".into(),
+                    path: "/mgmt/tm/sys".into(),
+                    query: "ver=17.1.3".into(),
+                },
+                Segment::Text(
+                    "\",\n  \"items\": [],\n  \"n\": 1.5,\n  \"ok\": true,\n  \"none\": null\n}"
+                        .into()
+                ),
+            ]
+        );
+        assert_eq!(pretty_segments("not json"), None);
+        assert_eq!(
+            pretty_segments("[\"a\\\"b\"]").unwrap(),
+            vec![Segment::Text("[\n  \"a\\\"b\"\n]".into())]
+        );
+    }
+}

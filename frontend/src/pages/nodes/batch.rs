@@ -143,3 +143,20 @@ pub fn PendingPanel(
         </div>
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reads_the_transaction_id_the_device_sends() {
+        assert_eq!(
+            transaction_id(r#"{"transId":1700000000123,"state":"STARTED"}"#).as_deref(),
+            Some("1700000000123")
+        );
+        assert_eq!(transaction_id(r#"{"transId":"42"}"#).as_deref(), Some("42"));
+        assert_eq!(transaction_id(r#"{"state":"STARTED"}"#), None);
+        assert_eq!(count_changes(1), "1 change");
+        assert_eq!(count_changes(2), "2 changes");
+    }
+}

@@ -99,3 +99,61 @@ pub fn effective(
         },
     )
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn node(name: &str) -> NodePath {
+        NodePath::parse(name).unwrap()
+    }
+
+    #[test]
+    fn a_change_is_one_request() {
+        let disable = PendingChange::new(node("web"), NodeChange::Session { enabled: false });
+        assert_eq!(disable.method(), "PATCH");
+        assert_eq!(disable.path(), "/mgmt/tm/ltm/node/~Common~web");
+        assert_eq!(
+            disable.body().as_deref(),
+            Some(r#"{"session":"user-disabled"}"#)
+        );
+        assert_eq!(disable.describe(), "Disable /Common/web");
+        let delete = PendingChange::new(node("~Prod~db"), NodeChange::Delete);
+        assert_eq!((delete.method(), delete.body()), ("DELETE", None));
+        assert_eq!(delete.describe(), "Delete /Prod/db");
+    }
+
+    #[test]
+    fn staging_replaces_and_a_return_to_the_device_state_cancels() {
+        let mut pending = Vec::new();
+        let web = node("web");
+        stage(
+            &mut pending,
+            PendingChange::new(web.clone(), NodeChange::Session { enabled: false }),
+            false,
+        );
+        stage(
+            &mut pending,
+            PendingChange::new(
+                web.clone(),
+                NodeChange::State {
+                    forced_offline: true,
+                },
+            ),
+            false,
+        );
+        assert_eq!(effective(&pending, &web, true, false), (false, true, false));
+        // Enabling again is what the device already has: the staged disable goes.
+        stage(
+            &mut pending,
+            PendingChange::new(web.clone(), NodeChange::Session { enabled: true }),
+            true,
+        );
+        assert_eq!(pending.len(), 1);
+        assert_eq!(effective(&pending, &web, true, false), (true, true, false));
+        assert_eq!(
+            effective(&pending, &node("other"), true, false),
+            (true, false, false)
+        );
+    }
+}

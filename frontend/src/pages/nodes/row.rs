@@ -164,3 +164,25 @@ pub fn NodeRow(
         </tr>
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cells_say_what_the_device_means() {
+        let node: Node = serde_json::from_str(
+            r#"{"name":"web","partition":"Common","address":"10.0.0.1","session":"user-disabled",
+                "state":"user-down","connectionLimit":0,"description":""}"#,
+        )
+        .unwrap();
+        assert_eq!(cell_text(&node, "session"), "disabled");
+        assert_eq!(cell_text(&node, "state"), "forced offline");
+        assert_eq!(cell_text(&node, "connectionLimit"), "no limit");
+        assert_eq!(cell_text(&node, "description"), "—");
+        assert_eq!(cell_text(&node, "ratio"), "—");
+        assert!(matches_filter(&node, " COMMON "));
+        assert!(matches_filter(&node, "10.0.0"));
+        assert!(!matches_filter(&node, "db"));
+    }
+}
