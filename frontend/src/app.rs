@@ -13,6 +13,8 @@ use crate::components::login_form::LoginForm;
 use crate::components::session_panel::SessionPanel;
 use crate::console::Console;
 use crate::pages::activity::ActivityPage;
+use crate::pages::explorer::ExplorerPage;
+use crate::pages::nodes::NodesPage;
 use crate::pages::tokens::TokensPage;
 use crate::pages::version::VersionPage;
 
@@ -20,16 +22,26 @@ use crate::pages::version::VersionPage;
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Tab {
     Tokens,
+    Nodes,
     Version,
+    Explorer,
     Activity,
 }
 
 impl Tab {
-    const ALL: [Tab; 3] = [Tab::Tokens, Tab::Version, Tab::Activity];
+    const ALL: [Tab; 5] = [
+        Tab::Tokens,
+        Tab::Nodes,
+        Tab::Version,
+        Tab::Explorer,
+        Tab::Activity,
+    ];
 
     fn label(self) -> &'static str {
         match self {
             Tab::Tokens => "Tokens",
+            Tab::Nodes => "Nodes",
+            Tab::Explorer => "Explorer",
             Tab::Version => "Version",
             Tab::Activity => "Activity",
         }
@@ -38,6 +50,8 @@ impl Tab {
     fn id(self) -> &'static str {
         match self {
             Tab::Tokens => "tab-tokens",
+            Tab::Nodes => "tab-nodes",
+            Tab::Explorer => "tab-explorer",
             Tab::Version => "tab-version",
             Tab::Activity => "tab-activity",
         }
@@ -117,6 +131,8 @@ pub fn App() -> impl IntoView {
                             </nav>
                             {move || match tab.get() {
                                 Tab::Tokens => view! { <TokensPage /> }.into_any(),
+                                Tab::Nodes => view! { <NodesPage /> }.into_any(),
+                                Tab::Explorer => view! { <ExplorerPage /> }.into_any(),
                                 Tab::Version => view! { <VersionPage /> }.into_any(),
                                 Tab::Activity => view! { <ActivityPage /> }.into_any(),
                             }}

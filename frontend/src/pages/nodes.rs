@@ -1,0 +1,206 @@
+//! Nodes: the LTM node list (`/mgmt/tm/ltm/node`) with a column chooser that drives `$select`,
+//! a filter, enable/disable, force offline and delete per row, a create form, and a staging
+//! mode that commits several changes at once as one transaction.
+
+mod batch;
+mod changes;
+mod form;
+mod row;
+
+use leptos::prelude::*;
+use shared::nodes::{NODE_COLUMNS, Node, NodeCollection, NodePath, node_list_path};
+
+use crate::api::ApiError;
+use crate::console::{Console, use_console};
+use batch::PendingPanel;
+use changes::PendingChange;
+use form::CreateNodeForm;
+use row::{NodeRow, matches_filter};
+
+/// A page-wide outcome: success text, or what went wrong.
+pub type Notice = Result<String, String>;
+
+/// Columns shown until the user picks others (in `NODE_COLUMNS` order).
+const DEFAULT_COLUMNS: [&str; 4] = ["address", "description", "session", "state"];
+
+/// Fields read whatever the columns: the row buttons need them to know what they do.
+const ACTION_FIELDS: [&str; 2] = ["session", "state"];
+
+/// The `$select` path for the shown columns plus the fields the row buttons need.
+fn list_path(columns: &[&'static str]) -> String {
+    let mut fields = columns.to_vec();
+    fields.extend(ACTION_FIELDS);
+    node_list_path(&fields)
+}
+
+/// The nodes together with the columns they were read for.
+#[derive(Clone, Debug, PartialEq)]
+struct NodeTable {
+    columns: Vec<&'static str>,
+    nodes: Vec<(NodePath, Node)>,
+}
+
+async fn load(console: Console, columns: Vec<&'static str>) -> Result<NodeTable, ApiError> {
+    let reply = console.call("GET", &list_path(&columns), None).await?;
+    let collection: NodeCollection = serde_json::from_str(&reply.body)
+        .map_err(|e| ApiError::Unexpected(format!("node list: {e}")))?;
+    let nodes = collection
+        .items
+        .into_iter()
+        .filter_map(|node| Some((node.path()?, node)))
+        .collect();
+    Ok(NodeTable { columns, nodes })
+}
+
+#[component]
+pub fn NodesPage() -> impl IntoView {
+    let console = use_console();
+    let reload = RwSignal::new(0u32);
+    let columns = RwSignal::new(DEFAULT_COLUMNS.to_vec());
+    let nodes = LocalResource::new(move || {
+        reload.track();
+        load(console, columns.get())
+    });
+    let refresh = Callback::new(move |()| reload.update(|n| *n += 1));
+    let filter = RwSignal::new(String::new());
+    let staging = RwSignal::new(false);
+    let pending = RwSignal::new(Vec::<PendingChange>::new());
+    let notice = RwSignal::new(None::<Notice>);
+    let reading = RwSignal::new(false);
+    let show_pending = move || staging.get() || pending.with(|p| !p.is_empty());
+
+    view! {
+        <section class="card nodes">
+            <div class="card-head">
+                <h2>"Nodes"</h2>
+                <span class="head-status">
+                    <span class="muted small" aria-live="polite">{move || reading.get().then_some("Reading…")}</span>
+                    <button type="button" class="secondary" id="refresh-nodes" on:click=move |_| refresh.run(())>"Refresh"</button>
+                </span>
+            </div>
+            {move || notice.get().map(|n| match n {
+                Ok(text) => view! { <p class="success" role="status" id="nodes-notice">{text}</p> }.into_any(),
+                Err(text) => view! { <p class="error" role="alert" id="nodes-notice">{text}</p> }.into_any(),
+            })}
+            <div class="node-toolbar">
+                <label class="filter">
+                    <span class="label">"Filter"</span>
+                    <input type="search" id="node-filter" placeholder="name, address or partition"
+                        bind:value=filter />
+                </label>
+                <ColumnChooser columns />
+                <label class="check stage-toggle">
+                    <input type="checkbox" id="stage-mode" bind:checked=staging />
+                    "Stage changes, then commit them as one transaction"
+                </label>
+            </div>
+            <Show when=show_pending>
+                <PendingPanel pending notice on_committed=refresh />
+            </Show>
+            <Transition fallback=|| view! { <p class="muted loading">"Reading the nodes…"</p> } set_pending=reading.write_only()>
+                {move || Suspend::new(async move {
+                    match nodes.await {
+                        Err(err) => view! { <p class="error" role="alert" id="nodes-error">{err.to_string()}</p> }.into_any(),
+                        Ok(table) => view! {
+                            <NodeTableView table filter staging pending notice on_changed=refresh />
+                        }.into_any(),
+                    }
+                })}
+            </Transition>
+            <p class="hint">"Read with " <code id="node-select">{move || format!("GET {}", list_path(&columns.get()))}</code></p>
+        </section>
+        <CreateNodeForm on_created=refresh />
+    }
+}
+
+/// Checkboxes over `NODE_COLUMNS`; the choice becomes the list's `$select`.
+#[component]
+fn ColumnChooser(columns: RwSignal<Vec<&'static str>>) -> impl IntoView {
+    let toggle = move |key: &'static str, on: bool| {
+        columns.update(|chosen| {
+            *chosen = NODE_COLUMNS
+                .iter()
+                .map(|(k, _)| *k)
+                .filter(|k| if *k == key { on } else { chosen.contains(k) })
+                .collect();
+        });
+    };
+    view! {
+        <details class="column-chooser" id="column-chooser">
+            <summary>{move || format!("Columns ({} of {})", columns.with(Vec::len), NODE_COLUMNS.len())}</summary>
+            <fieldset>
+                <legend class="sr-only">"Columns to read and show"</legend>
+                {NODE_COLUMNS.iter().map(|(key, label)| {
+                    let key: &'static str = key;
+                    view! {
+                        <label class="check">
+                            <input type="checkbox" id=format!("column-{key}")
+                                prop:checked=move || columns.with(|c| c.contains(&key))
+                                on:change=move |ev| toggle(key, event_target_checked(&ev)) />
+                            {*label}
+                        </label>
+                    }
+                }).collect_view()}
+            </fieldset>
+            <p class="hint">"Name and partition are always read, and so are Enabled and State: the row buttons need them."</p>
+        </details>
+    }
+}
+
+#[component]
+fn NodeTableView(
+    table: NodeTable,
+    filter: RwSignal<String>,
+    staging: RwSignal<bool>,
+    pending: RwSignal<Vec<PendingChange>>,
+    notice: RwSignal<Option<Notice>>,
+    on_changed: Callback<()>,
+) -> impl IntoView {
+    if table.nodes.is_empty() {
+        return view! {
+            <p class="empty" id="nodes-empty">"This device has no nodes yet. Create the first one with the form below."</p>
+        }
+        .into_any();
+    }
+    let total = table.nodes.len();
+    let all: Vec<Node> = table.nodes.iter().map(|(_, n)| n.clone()).collect();
+    let shown =
+        Memo::new(move |_| filter.with(|f| all.iter().filter(|n| matches_filter(n, f)).count()));
+    let headings: Vec<&'static str> = table
+        .columns
+        .iter()
+        .filter_map(|key| {
+            NODE_COLUMNS
+                .iter()
+                .find(|(k, _)| k == key)
+                .map(|(_, label)| *label)
+        })
+        .collect();
+    let columns = table.columns.clone();
+    view! {
+        <p class="muted small" id="node-count">
+            {move || match shown.get() {
+                n if n == total => format!("{total} node{}", if total == 1 { "" } else { "s" }),
+                n => format!("{n} of {total} nodes match the filter"),
+            }}
+        </p>
+        <div class="table-scroll">
+            <table class="grid" id="node-table">
+                <thead><tr>
+                    <th scope="col">"Node"</th>
+                    {headings.into_iter().map(|h| view! { <th scope="col">{h}</th> }).collect_view()}
+                    <th scope="col"><span class="sr-only">"Actions"</span></th>
+                </tr></thead>
+                <tbody>
+                    {table.nodes.into_iter().map(|(path, node)| view! {
+                        <NodeRow node path columns=columns.clone() filter staging pending on_changed notice />
+                    }).collect_view()}
+                </tbody>
+            </table>
+        </div>
+        <Show when=move || shown.get() == 0>
+            <p class="muted" id="nodes-no-match">{move || format!("No node matches \u{201c}{}\u{201d}.", filter.get().trim())}</p>
+        </Show>
+    }
+    .into_any()
+}
