@@ -16,7 +16,7 @@ use anyhow::{Context, bail};
 const CALLS: usize = 4000;
 const CONCURRENCY: usize = 16;
 /// Peak resident memory the relay may reach serving the burst.
-const BUDGET_PEAK_RSS_KIB: u64 = 64 * 1024;
+const BUDGET_PEAK_RSS_KIB: u64 = 32 * 1024;
 
 struct Killed(Child);
 

@@ -127,6 +127,8 @@ pub fn router(state: BigIp) -> Router {
             "/mgmt/cm/system/authn/providers/{provider}/users/{user}",
             get(users::user),
         )
+        .route("/mgmt/tm", get(sys::modules))
+        .route("/mgmt/tm/ltm", get(sys::ltm))
         .route("/mgmt/tm/sys", get(sys::collection))
         .route("/mgmt/tm/sys/version", get(sys::version))
         .route("/mgmt/tm/ltm/node", get(nodes::list).post(nodes::create))

@@ -1,4 +1,5 @@
-//! `/mgmt/tm/sys`: the sub-collection list and the software version.
+//! `/mgmt/tm`, `/mgmt/tm/ltm`, `/mgmt/tm/sys`: the collection lists an explorer browses, and
+//! the software version.
 
 use axum::Json;
 use axum::extract::RawQuery;
@@ -32,18 +33,49 @@ fn stat(description: &str) -> Value {
     json!({"description": description})
 }
 
+/// A collection of references, in the shape of `GET /mgmt/tm/sys`.
+fn references(path: &str, kind: &str, children: &[&str], query: Option<&str>) -> Json<Value> {
+    let items: Vec<Value> = children
+        .iter()
+        .map(|child| json!({"reference": {"link": tm_self_link(&format!("{path}/{child}"), None)}}))
+        .collect();
+    Json(json!({
+        "kind": kind,
+        "selfLink": tm_self_link(path, query),
+        "items": items,
+    }))
+}
+
 /// `GET /mgmt/tm/sys`: references carry `?ver=`, and so does `selfLink` (f5-sdk reads the
 /// version from it and refuses anything below 11.5.0).
 pub async fn collection(_caller: Caller, RawQuery(query): RawQuery) -> Json<Value> {
-    let items: Vec<Value> = SYS_CHILDREN
-        .iter()
-        .map(|child| json!({"reference": {"link": tm_self_link(&format!("/mgmt/tm/sys/{child}"), None)}}))
-        .collect();
-    Json(json!({
-        "kind": "tm:sys:syscollectionstate",
-        "selfLink": tm_self_link("/mgmt/tm/sys", query.as_deref()),
-        "items": items,
-    }))
+    references(
+        "/mgmt/tm/sys",
+        "tm:sys:syscollectionstate",
+        SYS_CHILDREN,
+        query.as_deref(),
+    )
+}
+
+/// `GET /mgmt/tm`: the modules this simulator serves (a real device lists every provisioned
+/// module; the kind string is unverified).
+pub async fn modules(_caller: Caller, RawQuery(query): RawQuery) -> Json<Value> {
+    references(
+        "/mgmt/tm",
+        "tm:tmcollectionstate",
+        &["ltm", "sys"],
+        query.as_deref(),
+    )
+}
+
+/// `GET /mgmt/tm/ltm`: the LTM collections this simulator serves (nodes).
+pub async fn ltm(_caller: Caller, RawQuery(query): RawQuery) -> Json<Value> {
+    references(
+        "/mgmt/tm/ltm",
+        "tm:ltm:ltmcollectionstate",
+        &["node"],
+        query.as_deref(),
+    )
 }
 
 /// `GET /mgmt/tm/sys/version`: entry 0 is the main package, entry 1 the installed hotfixes.

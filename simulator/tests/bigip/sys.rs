@@ -32,6 +32,41 @@ async fn sys_lists_references_and_puts_ver_in_self_link_even_with_a_trailing_sla
 }
 
 #[tokio::test]
+async fn every_link_from_mgmt_tm_down_to_nodes_resolves() {
+    let sim = Sim::start(DeviceKind::Bigip).await;
+    // Walk the references from /mgmt/tm as an explorer would: every one must answer 200.
+    let mut queue = vec!["/mgmt/tm".to_string()];
+    let mut seen = Vec::new();
+    while let Some(path) = queue.pop() {
+        let (status, body) = status_json(
+            sim.get(&path)
+                .basic_auth("admin", Some("admin"))
+                .send()
+                .await
+                .unwrap(),
+        )
+        .await;
+        assert_eq!(status, StatusCode::OK, "{path}: {body}");
+        seen.push(path.clone());
+        if path == "/mgmt/tm" || path == "/mgmt/tm/ltm" {
+            for item in body["items"].as_array().unwrap() {
+                let link = item["reference"]["link"].as_str().unwrap();
+                let local = link
+                    .strip_prefix("https://localhost")
+                    .unwrap()
+                    .split('?')
+                    .next()
+                    .unwrap();
+                queue.push(local.to_string());
+            }
+        }
+    }
+    for wanted in ["/mgmt/tm/ltm", "/mgmt/tm/ltm/node", "/mgmt/tm/sys"] {
+        assert!(seen.iter().any(|s| s == wanted), "{seen:?}");
+    }
+}
+
+#[tokio::test]
 async fn version_has_the_main_package_and_hotfix_entries() {
     let sim = Sim::start(DeviceKind::Bigip).await;
     let token = sim.token("foo", "fooPass").await;
