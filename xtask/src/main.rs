@@ -155,6 +155,8 @@ fn test(root: &Path) -> Result<()> {
         "-D",
         "warnings",
     ]))?;
+    // The console's pure helpers, natively (its views need a browser: the e2e tests cover them).
+    run(cargo().args(["test", "-p", "frontend"]))?;
     let dist = build_frontend(root, &tools)?;
     run(cargo()
         .args(["test", "--workspace", "--exclude", "frontend"])

@@ -230,8 +230,9 @@ fn TokenTableView(
                                 <span class="bar"><span class="fill" style:width=width></span></span>
                                 <span class="nowrap">{move || match remaining.get() { 0 => "expired".to_string(), s => format_countdown(s) }}</span>
                             </td>
-                            <td class="nowrap"><button class="link danger" on:click=delete>
-                                {if row.is_current { "delete (logs out)" } else { "delete" }}
+                            <td><button class="link danger" on:click=delete
+                                title=if row.is_current { "Deleting this session's token logs you out" } else { "Delete this token on the device" }>
+                                "delete"
                             </button></td>
                         </tr>
                     }
