@@ -1,7 +1,17 @@
 //! Path normalisation applied before routing.
 
+use axum::Router;
 use axum::extract::Request;
 use axum::http::Uri;
+use axum::middleware;
+
+/// Wrap a device's routes so trailing slashes are dropped *before* routing (a layer on the
+/// router itself would run after the route was chosen).
+pub fn accepting_trailing_slashes(routes: Router) -> Router {
+    Router::new()
+        .fallback_service(routes)
+        .layer(middleware::map_request(trim_trailing_slash))
+}
 
 /// Drop trailing slashes (`/mgmt/tm/sys/` → `/mgmt/tm/sys`): f5-sdk and others send them and
 /// the devices accept them. The query string is kept.

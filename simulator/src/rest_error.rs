@@ -3,7 +3,8 @@
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use axum::Json;
-use axum::http::StatusCode;
+use axum::extract::Request;
+use axum::http::{Method, StatusCode};
 use axum::response::{IntoResponse, Response};
 use serde_json::json;
 
@@ -128,4 +129,21 @@ pub fn framework(status: StatusCode, message: impl Into<String>, referer: &str) 
 /// A configuration error response.
 pub fn configuration(status: StatusCode, message: impl Into<String>) -> Response {
     F5Error::configuration(status, message).into_response()
+}
+
+/// Fallback for paths no route serves, on BIG-IP and BIG-IQ.
+pub async fn unknown_path(request: Request) -> Response {
+    let (parts, _) = request.into_parts();
+    F5Error::unknown_path(parts.uri.path(), &crate::peer::peer_of(&parts)).into_response()
+}
+
+/// The REST framework's answer to a verb a resource does not support (wording unverified).
+pub async fn method_not_allowed(method: Method, request: Request) -> Response {
+    let (parts, _) = request.into_parts();
+    F5Error::framework(
+        StatusCode::METHOD_NOT_ALLOWED,
+        format!("Method {method} is not supported on {}", parts.uri.path()),
+        &crate::peer::peer_of(&parts),
+    )
+    .into_response()
 }

@@ -18,14 +18,9 @@ mod users;
 use std::sync::{Arc, Mutex, MutexGuard};
 
 use axum::Router;
-use axum::extract::Request;
-use axum::http::Method;
-use axum::middleware;
-use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 
-use crate::peer::peer_of;
-use crate::rest_error::F5Error;
+use crate::rest_error;
 use crate::{SimConfig, User};
 
 pub use auth::Caller;
@@ -153,26 +148,8 @@ pub fn router(state: BigIp) -> Router {
             "/mgmt/tm/transaction/{id}/commands",
             get(transactions::commands),
         )
-        .method_not_allowed_fallback(method_not_allowed)
-        .fallback(unknown_path)
+        .method_not_allowed_fallback(rest_error::method_not_allowed)
+        .fallback(rest_error::unknown_path)
         .with_state(state);
-    Router::new()
-        .fallback_service(routes)
-        .layer(middleware::map_request(crate::paths::trim_trailing_slash))
-}
-
-async fn unknown_path(request: Request) -> Response {
-    let (parts, _) = request.into_parts();
-    F5Error::unknown_path(parts.uri.path(), &peer_of(&parts)).into_response()
-}
-
-/// The REST framework's answer to a verb a resource does not support (wording unverified).
-async fn method_not_allowed(method: Method, request: Request) -> Response {
-    let (parts, _) = request.into_parts();
-    F5Error::framework(
-        axum::http::StatusCode::METHOD_NOT_ALLOWED,
-        format!("Method {method} is not supported on {}", parts.uri.path()),
-        &peer_of(&parts),
-    )
-    .into_response()
+    crate::paths::accepting_trailing_slashes(routes)
 }

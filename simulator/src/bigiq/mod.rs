@@ -11,14 +11,9 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use axum::Router;
-use axum::extract::Request;
-use axum::http::Method;
-use axum::middleware;
-use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 
-use crate::peer::peer_of;
-use crate::rest_error::F5Error;
+use crate::rest_error;
 use crate::{SimConfig, User};
 
 pub use tokens::{ACCESS_TIMEOUT_SECS, REFRESH_TIMEOUT_SECS};
@@ -93,25 +88,8 @@ pub fn router(state: BigIq) -> Router {
             "/mgmt/shared/resolver/device-groups/cm-bigip-allBigIpDevices/devices/{uuid}",
             get(devices::managed_device),
         )
-        .method_not_allowed_fallback(method_not_allowed)
-        .fallback(unknown_path)
+        .method_not_allowed_fallback(rest_error::method_not_allowed)
+        .fallback(rest_error::unknown_path)
         .with_state(state);
-    Router::new()
-        .fallback_service(routes)
-        .layer(middleware::map_request(crate::paths::trim_trailing_slash))
-}
-
-async fn unknown_path(request: Request) -> Response {
-    let (parts, _) = request.into_parts();
-    F5Error::unknown_path(parts.uri.path(), &peer_of(&parts)).into_response()
-}
-
-async fn method_not_allowed(method: Method, request: Request) -> Response {
-    let (parts, _) = request.into_parts();
-    F5Error::framework(
-        axum::http::StatusCode::METHOD_NOT_ALLOWED,
-        format!("Method {method} is not supported on {}", parts.uri.path()),
-        &peer_of(&parts),
-    )
-    .into_response()
+    crate::paths::accepting_trailing_slashes(routes)
 }

@@ -17,7 +17,6 @@ use axum::Router;
 use axum::extract::Request;
 use axum::http::Method;
 use axum::http::request::Parts;
-use axum::middleware;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 
@@ -142,9 +141,7 @@ pub fn router(state: Fmc) -> Router {
         .method_not_allowed_fallback(method_not_allowed)
         .fallback(unknown_path)
         .with_state(state);
-    Router::new()
-        .fallback_service(routes)
-        .layer(middleware::map_request(crate::paths::trim_trailing_slash))
+    crate::paths::accepting_trailing_slashes(routes)
 }
 
 async fn unknown_path(request: Request) -> Response {
