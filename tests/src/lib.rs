@@ -5,7 +5,7 @@
 //! Run through `cargo xtask test`, which builds the console first and sets `TOKENDECK_DIST`,
 //! `CHROME` and `CHROMEDRIVER`.
 
-use std::net::{SocketAddr, TcpListener, TcpStream};
+use std::net::{SocketAddr, TcpListener};
 use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
@@ -116,16 +116,22 @@ fn free_port() -> Result<u16> {
     Ok(TcpListener::bind("127.0.0.1:0")?.local_addr()?.port())
 }
 
-fn wait_for_port(port: u16, within: Duration) -> Result<()> {
-    let deadline = Instant::now() + within;
-    while Instant::now() < deadline {
-        if TcpStream::connect(("127.0.0.1", port)).is_ok() {
+/// Block until ChromeDriver says it listens (it prints so on stdout), or it exits.
+fn wait_until_started(driver: &mut Child) -> Result<()> {
+    use std::io::BufRead;
+    let stdout = driver.stdout.take().context("chromedriver's stdout")?;
+    let mut lines = std::io::BufReader::new(stdout).lines();
+    let mut said = Vec::new();
+    while let Some(line) = lines.next() {
+        let line = line?;
+        if line.contains("started successfully") {
+            // Keep draining, so a later line never meets a closed pipe.
+            std::thread::spawn(move || lines.for_each(drop));
             return Ok(());
         }
-        std::thread::yield_now();
-        std::hint::spin_loop();
+        said.push(line);
     }
-    bail!("chromedriver did not listen on port {port} within {within:?}")
+    bail!("chromedriver exited before listening:\n{}", said.join("\n"))
 }
 
 impl Browser {
@@ -133,13 +139,13 @@ impl Browser {
         let chromedriver = std::env::var("CHROMEDRIVER").unwrap_or("/usr/bin/chromedriver".into());
         let chrome = std::env::var("CHROME").unwrap_or("/usr/bin/chromium".into());
         let port = free_port()?;
-        let driver = Command::new(&chromedriver)
+        let mut driver = Command::new(&chromedriver)
             .arg(format!("--port={port}"))
-            .stdout(Stdio::null())
+            .stdout(Stdio::piped())
             .stderr(Stdio::null())
             .spawn()
             .with_context(|| format!("starting {chromedriver}"))?;
-        wait_for_port(port, Duration::from_secs(20))?;
+        wait_until_started(&mut driver)?;
         let profile =
             std::env::temp_dir().join(format!("tokendeck-chrome-{}-{port}", std::process::id()));
         std::fs::create_dir_all(&profile)?;
