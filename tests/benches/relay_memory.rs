@@ -9,7 +9,7 @@
 use std::io::{BufRead, BufReader};
 use std::net::TcpListener;
 use std::process::{Child, Command, Stdio};
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use anyhow::{Context, bail};
 
@@ -50,8 +50,11 @@ async fn main() -> anyhow::Result<()> {
         .context("starting devsim")?;
     let stdout = devsim.stdout.take().context("devsim stdout")?;
     let devsim = Killed(devsim);
+    let mut devsim_out = BufReader::new(stdout);
     let mut first = String::new();
-    BufReader::new(stdout).read_line(&mut first)?;
+    devsim_out.read_line(&mut first)?;
+    // Keep draining: devsim's next println must not meet a closed pipe.
+    std::thread::spawn(move || devsim_out.lines().for_each(drop));
     let words: Vec<&str> = first.split_whitespace().collect();
     let base_url = words
         .iter()
@@ -72,26 +75,32 @@ async fn main() -> anyhow::Result<()> {
             "listen = \"127.0.0.1:{port}\"\n\n[[devices]]\nid = \"sim\"\nname = \"Simulated BIG-IP\"\nkind = \"bigip\"\nbase_url = \"{base_url}\"\npin = \"{pin}\"\n"
         ),
     )?;
-    let relay = Killed(
-        Command::new(&relay_bin)
-            .arg("--config")
-            .arg(&config)
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .context("starting the relay")?,
-    );
+    let mut relay = Command::new(&relay_bin)
+        .arg("--config")
+        .arg(&config)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .context("starting the relay")?;
+    let relay_out = relay.stdout.take().context("relay stdout")?;
+    let relay = Killed(relay);
     let pid = relay.0.id();
+    // The relay prints its URL once it listens; wait for that line (or its exit).
+    let mut lines = BufReader::new(relay_out).lines();
+    loop {
+        match lines.next() {
+            Some(line) => {
+                if line?.contains("Tokendeck console: http://") {
+                    break;
+                }
+            }
+            None => bail!("the relay exited before listening on port {port}"),
+        }
+    }
+    std::thread::spawn(move || lines.for_each(drop));
 
     let client = reqwest::Client::new();
     let base = format!("http://127.0.0.1:{port}");
-    let deadline = Instant::now() + Duration::from_secs(20);
-    while client.get(format!("{base}/healthz")).send().await.is_err() {
-        if Instant::now() > deadline {
-            bail!("the relay did not come up on port {port}");
-        }
-        tokio::task::yield_now().await;
-    }
     let idle_rss = status_kib(pid, "VmRSS:")?;
 
     let login: serde_json::Value = client
