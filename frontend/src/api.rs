@@ -3,9 +3,9 @@
 use std::fmt;
 
 use gloo_net::http::{Request, RequestBuilder, Response};
-use shared::device::{DeviceSummary, forward_path};
 use shared::device_error::{advice, device_error_message};
-use shared::relay_error::{ACCESS_KEY_HEADER, RELAY_ERROR_HEADER, RelayErrorBody, RelayErrorCode};
+use shared::wire::{ACCESS_KEY_HEADER, RELAY_ERROR_HEADER, RelayErrorBody, RelayErrorCode};
+use shared::wire::{DeviceSummary, forward_path};
 
 /// Why a call did not give the app what it asked for.
 #[derive(Clone, Debug, PartialEq)]

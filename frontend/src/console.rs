@@ -12,11 +12,11 @@ use leptos::prelude::*;
 use leptos::task::spawn_local;
 use shared::bigip::{self, AuthToken, LoginReply, LoginRequest};
 use shared::curl::HttpCall;
-use shared::device::DeviceSummary;
 use shared::lifecycle::{
     Action, Event, LoginPurpose, Phase, Renewal, RenewalSettings, RequestId, Session,
 };
 use shared::token_list::TokenQuota;
+use shared::wire::DeviceSummary;
 
 use crate::activity::{ACTIVITY_LIMIT, ActivityEntry, Origin, Purpose};
 use crate::api::{self, ApiError, Reply};
@@ -78,7 +78,7 @@ impl Console {
         let settings = storage::load_settings();
         Self {
             device: RwSignal::new(None),
-            machine: RwSignal::new(Session::new(shared::device::DeviceKind::Bigip, settings)),
+            machine: RwSignal::new(Session::new(shared::wire::DeviceKind::Bigip, settings)),
             identity: RwSignal::new(None),
             login_error: RwSignal::new(None),
             notices: RwSignal::new(Vec::new()),

@@ -14,7 +14,7 @@ use crate::access_key::{AccessKey, KeyCheck};
 use crate::error::RelayError;
 
 /// Header the app sends the access key in.
-pub use shared::relay_error::ACCESS_KEY_HEADER;
+pub use shared::wire::ACCESS_KEY_HEADER;
 
 /// The operator's rules for clients of the relay.
 #[derive(Debug, Clone, Default)]

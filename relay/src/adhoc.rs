@@ -10,7 +10,7 @@ use std::net::IpAddr;
 
 use ipnet::IpNet;
 use reqwest::Url;
-use shared::device::DeviceKind;
+use shared::wire::DeviceKind;
 
 const PREFIX: &str = "adhoc~";
 

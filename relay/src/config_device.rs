@@ -5,7 +5,7 @@ use std::path::Path;
 
 use reqwest::Url;
 use serde::Deserialize;
-use shared::device::DeviceKind;
+use shared::wire::DeviceKind;
 
 use crate::config::ConfigError;
 use crate::inventory::DeviceConfig;

@@ -5,11 +5,11 @@
 use std::time::Duration;
 
 use axum::http::{HeaderName, HeaderValue, Method};
-use shared::relay_error::RELAY_ERROR_HEADER;
+use shared::wire::RELAY_ERROR_HEADER;
 use tower_http::cors::{AllowOrigin, AllowPrivateNetwork, CorsLayer};
 
 use crate::access::{ACCESS_KEY_HEADER, AccessPolicy};
-use crate::forward::{REQUEST_HEADER_ALLOWLIST, RESPONSE_HEADER_ALLOWLIST};
+use crate::forward::{allowed_request_headers, allowed_response_headers};
 
 /// The CORS layer for `policy`'s allowed origins.
 pub fn layer(policy: &AccessPolicy) -> CorsLayer {
@@ -19,14 +19,12 @@ pub fn layer(policy: &AccessPolicy) -> CorsLayer {
         .filter_map(|o| HeaderValue::from_str(o).ok())
         .collect();
     let private_network_origins = origins.clone();
-    let allow_headers = REQUEST_HEADER_ALLOWLIST
-        .iter()
-        .chain(std::iter::once(&ACCESS_KEY_HEADER))
-        .map(|h| HeaderName::from_static(h));
-    let expose_headers = RESPONSE_HEADER_ALLOWLIST
-        .iter()
-        .chain([RELAY_ERROR_HEADER, "x-request-id"].iter())
-        .map(|h| HeaderName::from_static(h));
+    let allow_headers = allowed_request_headers()
+        .chain([ACCESS_KEY_HEADER])
+        .map(HeaderName::from_static);
+    let expose_headers = allowed_response_headers()
+        .chain([RELAY_ERROR_HEADER, "x-request-id"])
+        .map(HeaderName::from_static);
     CorsLayer::new()
         .allow_origin(AllowOrigin::list(origins))
         .allow_methods([

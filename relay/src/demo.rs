@@ -3,7 +3,7 @@
 
 use std::net::SocketAddr;
 
-use shared::device::DeviceKind;
+use shared::wire::DeviceKind;
 use simulator::{Clock, RunningDevice, SimConfig};
 
 use crate::inventory::DeviceConfig;

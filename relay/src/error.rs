@@ -1,12 +1,12 @@
 //! Errors the relay produces itself, each with a stable code and a message that says what to do.
 //!
-//! The JSON body is `shared::relay_error::RelayErrorBody`, with the codes of
-//! `shared::relay_error::RelayErrorCode`; see [`RelayError::code`].
+//! The JSON body is `shared::wire::RelayErrorBody`, with the codes of
+//! `shared::wire::RelayErrorCode`; see [`RelayError::code`].
 
 use axum::Json;
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use shared::relay_error::{RELAY_ERROR_HEADER, RelayErrorBody, RelayErrorCode};
+use shared::wire::{RELAY_ERROR_HEADER, RelayErrorBody, RelayErrorCode};
 
 use crate::trust::PinMismatch;
 
@@ -151,6 +151,10 @@ impl IntoResponse for RelayError {
             code: self.code(),
             message: self.to_string(),
             device: self.device(),
+            retry_after_secs: match self {
+                RelayError::RateLimited { retry_after_secs } => Some(retry_after_secs),
+                _ => None,
+            },
         };
         let mut response = (self.status(), Json(body)).into_response();
         response

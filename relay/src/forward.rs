@@ -4,29 +4,24 @@ use axum::body::{Body, to_bytes};
 use axum::extract::{OriginalUri, Path, State};
 use axum::http::{HeaderMap, Method, Request, StatusCode, header};
 use axum::response::Response;
+use shared::wire::headers::{DEVICE_SECRET_HEADERS, DEVICE_SECRET_REPLY_HEADERS};
 
 use crate::AppState;
 use crate::error::RelayError;
 use crate::inventory::Device;
 use crate::trust::find_pin_mismatch;
 
-/// Request headers that may reach a device. Everything else (cookies, hop-by-hop headers,
+/// Request headers that may reach a device besides the device credentials
+/// (`shared::wire::DEVICE_SECRET_HEADERS`). Everything else (cookies, hop-by-hop headers,
 /// `Host`, `Origin`, forwarding headers) is dropped.
-pub const REQUEST_HEADER_ALLOWLIST: &[&str] = &[
-    "accept",
-    "content-type",
-    "authorization",
-    "x-f5-auth-token",
-    "x-auth-access-token",
-    "x-auth-refresh-token",
-    "x-f5-rest-coordination-id",
-];
+const PLAIN_REQUEST_HEADERS: [&str; 3] = ["accept", "content-type", "x-f5-rest-coordination-id"];
 
-/// Response headers that may reach the app.
-pub const RESPONSE_HEADER_ALLOWLIST: &[&str] = &[
+/// Response headers that may reach the app besides FMC's token pair
+/// (`shared::wire::DEVICE_SECRET_REPLY_HEADERS`).
+const PLAIN_RESPONSE_HEADERS: [&str; 8] = [
     "content-type",
-    "x-auth-access-token",
-    "x-auth-refresh-token",
+    // The device's clock as it shows it: the console's leases follow it (sped-up demos too).
+    "date",
     "domain_uuid",
     "domains",
     "global",
@@ -34,6 +29,30 @@ pub const RESPONSE_HEADER_ALLOWLIST: &[&str] = &[
     "domain_id",
     "retry-after",
 ];
+
+/// Whether a request header may reach a device.
+pub fn request_header_allowed(name: &str) -> bool {
+    PLAIN_REQUEST_HEADERS.contains(&name) || DEVICE_SECRET_HEADERS.contains(&name)
+}
+
+/// Whether a response header may reach the app.
+pub fn response_header_allowed(name: &str) -> bool {
+    PLAIN_RESPONSE_HEADERS.contains(&name) || DEVICE_SECRET_REPLY_HEADERS.contains(&name)
+}
+
+/// Every request header a device may receive (for CORS).
+pub fn allowed_request_headers() -> impl Iterator<Item = &'static str> {
+    PLAIN_REQUEST_HEADERS
+        .into_iter()
+        .chain(DEVICE_SECRET_HEADERS)
+}
+
+/// Every response header the app may read (for CORS).
+pub fn allowed_response_headers() -> impl Iterator<Item = &'static str> {
+    PLAIN_RESPONSE_HEADERS
+        .into_iter()
+        .chain(DEVICE_SECRET_REPLY_HEADERS)
+}
 
 /// The device path in the raw (still percent-encoded) request URI, validated so that nothing
 /// in it can steer the relay away from the device's base URL.
@@ -66,10 +85,10 @@ pub fn device_path(raw_path: &str, device_id: &str) -> Result<String, RelayError
 }
 
 /// Copy only allowlisted headers.
-fn filter_headers(from: &HeaderMap, allow: &[&str]) -> HeaderMap {
+fn filter_headers(from: &HeaderMap, allow: fn(&str) -> bool) -> HeaderMap {
     let mut to = HeaderMap::new();
     for (name, value) in from {
-        if allow.contains(&name.as_str()) {
+        if allow(name.as_str()) {
             to.append(name.clone(), value.clone());
         }
     }
@@ -197,7 +216,7 @@ async fn send(
     let reply = device
         .client
         .request(method.clone(), url)
-        .headers(filter_headers(&parts.headers, REQUEST_HEADER_ALLOWLIST))
+        .headers(filter_headers(&parts.headers, request_header_allowed))
         .body(body)
         .send()
         .await
@@ -215,7 +234,7 @@ async fn send(
     let mut response = Response::builder()
         .status(StatusCode::from_u16(status.as_u16()).unwrap_or(StatusCode::BAD_GATEWAY));
     if let Some(headers) = response.headers_mut() {
-        *headers = filter_headers(reply.headers(), RESPONSE_HEADER_ALLOWLIST);
+        *headers = filter_headers(reply.headers(), response_header_allowed);
     }
     response
         .body(Body::from_stream(reply.bytes_stream()))

@@ -7,7 +7,7 @@ use std::sync::{Arc, Mutex, RwLock};
 use std::time::Duration;
 
 use reqwest::Url;
-use shared::device::{DeviceKind, DeviceSummary};
+use shared::wire::{DeviceKind, DeviceSummary};
 
 use crate::adhoc::{AdHocPolicy, is_adhoc_id};
 use crate::pins::{PinStore, PinStoreError};
@@ -133,7 +133,8 @@ impl Device {
         self.handshakes.load(Ordering::Relaxed)
     }
 
-    pub fn summary(&self) -> DeviceSummary {
+    /// The device as the app sees it; `tofu` says whether a user may pin it.
+    pub fn summary(&self, tofu: bool) -> DeviceSummary {
         DeviceSummary {
             id: self.config.id.clone(),
             name: self.config.name.clone(),
@@ -145,6 +146,7 @@ impl Device {
                 .trim_end_matches('/')
                 .to_owned(),
             trust: self.trust.summary(),
+            tofu,
         }
     }
 }
@@ -260,6 +262,16 @@ impl Inventory {
         !self.options.deny_tofu
     }
 
+    /// Whether a user may pin `device` (trust on first use allowed, no operator pin).
+    pub fn can_pin(&self, device: &Device) -> bool {
+        self.allow_tofu() && !matches!(device.config.trust, TrustPolicy::Pin { .. })
+    }
+
+    /// `device` as the app sees it.
+    pub fn summary(&self, device: &Device) -> DeviceSummary {
+        device.summary(self.can_pin(device))
+    }
+
     /// Pin `fingerprint` (already checked against what the device presents) for `id`,
     /// persist it, and switch the device's pool to it.
     pub fn pin(&self, id: &str, fingerprint: &str) -> Result<Arc<Device>, InventoryError> {
@@ -302,7 +314,7 @@ impl Inventory {
     }
 
     pub fn summaries(&self) -> Vec<DeviceSummary> {
-        self.read().values().map(|d| d.summary()).collect()
+        self.read().values().map(|d| self.summary(d)).collect()
     }
 
     fn read(&self) -> std::sync::RwLockReadGuard<'_, BTreeMap<String, Arc<Device>>> {

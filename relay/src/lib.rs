@@ -36,8 +36,7 @@ use axum::http::{HeaderName, HeaderValue, Request};
 use axum::middleware::from_fn_with_state;
 use axum::routing::{any, get, post};
 use axum::{Json, Router};
-use serde::Deserialize;
-use shared::device::{DeviceKind, DeviceSummary};
+use shared::wire::{AdHocRequest, DeviceSummary, SECRET_HEADERS};
 use tower::ServiceBuilder;
 use tower_http::compression::CompressionLayer;
 use tower_http::request_id::{
@@ -48,7 +47,7 @@ use tower_http::sensitive_headers::{
 };
 use tower_http::trace::{DefaultOnResponse, TraceLayer};
 
-use access::{ACCESS_KEY_HEADER, AccessPolicy};
+use access::AccessPolicy;
 use access_key::KeyFailures;
 use error::RelayError;
 use inventory::Inventory;
@@ -104,13 +103,6 @@ async fn list_devices(State(state): State<AppState>) -> Json<Vec<DeviceSummary>>
     Json(state.inventory.summaries())
 }
 
-/// `POST /api/devices` body: a device the user typed in (ad hoc).
-#[derive(Debug, Deserialize)]
-pub struct AdHocRequest {
-    pub kind: DeviceKind,
-    pub base_url: String,
-}
-
 /// `POST /api/devices`: admit an ad-hoc device if the operator's allowlist covers it.
 async fn add_ad_hoc(
     State(state): State<AppState>,
@@ -126,7 +118,7 @@ async fn add_ad_hoc(
         .inventory
         .get(&id)
         .ok_or_else(|| RelayError::Internal(format!("ad-hoc device {id} vanished")))?;
-    Ok(Json(device.summary()))
+    Ok(Json(state.inventory.summary(&device)))
 }
 
 async fn api_not_found() -> RelayError {
@@ -174,20 +166,12 @@ impl MakeRequestId for RequestIds {
     }
 }
 
-/// Headers whose values must never appear in logs or debug output.
+/// Headers whose values must never appear in logs or debug output (`shared`'s one list).
 fn secret_headers() -> Vec<HeaderName> {
-    [
-        "authorization",
-        "cookie",
-        "set-cookie",
-        "x-f5-auth-token",
-        "x-auth-access-token",
-        "x-auth-refresh-token",
-        ACCESS_KEY_HEADER,
-    ]
-    .into_iter()
-    .map(HeaderName::from_static)
-    .collect()
+    SECRET_HEADERS
+        .into_iter()
+        .map(HeaderName::from_static)
+        .collect()
 }
 
 /// The whole relay: API, health check, metrics, and the app's static files, behind one

@@ -10,8 +10,7 @@ use std::sync::{Arc, Mutex};
 use axum::Json;
 use axum::extract::{Path, State};
 use rustls::pki_types::ServerName;
-use serde::{Deserialize, Serialize};
-use shared::device::{DeviceSummary, TrustSummary};
+use shared::wire::{CertificateProbe, DeviceSummary, TrustRequest};
 use tokio::net::TcpStream;
 
 use crate::AppState;
@@ -19,38 +18,6 @@ use crate::error::RelayError;
 use crate::inventory::{Device, InventoryError};
 use crate::trust::{TrustPolicy, fingerprint, parse_fingerprint, spki_fingerprint};
 use crate::verifier::CapturingVerifier;
-
-/// What a device presented. (A wire type: belongs in `shared` once the app uses it.)
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct CertificateProbe {
-    pub device: String,
-    pub subject: String,
-    pub issuer: String,
-    /// RFC 3339, UTC.
-    pub not_before: String,
-    pub not_after: String,
-    /// `DNS:name` and `IP:address` entries.
-    pub subject_alt_names: Vec<String>,
-    /// `sha256:<hex>` of the leaf certificate.
-    pub sha256_certificate: String,
-    /// `sha256:<hex>` of the leaf's SubjectPublicKeyInfo (survives re-issuing with the same key).
-    pub sha256_public_key: String,
-    /// Certificates in the chain the device sent (leaf included).
-    pub chain_length: usize,
-    /// The policy currently in force for the device.
-    pub trust: TrustSummary,
-    /// With a pin in force: does the presented certificate match it?
-    pub matches_pin: Option<bool>,
-    /// May a user pin this device now (trust on first use allowed, not pinned by the operator)?
-    pub can_pin: bool,
-}
-
-/// `POST /api/devices/{id}/trust` body: the fingerprint the user checked.
-#[derive(Debug, Clone, Serialize, Deserialize)]
-pub struct TrustRequest {
-    /// `sha256:<hex>` of the certificate or of its public key, as shown by the probe.
-    pub fingerprint: String,
-}
 
 /// Handshake with `device` and describe its certificate.
 pub async fn probe_device(device: &Device, can_pin: bool) -> Result<CertificateProbe, RelayError> {
@@ -190,10 +157,6 @@ pub fn rfc3339(unix: i64) -> String {
     )
 }
 
-fn can_pin(state: &AppState, device: &Device) -> bool {
-    state.inventory.allow_tofu() && !matches!(device.config.trust, TrustPolicy::Pin { .. })
-}
-
 /// `POST /api/devices/{id}/probe`.
 pub async fn probe(
     State(state): State<AppState>,
@@ -203,7 +166,7 @@ pub async fn probe(
         .inventory
         .get(&id)
         .ok_or_else(|| RelayError::UnknownDevice(id.clone()))?;
-    let can = can_pin(&state, &device);
+    let can = state.inventory.can_pin(&device);
     Ok(Json(probe_device(&device, can).await?))
 }
 
@@ -248,7 +211,7 @@ pub async fn trust(
         },
         other => RelayError::Internal(other.to_string()),
     })?;
-    Ok(Json(pinned.summary()))
+    Ok(Json(state.inventory.summary(&pinned)))
 }
 
 #[cfg(test)]

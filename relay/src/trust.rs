@@ -7,7 +7,7 @@ use std::sync::atomic::AtomicU64;
 use rustls::client::WebPkiServerVerifier;
 use rustls::client::danger::ServerCertVerifier;
 use sha2::{Digest, Sha256};
-use shared::device::TrustSummary;
+use shared::wire::TrustSummary;
 
 use crate::verifier::{AnyCertificate, CountingVerifier, PinVerifier};
 pub use crate::verifier::{PinMismatch, find_pin_mismatch};

@@ -36,7 +36,7 @@ async fn passwords_tokens_and_the_access_key_never_reach_the_log() {
     let _guard = tracing::subscriber::set_default(subscriber);
 
     let sim = simulator::start(
-        shared::device::DeviceKind::Bigip,
+        shared::wire::DeviceKind::Bigip,
         "127.0.0.1:0".parse().unwrap(),
         simulator::SimConfig::default(),
     )

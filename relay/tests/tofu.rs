@@ -11,7 +11,7 @@ use relay::adhoc::AdHocPolicy;
 use relay::inventory::{Inventory, InventoryOptions, Timeouts};
 use relay::pins::PinStore;
 use relay::trust::TrustPolicy;
-use shared::device::DeviceKind;
+use shared::wire::DeviceKind;
 use simulator::SimConfig;
 
 async fn simulator() -> simulator::RunningDevice {

@@ -9,7 +9,7 @@ use common::{
 use relay::trust::{TrustPolicy, spki_fingerprint};
 use rustls::pki_types::CertificateDer;
 use rustls::pki_types::pem::PemObject;
-use shared::device::DeviceKind;
+use shared::wire::DeviceKind;
 use simulator::SimConfig;
 
 async fn simulator() -> simulator::RunningDevice {

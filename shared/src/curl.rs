@@ -9,16 +9,10 @@
 use serde_json::Value;
 
 use crate::lease::mask_secret;
+use crate::wire::headers::is_secret_header;
 
 /// What replaces a password or Basic credentials, always.
 pub const PASSWORD_MASK: &str = "********";
-
-/// Headers whose whole value is a token.
-const TOKEN_HEADERS: [&str; 3] = [
-    "x-f5-auth-token",
-    "x-auth-access-token",
-    "x-auth-refresh-token",
-];
 
 /// One HTTP call as the app made it (device URL, not the relay's).
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
@@ -93,7 +87,7 @@ fn header_value(name: &str, value: &str, reveal: bool) -> String {
             format!("{scheme} {}", mask_secret(credentials))
         };
     }
-    if TOKEN_HEADERS.contains(&lower.as_str()) && !reveal {
+    if is_secret_header(&lower) && !reveal {
         return mask_secret(value);
     }
     value.to_string()

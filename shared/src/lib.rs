@@ -8,11 +8,12 @@
 
 pub mod bigip;
 pub mod curl;
-pub mod device;
+
 pub mod device_error;
 pub mod lease;
 pub mod lifecycle;
 pub mod nodes;
-pub mod relay_error;
+
 pub mod token_list;
 pub mod user_uuid;
+pub mod wire;

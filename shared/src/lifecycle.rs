@@ -36,8 +36,8 @@ use std::collections::BTreeSet;
 use serde::{Deserialize, Serialize};
 
 use crate::bigip::AuthToken;
-use crate::device::DeviceKind;
 use crate::lease::TokenLease;
+use crate::wire::DeviceKind;
 
 /// Longest `timeout` a BIG-IP accepts on `PATCH /mgmt/shared/authz/tokens/<T>` (10 hours).
 pub const MAX_TOKEN_TIMEOUT_SECS: u64 = 36_000;

@@ -34,7 +34,7 @@ pub mod users;
 use std::net::SocketAddr;
 
 use axum::Router;
-use shared::device::DeviceKind;
+use shared::wire::DeviceKind;
 
 pub use clock::Clock;
 pub use tls::DeviceCertificate;

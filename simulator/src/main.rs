@@ -5,7 +5,7 @@ use std::net::SocketAddr;
 
 use anyhow::{Context, bail};
 use clap::Parser;
-use shared::device::DeviceKind;
+use shared::wire::DeviceKind;
 use simulator::{Clock, SimConfig, User};
 
 /// Simulated F5 BIG-IP, F5 BIG-IQ and Cisco FMC management APIs over HTTPS.

@@ -5,8 +5,8 @@ mod common;
 use base64::Engine;
 use reqwest::StatusCode;
 use serde_json::{Value, json};
-use shared::device::DeviceKind;
 use shared::user_uuid::f5_name_uuid;
+use shared::wire::DeviceKind;
 use simulator::SimConfig;
 
 use common::{Sim, assert_framework_error, status_json};

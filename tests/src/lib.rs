@@ -73,7 +73,7 @@ impl Stack {
         self.devices
             .running
             .iter()
-            .find(|d| d.kind == shared::device::DeviceKind::Bigip)
+            .find(|d| d.kind == shared::wire::DeviceKind::Bigip)
             .expect("the demo has a BIG-IP")
     }
 

@@ -1,7 +1,7 @@
 //! The relay's inventory, as a list to pick from.
 
 use leptos::prelude::*;
-use shared::device::{DeviceSummary, TrustSummary};
+use shared::wire::{DeviceSummary, TrustSummary};
 
 use crate::api::{self, ApiError};
 use crate::console::use_console;

@@ -3,8 +3,8 @@
 
 use leptos::ev::SubmitEvent;
 use leptos::prelude::*;
-use shared::device::{DeviceKind, DeviceSummary};
 use shared::lifecycle::{LoginPurpose, PasswordReason, Phase};
+use shared::wire::{DeviceKind, DeviceSummary};
 
 use crate::console::use_console;
 use crate::storage;

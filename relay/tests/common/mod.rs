@@ -15,7 +15,7 @@ use relay::inventory::{DeviceConfig, Inventory, Timeouts};
 use relay::trust::TrustPolicy;
 use rustls::pki_types::{CertificateDer, PrivateKeyDer, PrivatePkcs8KeyDer};
 use sha2::{Digest, Sha256};
-use shared::device::DeviceKind;
+use shared::wire::DeviceKind;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
 /// A relay serving on a loopback port; dropping it shuts it down.

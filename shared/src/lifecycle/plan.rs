@@ -5,8 +5,8 @@ use super::{
     FMC_MAX_REFRESHES, LoginPurpose, MAX_TOKEN_TIMEOUT_SECS, Phase, RenewalCall, RenewalStrategy,
     Session,
 };
-use crate::device::DeviceKind;
 use crate::lease::format_countdown;
+use crate::wire::DeviceKind;
 
 const MICROS: i64 = 1_000_000;
 

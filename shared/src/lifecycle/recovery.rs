@@ -5,7 +5,7 @@ use super::{
     Action, FMC_MAX_REFRESHES, LoginPurpose, MIN_AUTO_LOGIN_INTERVAL_SECS, PasswordReason, Phase,
     Renewal, RenewalCall, RequestId, Session,
 };
-use crate::device::DeviceKind;
+use crate::wire::DeviceKind;
 
 const MICROS: i64 = 1_000_000;
 

@@ -5,8 +5,8 @@ use super::{
     RenewalCall, RequestId, Session,
 };
 use crate::bigip::AuthToken;
-use crate::device::DeviceKind;
 use crate::lease::TokenLease;
+use crate::wire::DeviceKind;
 
 const MICROS: i64 = 1_000_000;
 

@@ -2,7 +2,7 @@
 
 use reqwest::StatusCode;
 use serde_json::{Value, json};
-use shared::device::DeviceKind;
+use shared::wire::DeviceKind;
 
 use crate::common::{Sim, assert_configuration_error, assert_framework_error, status_json};
 

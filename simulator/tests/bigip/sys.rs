@@ -1,7 +1,7 @@
 //! `/mgmt/tm/sys`, the version, `?ver=`, trailing slashes and unknown paths.
 
 use reqwest::StatusCode;
-use shared::device::DeviceKind;
+use shared::wire::DeviceKind;
 
 use crate::common::{Sim, assert_configuration_error, assert_framework_error, status_json};
 

@@ -2,7 +2,7 @@
 
 use reqwest::StatusCode;
 use serde_json::json;
-use shared::device::DeviceKind;
+use shared::wire::DeviceKind;
 
 use crate::common::{Sim, assert_framework_error, status_json};
 

@@ -2,8 +2,8 @@
 
 use reqwest::StatusCode;
 use serde_json::json;
-use shared::device::DeviceKind;
 use shared::user_uuid::f5_name_uuid;
+use shared::wire::DeviceKind;
 use simulator::SimConfig;
 
 use crate::common::{Sim, assert_framework_error, status_json};

@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use reqwest::{Client, Response, StatusCode};
 use serde_json::{Value, json};
-use shared::device::DeviceKind;
+use shared::wire::DeviceKind;
 use simulator::{Clock, RunningDevice, SimConfig};
 
 pub struct Sim {

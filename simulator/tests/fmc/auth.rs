@@ -2,7 +2,7 @@
 
 use reqwest::StatusCode;
 use serde_json::Value;
-use shared::device::DeviceKind;
+use shared::wire::DeviceKind;
 
 use crate::common::{Sim, status_json};
 use crate::{GLOBAL, Pair, assert_fmc_error, generate};

@@ -10,7 +10,7 @@ use base64::Engine;
 use proptest::prelude::*;
 use proptest::test_runner::{Config, TestCaseError, TestRunner};
 use serde_json::{Value, json};
-use shared::device::DeviceKind;
+use shared::wire::DeviceKind;
 use simulator::{Clock, SimConfig, device_router};
 use tower::ServiceExt;
 

@@ -60,6 +60,21 @@ pub struct DeviceSummary {
     /// Where the relay dials, e.g. `https://127.0.0.1:8443`.
     pub base_url: String,
     pub trust: TrustSummary,
+    /// Whether a user may pin this device's certificate from the console (trust on first use):
+    /// the operator allowed it for this device and set no CA or pin of their own.
+    #[serde(default)]
+    pub tofu: bool,
+}
+
+/// `GET /api/info`: what this relay offers besides its inventory.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RelayInfo {
+    /// The relay's version (`CARGO_PKG_VERSION`).
+    pub version: String,
+    /// Whether users may add devices by URL (`POST /api/devices`); the operator's allowlist
+    /// still decides which.
+    #[serde(default)]
+    pub ad_hoc: bool,
 }
 
 /// Path prefix under which the relay forwards calls to a device.

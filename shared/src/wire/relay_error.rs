@@ -35,6 +35,13 @@ pub enum RelayErrorCode {
     TofuDisabled,
     /// The device already has a pin the user may not replace, or another certificate.
     TrustConflict,
+    /// The relay is at its limit of calls in flight; see `Retry-After` (503).
+    Overloaded,
+    /// The relay holds calls to this device back to stay under the device's own rate or
+    /// connection limit (FMC); see `Retry-After` (429). Not the device's refusal.
+    DeviceBudget,
+    /// The relay does not forward this HTTP method (405).
+    MethodNotAllowed,
     /// A code this version of the app does not know (from a newer relay).
     #[serde(other)]
     Unknown,
@@ -61,6 +68,9 @@ impl RelayErrorCode {
             RelayErrorCode::OriginNotAllowed => "origin_not_allowed",
             RelayErrorCode::TofuDisabled => "tofu_disabled",
             RelayErrorCode::TrustConflict => "trust_conflict",
+            RelayErrorCode::Overloaded => "overloaded",
+            RelayErrorCode::DeviceBudget => "device_budget",
+            RelayErrorCode::MethodNotAllowed => "method_not_allowed",
             RelayErrorCode::Unknown => "unknown",
         }
     }
@@ -78,6 +88,10 @@ pub struct RelayErrorBody {
     /// The device the request was for, when known.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub device: Option<String>,
+    /// For `rate_limited`, `overloaded` and `device_budget`: seconds until a retry may succeed
+    /// (also sent as `Retry-After`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub retry_after_secs: Option<u64>,
 }
 
 #[cfg(test)]
@@ -90,6 +104,7 @@ mod tests {
             code: RelayErrorCode::PinMismatch,
             message: "m".into(),
             device: Some("lab".into()),
+            retry_after_secs: None,
         };
         let json = serde_json::to_value(&body).unwrap();
         assert_eq!(json["code"], "pin_mismatch");

@@ -1,0 +1,38 @@
+//! Trust on first use: what `POST /api/devices/{id}/probe` answers and what
+//! `POST /api/devices/{id}/trust` takes.
+
+use serde::{Deserialize, Serialize};
+
+use super::TrustSummary;
+
+/// The certificate a device presented to the relay.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CertificateProbe {
+    pub device: String,
+    pub subject: String,
+    pub issuer: String,
+    /// RFC 3339, UTC.
+    pub not_before: String,
+    pub not_after: String,
+    /// `DNS:name` and `IP:address` entries.
+    pub subject_alt_names: Vec<String>,
+    /// `sha256:<hex>` of the leaf certificate.
+    pub sha256_certificate: String,
+    /// `sha256:<hex>` of the leaf's SubjectPublicKeyInfo (survives re-issuing with the same key).
+    pub sha256_public_key: String,
+    /// Certificates in the chain the device sent (leaf included).
+    pub chain_length: usize,
+    /// The policy currently in force for the device.
+    pub trust: TrustSummary,
+    /// With a pin in force: does the presented certificate match it?
+    pub matches_pin: Option<bool>,
+    /// May a user pin this device now (trust on first use allowed, not pinned by the operator)?
+    pub can_pin: bool,
+}
+
+/// Body of `POST /api/devices/{id}/trust`: the fingerprint the user checked.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TrustRequest {
+    /// `sha256:<hex>` of the certificate or of its public key, as shown by the probe.
+    pub fingerprint: String,
+}
