@@ -8,7 +8,7 @@
 
 use serde_json::Value;
 
-use crate::lease::mask_secret;
+use crate::session::mask_secret;
 use crate::wire::headers::is_secret_header;
 
 /// What replaces a password or Basic credentials, always.

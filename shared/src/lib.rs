@@ -1,19 +1,17 @@
-//! Tokendeck's functional core: the serde wire types exchanged between the relay and the app,
-//! and the pure decisions both sides make: reading device replies, token lifetimes and the token
-//! lifecycle state machine (`lifecycle`), copy-as-curl (`curl`), the token list (`token_list`),
-//! LTM nodes (`nodes`) and user UUIDs.
+//! Tokendeck's functional core, compiled for native and wasm32, in three layers — each imports
+//! only the ones before it:
 //!
-//! Nothing here does I/O or reads a clock: time is always passed in as epoch microseconds, so
-//! every decision is unit-tested natively with `cargo test -p shared`.
+//! - [`wire`]: the relay⇄app contract (inventory, relay errors, trust on first use, ad-hoc
+//!   devices) and the one list of secret headers.
+//! - [`session`]: the kind-neutral token lifecycle machine, leases, the device-clock estimate and
+//!   the pacing of rate-limited devices; what a kind allows arrives as `RenewalRules` data.
+//! - [`devices`]: each kind's protocol (BIG-IP, BIG-IQ, FMC) as call descriptions and reply
+//!   readers, matched on the kind once (`devices::profile`).
+//!
+//! [`curl`] ("copy as curl") sits on top. Nothing here does I/O or reads a clock: time is always
+//! passed in, so every decision is unit-tested natively with `cargo test -p shared`.
 
-pub mod bigip;
 pub mod curl;
-
-pub mod device_error;
-pub mod lease;
-pub mod lifecycle;
-pub mod nodes;
-
-pub mod token_list;
-pub mod user_uuid;
+pub mod devices;
+pub mod session;
 pub mod wire;

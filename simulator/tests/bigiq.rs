@@ -5,7 +5,7 @@ mod common;
 use base64::Engine;
 use reqwest::StatusCode;
 use serde_json::{Value, json};
-use shared::user_uuid::f5_name_uuid;
+use shared::devices::bigip::user_uuid::f5_name_uuid;
 use shared::wire::DeviceKind;
 use simulator::SimConfig;
 

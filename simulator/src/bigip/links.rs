@@ -1,7 +1,7 @@
 //! How iControl REST writes links and times: always `https://localhost/...`, `?ver=` on
 //! configuration links, name-derived UUIDs in user links.
 
-use shared::user_uuid::f5_name_uuid;
+use shared::devices::bigip::user_uuid::f5_name_uuid;
 
 /// The TMOS version the simulated BIG-IP runs.
 pub const VERSION: &str = "17.1.3";
@@ -23,7 +23,7 @@ pub fn tm_self_link(path: &str, query: Option<&str>) -> String {
 /// The provider part of user and login links: `providers/tmos/<uuid(provider)>`.
 ///
 /// The seeds show this form for `tmos`; remote providers (LDAP, RADIUS, …) are given the same
-/// form with their own name's UUID (unverified). Note that `shared::user_uuid::user_link`
+/// form with their own name's UUID (unverified). Note that `shared::devices::bigip::user_uuid::user_link`
 /// leaves out the `tmos/` segment; the simulator serves the user resource under both forms.
 fn provider_base(provider: &str) -> String {
     format!(

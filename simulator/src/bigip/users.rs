@@ -5,7 +5,7 @@ use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
 use serde_json::{Value, json};
-use shared::user_uuid::f5_name_uuid;
+use shared::devices::bigip::user_uuid::f5_name_uuid;
 
 use super::BigIp;
 use super::auth::Caller;

@@ -6,7 +6,7 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use axum::http::request::Parts;
 use serde_json::{Value, json};
-use shared::user_uuid::f5_name_uuid;
+use shared::devices::bigip::user_uuid::f5_name_uuid;
 
 use super::BigIq;
 use super::tokens::{Subject, TokenType, check, mint};

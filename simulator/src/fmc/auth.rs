@@ -51,7 +51,7 @@ fn token_reply(user: &str, access: &str, refresh: &str) -> Response {
         ("X-auth-refresh-token", refresh.to_owned()),
         (
             "USER_UUID",
-            shared::user_uuid::f5_name_uuid(&format!("fmc-user:{user}")),
+            shared::devices::bigip::user_uuid::f5_name_uuid(&format!("fmc-user:{user}")),
         ),
         ("DOMAIN_ID", "111".to_owned()),
         ("DOMAIN_UUID", global.to_owned()),

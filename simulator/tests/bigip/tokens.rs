@@ -2,7 +2,7 @@
 
 use reqwest::StatusCode;
 use serde_json::json;
-use shared::user_uuid::f5_name_uuid;
+use shared::devices::bigip::user_uuid::f5_name_uuid;
 use shared::wire::DeviceKind;
 use simulator::SimConfig;
 
@@ -231,8 +231,8 @@ async fn the_user_link_is_a_resource() {
         body["kind"],
         "cm:system:authn:providers:tmos:1f44a60e-11a7-3c51-a49f-82983026b41b:users:usersstate"
     );
-    // The form without the `tmos/` segment (shared::user_uuid::user_link) works too.
-    let short = shared::user_uuid::user_link("tmos", "foo");
+    // The form without the `tmos/` segment (shared::devices::bigip::user_uuid::user_link) works too.
+    let short = shared::devices::bigip::user_uuid::user_link("tmos", "foo");
     let again = sim
         .get(short.trim_start_matches("https://localhost"))
         .header("X-F5-Auth-Token", token)

@@ -1,9 +1,11 @@
 //! A held token and how much life it has left.
 //!
-//! All functions take the current time as epoch microseconds, so the app passes `Date.now()`
-//! and tests pass whatever instant they need.
+//! All instants are epoch microseconds on the device's clock (see [`super::clock`]): the app
+//! passes its estimate of the device's "now", tests pass whatever instant they need.
 
 use serde::{Deserialize, Serialize};
+
+use super::token::IssuedToken;
 
 const MICROS_PER_SECOND: i64 = 1_000_000;
 
@@ -49,21 +51,14 @@ impl TokenLease {
         }
     }
 
-    /// A lease for a token just received, on the local clock.
-    ///
-    /// Device clocks drift, so the expiry is taken as the lifetime the device granted
-    /// (`expirationMicros - lastUpdateMicros`, or `exp - iat` in JWTs) counted from the local
-    /// `now_micros`, and only falls back to the device's absolute expiry when it gave nothing else.
-    pub fn from_token(token: &crate::bigip::AuthToken, now_micros: i64) -> Self {
-        let granted = match (token.expires_at_micros(), token.issued_at_micros()) {
-            (Some(expiry), Some(issued)) if expiry >= issued => Some(expiry - issued),
-            _ => None,
-        };
-        let expires_at = match granted {
-            Some(lifetime) => Some(now_micros.saturating_add(lifetime)),
-            None => token.expires_at_micros(),
-        };
-        Self::new(token.token.clone(), token.timeout, expires_at, now_micros)
+    /// A lease for a token just received; `device_now` is when the reply arrived, on the
+    /// device's clock.
+    pub fn from_issued(token: &IssuedToken, device_now: i64) -> Self {
+        Self {
+            token: token.token.clone(),
+            timeout_secs: token.lifetime_secs,
+            expires_at_micros: token.expiry(device_now),
+        }
     }
 
     /// Whole seconds left (0 once expired), rounded up so a countdown never shows 0:00 early.
@@ -141,26 +136,22 @@ mod tests {
     }
 
     #[test]
-    fn corrects_for_device_clock_skew() {
-        let token: crate::bigip::AuthToken = serde_json::from_value(serde_json::json!({
-            "token": "T", "timeout": 1200,
-            "lastUpdateMicros": 1_000_000_000_000_000_i64,
-            "expirationMicros": 1_000_000_000_000_000_i64 + 1_200_000_000
-        }))
-        .unwrap();
-        // The browser's clock is years away from the device's: the lease still lasts 1200 s.
-        let lease = TokenLease::from_token(&token, T0);
-        assert_eq!(lease.remaining_secs(T0), 1200);
-        assert_eq!(lease.expires_at_micros, T0 + 1_200_000_000);
-    }
-
-    #[test]
-    fn jwt_lifetime_is_exp_minus_iat() {
-        let token: crate::bigip::AuthToken = serde_json::from_value(serde_json::json!({
-            "token": "J", "timeout": 300, "iat": 1476679718, "exp": 1476680018
-        }))
-        .unwrap();
-        assert_eq!(TokenLease::from_token(&token, T0).remaining_secs(T0), 300);
+    fn follows_the_devices_own_expiry() {
+        let token = IssuedToken::new("T", 1200)
+            .issued_at(Some(T0 - 100_000_000))
+            .expires_at(Some(T0 + 1_100_000_000));
+        let lease = TokenLease::from_issued(&token, T0);
+        assert_eq!(lease.remaining_secs(T0), 1100);
+        let jwt = IssuedToken::new("J", 300).issued_at(Some(T0));
+        assert_eq!(
+            TokenLease::from_issued(&jwt, T0 + 1).remaining_secs(T0),
+            300
+        );
+        let opaque = IssuedToken::new("F", 1800);
+        assert_eq!(
+            TokenLease::from_issued(&opaque, T0).remaining_secs(T0),
+            1800
+        );
     }
 
     #[test]

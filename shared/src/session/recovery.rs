@@ -1,30 +1,48 @@
-//! How the machine recovers a session: dropping a rejected token, automatic (rate-limited)
-//! logins, and replaying waiting requests exactly once.
+//! How the machine recovers a session: dropping a rejected token, renewing with the refresh
+//! token or logging in again (rate-limited), telling a taken-over session from an expired one,
+//! and replaying waiting requests exactly once.
 
 use super::{
-    Action, FMC_MAX_REFRESHES, LoginPurpose, MIN_AUTO_LOGIN_INTERVAL_SECS, PasswordReason, Phase,
-    Renewal, RenewalCall, RequestId, Session,
+    Action, LoginPurpose, MIN_AUTO_LOGIN_INTERVAL_SECS, Now, PasswordReason, Phase, Renewal,
+    RenewalCall, RequestId, Session,
 };
-use crate::wire::DeviceKind;
 
 const MICROS: i64 = 1_000_000;
 
 impl Session {
-    /// The device rejected the current token: drop it, then get a new one without the user if
-    /// allowed (BIG-IQ's refresh token first), or ask for the password.
-    pub(super) fn recover(&mut self, now: i64, message: String, out: &mut Vec<Action>) {
+    /// The device rejected the current token (`by_request`: an ordinary request's 401, not a
+    /// renewal's): drop it, then get a new one without the user if allowed (the refresh token
+    /// first, where the rules say so), or ask for the password.
+    pub(super) fn recover(
+        &mut self,
+        now: Now,
+        message: String,
+        by_request: bool,
+        out: &mut Vec<Action>,
+    ) {
+        let was_live = self.token_was_live(now);
         self.drop_token(out);
         let refresh_alive = self
             .refresh
             .as_ref()
-            .filter(|r| r.remaining_secs(now) > 0)
+            .filter(|r| r.remaining_secs(now.device) > 0)
             .map(|r| r.token.clone());
-        if let (DeviceKind::Bigiq, Some(refresh_token)) = (self.kind, refresh_alive) {
+        if self.rules.recover_by_exchange
+            && let Some(refresh_token) = refresh_alive
+        {
             self.renew(
                 RenewalCall::Exchange,
                 Renewal::Exchange { refresh_token },
                 out,
             );
+            return;
+        }
+        if by_request && was_live && self.rules.rejection_means_takeover {
+            // Another login ended this session: logging in again on our own would end that
+            // one, which might do the same to us. The user decides.
+            self.refresh = None;
+            let user = self.user.clone();
+            self.ask(PasswordReason::SessionTakenOver { user, message }, out);
             return;
         }
         if !self.auto_login(now, LoginPurpose::Recover, out)
@@ -38,7 +56,7 @@ impl Session {
     /// a recovery. Returns whether a login started.
     pub(super) fn auto_login(
         &mut self,
-        now: i64,
+        now: Now,
         purpose: LoginPurpose,
         out: &mut Vec<Action>,
     ) -> bool {
@@ -46,15 +64,15 @@ impl Session {
             return false;
         }
         let too_soon = self
-            .last_auto_login_micros
-            .is_some_and(|t| now - t < MIN_AUTO_LOGIN_INTERVAL_SECS * MICROS);
+            .last_auto_login_local
+            .is_some_and(|t| now.local - t < MIN_AUTO_LOGIN_INTERVAL_SECS * MICROS);
         if too_soon {
             if purpose == LoginPurpose::Recover {
                 self.ask(PasswordReason::TooManyLogins, out);
             }
             return false;
         }
-        self.last_auto_login_micros = Some(now);
+        self.last_auto_login_local = Some(now.local);
         out.push(Action::Login {
             purpose: purpose.clone(),
         });
@@ -71,7 +89,7 @@ impl Session {
         match call {
             RenewalCall::Extend => self.extend_exhausted = true,
             RenewalCall::Exchange => self.refresh = None,
-            RenewalCall::Refresh => self.refreshes_used = FMC_MAX_REFRESHES,
+            RenewalCall::Refresh => self.refreshes_used = self.rules.max_refreshes,
         }
     }
 

@@ -3,10 +3,10 @@
 
 use serde::Deserialize;
 
-use crate::bigip::Link;
-use crate::lease::TokenLease;
-use crate::lifecycle::MAX_TOKEN_TIMEOUT_SECS;
-use crate::user_uuid::f5_name_uuid;
+use super::MAX_TOKEN_TIMEOUT_SECS;
+use super::user_uuid::f5_name_uuid;
+use crate::devices::f5::Link;
+use crate::session::TokenLease;
 
 /// Active tokens a user may hold; the 101st login fails with 400.
 pub const TOKEN_LIMIT: u32 = 100;
@@ -55,19 +55,22 @@ pub struct TokenRow {
     /// `startTime` as the device wrote it.
     pub start_time: Option<String>,
     pub timeout_secs: u64,
-    /// Expiry on the **device's** clock (see [`device_clock_offset`]).
+    /// Expiry on the device's clock.
     pub expires_at_micros: Option<i64>,
     /// This is the token the session uses.
     pub is_current: bool,
 }
 
 impl TokenRow {
-    /// The row as a lease on the local clock, given the device's clock offset.
-    pub fn lease(&self, offset_micros: i64, now_micros: i64) -> TokenLease {
-        let local = self
-            .expires_at_micros
-            .map(|e| e.saturating_sub(offset_micros));
-        TokenLease::new(self.token.clone(), self.timeout_secs, local, now_micros)
+    /// The row as a lease; `device_now` is the device's clock (a row without an expiry is
+    /// taken to last its timeout from now).
+    pub fn lease(&self, device_now: i64) -> TokenLease {
+        TokenLease::new(
+            self.token.clone(),
+            self.timeout_secs,
+            self.expires_at_micros,
+            device_now,
+        )
     }
 }
 
@@ -166,14 +169,6 @@ fn looks_like_uuid(s: &str) -> bool {
         })
 }
 
-/// Device clock minus local clock, from the session's own row and its lease.
-pub fn device_clock_offset(rows: &[TokenRow], current: &TokenLease) -> Option<i64> {
-    rows.iter()
-        .find(|r| r.token == current.token)
-        .and_then(|r| r.expires_at_micros)
-        .map(|device| device - current.expires_at_micros)
-}
-
 /// Why a timeout cannot be sent.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum TimeoutError {
@@ -225,13 +220,18 @@ pub struct TokenQuota {
 }
 
 impl TokenQuota {
-    /// For the session panel: "3 of 100 tokens" or "3 tokens (admin: no limit)".
+    /// For the session panel: "3 of 100 tokens", or for `admin` "3 tokens (admin is exempt
+    /// from the limit of 100)" — the count is shown for every user, because `admin` has been
+    /// reported hitting the limit on some versions (K59142111).
     pub fn label(&self) -> String {
         match self.limit {
             Some(limit) => format!("{} of {limit} tokens", self.active),
             None => {
                 let noun = if self.active == 1 { "token" } else { "tokens" };
-                format!("{} {noun} ({LIMIT_EXEMPT_USER}: no limit)", self.active)
+                format!(
+                    "{} {noun} ({LIMIT_EXEMPT_USER} is exempt from the limit of {TOKEN_LIMIT})",
+                    self.active
+                )
             }
         }
     }
@@ -254,6 +254,12 @@ pub fn token_quota(rows: &[TokenRow], user: &str, device_now_micros: i64) -> Tok
         active,
         limit: (user != LIMIT_EXEMPT_USER).then_some(TOKEN_LIMIT),
     }
+}
+
+/// Whether `user` may delete every token on the device: the `admin` user, or anyone the device
+/// lets see other users' tokens (an administrator role).
+pub fn may_delete_all(user: &str, rows: &[TokenRow]) -> bool {
+    user == LIMIT_EXEMPT_USER || rows.iter().any(|r| r.owner.name() != Some(user))
 }
 
 /// Whether the typed text confirms "delete all tokens" (case and surrounding spaces ignored).
@@ -385,7 +391,7 @@ mod tests {
                     active: 1,
                     limit: None,
                 },
-                "1 token (admin: no limit)",
+                "1 token (admin is exempt from the limit of 100)",
             ),
         ];
         for (user, now, want, label) in cases {
@@ -410,11 +416,20 @@ mod tests {
     }
 
     #[test]
-    fn maps_device_expiry_to_the_local_clock() {
-        let lease = TokenLease::new("AAAA", 1200, Some(1_500), 0);
-        let offset = device_clock_offset(&rows(), &lease).unwrap();
-        assert_eq!(offset, 500);
-        assert_eq!(rows()[1].lease(offset, 0).expires_at_micros, 0);
+    fn rows_count_down_on_the_devices_clock() {
+        assert_eq!(rows()[1].lease(0).expires_at_micros, 500);
+    }
+
+    #[test]
+    fn only_administrators_see_delete_all() {
+        assert!(may_delete_all("admin", &[]));
+        assert!(!may_delete_all("foo", &rows()[..0]));
+        let mine = vec![TokenRow {
+            owner: Owner::Named("foo".into()),
+            ..rows()[0].clone()
+        }];
+        assert!(!may_delete_all("foo", &mine));
+        assert!(may_delete_all("foo", &rows()), "sees other users' tokens");
     }
 
     #[test]

@@ -1,6 +1,5 @@
 //! Renewal plans and their descriptions, per device kind.
 
-use super::tests::*;
 use super::*;
 
 #[test]
@@ -27,17 +26,14 @@ fn strategies_per_device() {
         strategy: Some(RenewalStrategy::Extend),
         ..RenewalSettings::default()
     };
-    assert_eq!(s.strategy_for(DeviceKind::Bigip), RenewalStrategy::Extend);
+    assert_eq!(s.strategy_for(&BIGIP), RenewalStrategy::Extend);
+    assert_eq!(s.strategy_for(&BIGIQ), RenewalStrategy::Exchange);
     assert_eq!(
-        s.strategy_for(DeviceKind::Bigiq),
-        RenewalStrategy::ExchangeRefreshToken
+        RenewalSettings::default().strategy_for(&FMC),
+        RenewalStrategy::Refresh
     );
     assert_eq!(
-        RenewalSettings::default().strategy_for(DeviceKind::Fmc),
-        RenewalStrategy::RefreshTokens
-    );
-    assert_eq!(
-        RenewalStrategy::choices(DeviceKind::Bigip),
+        BIGIP.choices(),
         [RenewalStrategy::Extend, RenewalStrategy::Relogin]
     );
 }
@@ -59,12 +55,12 @@ fn describes_what_auto_renew_will_do() {
         (
             active(Some(RenewalStrategy::Relogin), true),
             0,
-            "Will log in again at 22:31:20 (in 1:20) and delete this token.",
+            "Will log in again at 22:31:20 (in 1:20) and end this session.",
         ),
         (
             extended_to(36_000, false),
             0,
-            "Auto-renew cannot continue: the token is at the 10-hour limit and \"stay signed in\" is off. The token expires at 08:13:20 (in 9:43:20); then you will be asked for the password.",
+            "Auto-renew cannot continue: the token is at its 10-hour limit and \"stay signed in\" is off. The password will be asked for at 08:11:20 (in 9:41:20), while the token still works.",
         ),
         (renewing(), 0, "Extending the token…"),
         (
@@ -73,7 +69,7 @@ fn describes_what_auto_renew_will_do() {
             "The token is no longer valid; logging in again to retry 1 request…",
         ),
         (
-            Session::new(DeviceKind::Bigip, RenewalSettings::default()),
+            Session::new(BIGIP, RenewalSettings::default()),
             0,
             "Not signed in.",
         ),
@@ -92,7 +88,7 @@ fn describes_what_auto_renew_will_do() {
 fn bigiq_exchanges_the_refresh_token() {
     let session = || {
         signed_in_with(
-            DeviceKind::Bigiq,
+            BIGIQ,
             RenewalSettings::default(),
             (
                 token("eyJ.access", 300, T0, true),
@@ -105,12 +101,12 @@ fn bigiq_exchanges_the_refresh_token() {
     });
     assert_eq!(next_renewal_at(&session()), Some(T0 + 210 * S));
     assert_eq!(
-        session().step(T0 + 210 * S, Event::Tick).1,
+        session().step(dev(T0 + 210 * S), Event::Tick).1,
         vec![exchange.clone()]
     );
     // A 401 on a request: the refresh token recovers it, no password needed.
     let (s, actions) = session().step(
-        T0 + 100 * S,
+        dev(T0 + 100 * S),
         Event::RequestFailed401 {
             request: RequestId(9),
             token_sent: Some("eyJ.access".into()),
@@ -119,10 +115,12 @@ fn bigiq_exchanges_the_refresh_token() {
     );
     assert_eq!(actions, vec![Action::DropToken, exchange]);
     let (_, actions) = s.step(
-        T0 + 101 * S,
+        dev(T0 + 101 * S),
         Event::RenewSucceeded {
-            token: token("eyJ.access2", 300, T0 + 101 * S, true),
-            refresh: None,
+            tokens: IssuedTokens {
+                access: token("eyJ.access2", 300, T0 + 101 * S, true),
+                refresh: None,
+            },
         },
     );
     assert_eq!(
@@ -140,39 +138,54 @@ fn bigiq_exchanges_the_refresh_token() {
 #[test]
 fn fmc_refreshes_three_times_then_logs_in() {
     let mut s = signed_in_with(
-        DeviceKind::Fmc,
+        FMC,
         RenewalSettings::default(),
         (
-            token("acc-0", FMC_TOKEN_TIMEOUT_SECS, T0, false),
-            Some(token("ref-0", FMC_TOKEN_TIMEOUT_SECS, T0, false)),
+            token("acc-0", crate::devices::fmc::TOKEN_LIFETIME_SECS, T0, false),
+            Some(token(
+                "ref-0",
+                crate::devices::fmc::TOKEN_LIFETIME_SECS,
+                T0,
+                false,
+            )),
         ),
     );
     let mut now = T0;
     for n in 1..=3u8 {
         assert_eq!(s.plan().unwrap().step, PlannedStep::Refresh { number: n });
         now = s.plan().unwrap().at_micros;
-        let (next, actions) = s.step(now, Event::Tick);
+        let (next, actions) = s.step(dev(now), Event::Tick);
         assert!(
             matches!(&actions[..], [Action::Renew(Renewal::Refresh { .. })]),
             "{actions:?}"
         );
-        let fresh = |p: &str| token(&format!("{p}-{n}"), FMC_TOKEN_TIMEOUT_SECS, now, false);
+        let fresh = |p: &str| {
+            token(
+                &format!("{p}-{n}"),
+                crate::devices::fmc::TOKEN_LIFETIME_SECS,
+                now,
+                false,
+            )
+        };
         s = next
             .step(
-                now,
+                dev(now),
                 Event::RenewSucceeded {
-                    token: fresh("acc"),
-                    refresh: Some(fresh("ref")),
+                    tokens: IssuedTokens {
+                        access: fresh("acc"),
+                        refresh: Some(fresh("ref")),
+                    },
                 },
             )
             .0;
     }
     assert!(describe_renewal(&s, now, 0).starts_with("Will log in again at"));
-    let (_, actions) = s.step(now + 1620 * S, Event::Tick);
+    let (_, actions) = s.step(dev(now + 1620 * S), Event::Tick);
     assert_eq!(
         actions,
         vec![login(LoginPurpose::Renew {
-            old: "acc-3".into()
+            old: "acc-3".into(),
+            old_refresh: Some("ref-3".into()),
         })]
     );
 }

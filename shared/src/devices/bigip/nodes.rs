@@ -5,12 +5,10 @@ use std::net::IpAddr;
 
 use serde::{Deserialize, Serialize};
 
+use crate::devices::links::encode_path_segment;
+
 /// The node collection.
 pub const NODES_PATH: &str = "/mgmt/tm/ltm/node";
-/// Transactions: `POST` starts one, `PATCH …/<id>` with [`transaction_commit_body`] commits.
-pub const TRANSACTION_PATH: &str = "/mgmt/tm/transaction";
-/// Header that queues a call into a transaction.
-pub const TRANSACTION_HEADER: &str = "X-F5-REST-Coordination-Id";
 /// The partition a bare name lives in.
 pub const DEFAULT_PARTITION: &str = "Common";
 
@@ -52,9 +50,9 @@ impl NodePath {
         format!("/{}/{}", self.partition, self.name)
     }
 
-    /// `/mgmt/tm/ltm/node/~Common~n1`.
+    /// `/mgmt/tm/ltm/node/~Common~n1`, percent-encoded (a route domain's `%` as `%25`).
     pub fn url_path(&self) -> String {
-        format!("{NODES_PATH}/{}", self.encoded())
+        format!("{NODES_PATH}/{}", encode_path_segment(&self.encoded()))
     }
 }
 
@@ -184,11 +182,6 @@ pub fn state_body(forced_offline: bool) -> serde_json::Value {
         "user-up"
     };
     serde_json::json!({ "state": state })
-}
-
-/// PATCH body that commits a transaction (all changes or none).
-pub fn transaction_commit_body() -> serde_json::Value {
-    serde_json::json!({ "state": "VALIDATING" })
 }
 
 /// Columns the node list offers, as (`$select` field, heading).
@@ -336,5 +329,66 @@ fn optional_number(input: &str) -> Option<Result<u64, ()>> {
     (!input.is_empty()).then(|| input.parse().map_err(|_| ()))
 }
 
+/// What a cell shows for one `$select` field ("—" when the device left it out).
+pub fn cell_text(node: &Node, key: &str) -> String {
+    let number = |n: Option<u64>| n.map(|n| n.to_string());
+    let text = match key {
+        "address" => node.address.clone(),
+        "description" => node.description.clone(),
+        "session" => node
+            .is_enabled()
+            .map(|on| if on { "enabled" } else { "disabled" }.to_string()),
+        "state" => node.state.as_deref().map(|s| match s {
+            "user-down" => "forced offline".to_string(),
+            other => other.to_string(),
+        }),
+        "monitor" => node.monitor.clone(),
+        "ratio" => number(node.ratio),
+        "connectionLimit" => node.connection_limit.map(|n| match n {
+            0 => "no limit".to_string(),
+            n => n.to_string(),
+        }),
+        "dynamicRatio" => number(node.dynamic_ratio),
+        "rateLimit" => node.rate_limit.clone(),
+        "logging" => node.logging.clone(),
+        _ => None,
+    };
+    text.filter(|t| !t.is_empty())
+        .unwrap_or_else(|| "—".to_string())
+}
+
+/// Whether the filter text (ASCII case-insensitive: names and addresses are ASCII) occurs in
+/// the node's name, address or partition.
+pub fn matches_filter(node: &Node, filter: &str) -> bool {
+    let filter = filter.trim().to_ascii_lowercase();
+    filter.is_empty()
+        || [&node.name, &node.address, &node.partition, &node.full_path]
+            .into_iter()
+            .flatten()
+            .any(|field| field.to_ascii_lowercase().contains(&filter))
+}
+
 #[cfg(test)]
 mod tests;
+
+#[cfg(test)]
+mod cell_tests {
+    use super::*;
+
+    #[test]
+    fn cells_say_what_the_device_means() {
+        let node: Node = serde_json::from_str(
+            r#"{"name":"web","partition":"Common","address":"10.0.0.1","session":"user-disabled",
+                "state":"user-down","connectionLimit":0,"description":""}"#,
+        )
+        .unwrap();
+        assert_eq!(cell_text(&node, "session"), "disabled");
+        assert_eq!(cell_text(&node, "state"), "forced offline");
+        assert_eq!(cell_text(&node, "connectionLimit"), "no limit");
+        assert_eq!(cell_text(&node, "description"), "—");
+        assert_eq!(cell_text(&node, "ratio"), "—");
+        assert!(matches_filter(&node, " COMMON "));
+        assert!(matches_filter(&node, "10.0.0"));
+        assert!(!matches_filter(&node, "db"));
+    }
+}

@@ -1,6 +1,5 @@
 //! Renewal outcomes, 401s on requests, logout and settings, as tables.
 
-use super::tests::*;
 use super::*;
 
 #[test]
@@ -8,6 +7,7 @@ fn renewal_outcomes() {
     let failed = |status: u16, m: &str| Event::RenewFailed {
         status,
         message: m.into(),
+        retry_after_secs: None,
     };
     check(vec![
         Case {
@@ -15,8 +15,10 @@ fn renewal_outcomes() {
             state: renewing(),
             at_secs: 1081,
             event: Event::RenewSucceeded {
-                token: bigip_token(T1, 2280, T0 + 1081 * S),
-                refresh: None,
+                tokens: IssuedTokens {
+                    access: bigip_token(T1, 2280, T0 + 1081 * S),
+                    refresh: None,
+                },
             },
             want: vec![],
         },
@@ -32,7 +34,10 @@ fn renewal_outcomes() {
             state: renewing(),
             at_secs: 1081,
             event: failed(406, "Auth-token absolute timeout (36000 seconds) exceeded"),
-            want: vec![login(LoginPurpose::Renew { old: T1.into() })],
+            want: vec![login(LoginPurpose::Renew {
+                old: T1.into(),
+                old_refresh: None,
+            })],
         },
         Case {
             name: "503: retry later, nothing now",
@@ -54,10 +59,12 @@ fn renewal_outcomes() {
 #[test]
 fn extension_reply_sets_the_new_expiry() {
     let (s, _) = renewing().step(
-        T0 + 1081 * S,
+        dev(T0 + 1081 * S),
         Event::RenewSucceeded {
-            token: bigip_token(T1, 2280, T0 + 1081 * S),
-            refresh: None,
+            tokens: IssuedTokens {
+                access: bigip_token(T1, 2280, T0 + 1081 * S),
+                refresh: None,
+            },
         },
     );
     assert_eq!(s.phase, Phase::Active);
@@ -68,10 +75,12 @@ fn extension_reply_sets_the_new_expiry() {
     // A reply without clocks: counted from issue, the stricter reading.
     let bare = token(T1, 2280, 0, false);
     let (s, _) = renewing().step(
-        T0 + 1081 * S,
+        dev(T0 + 1081 * S),
         Event::RenewSucceeded {
-            token: bare,
-            refresh: None,
+            tokens: IssuedTokens {
+                access: bare,
+                refresh: None,
+            },
         },
     );
     assert_eq!(s.access.as_ref().unwrap().expires_at_micros, T0 + 2280 * S);
@@ -80,30 +89,39 @@ fn extension_reply_sets_the_new_expiry() {
 #[test]
 fn a_renewal_that_buys_no_time_is_not_repeated() {
     let (s, _) = renewing().step(
-        T0 + 1081 * S,
+        dev(T0 + 1081 * S),
         Event::RenewSucceeded {
-            token: bigip_token(T1, 60, T0 + 1081 * S),
-            refresh: None,
+            tokens: IssuedTokens {
+                access: bigip_token(T1, 60, T0 + 1081 * S),
+                refresh: None,
+            },
         },
     );
     assert!(s.extend_exhausted);
-    let (_, actions) = s.step(T0 + 1082 * S, Event::Tick);
-    assert_eq!(actions, vec![login(LoginPurpose::Renew { old: T1.into() })]);
+    let (_, actions) = s.step(dev(T0 + 1082 * S), Event::Tick);
+    assert_eq!(
+        actions,
+        vec![login(LoginPurpose::Renew {
+            old: T1.into(),
+            old_refresh: None
+        })]
+    );
 }
 
 #[test]
 fn renewal_retries_after_a_transient_failure() {
     let (s, _) = renewing().step(
-        T0 + 1081 * S,
+        dev(T0 + 1081 * S),
         Event::RenewFailed {
             status: 503,
             message: "busy".into(),
+            retry_after_secs: None,
         },
     );
     assert_eq!(next_renewal_at(&s), Some(T0 + 1096 * S));
-    assert_eq!(s.clone().step(T0 + 1095 * S, Event::Tick).1, vec![]);
+    assert_eq!(s.clone().step(dev(T0 + 1095 * S), Event::Tick).1, vec![]);
     assert_eq!(
-        s.step(T0 + 1096 * S, Event::Tick).1,
+        s.step(dev(T0 + 1096 * S), Event::Tick).1,
         vec![Action::Renew(Renewal::Extend {
             token: T1.into(),
             timeout_secs: 2296
@@ -153,7 +171,10 @@ fn requests_refused_with_401() {
             name: "during a renewal login: wait for it",
             state: with_phase(
                 active_default(),
-                Phase::LoggingIn(LoginPurpose::Renew { old: T1.into() }),
+                Phase::LoggingIn(LoginPurpose::Renew {
+                    old: T1.into(),
+                    old_refresh: None,
+                }),
                 &[],
             ),
             at_secs: 1081,
@@ -186,7 +207,7 @@ fn requests_refused_with_401() {
         },
         Case {
             name: "signed out: give up",
-            state: Session::new(DeviceKind::Bigip, RenewalSettings::default()),
+            state: Session::new(BIGIP, RenewalSettings::default()),
             at_secs: 600,
             event: expired_401(1, T1),
             want: vec![Action::AbandonRequest {
@@ -205,25 +226,32 @@ fn logging_in_again_within_30_s_asks_instead() {
             (
                 T0 + 601 * S,
                 Event::LoginSucceeded {
-                    token: bigip_token(T2, 1200, T0),
-                    refresh: None,
+                    tokens: IssuedTokens {
+                        access: bigip_token(T2, 1200, T0),
+                        refresh: None,
+                    },
                 },
             ),
         ],
     );
-    let (s, actions) = s.step(T0 + 610 * S, expired_401(2, T2));
+    let (s, actions) = s.step(dev(T0 + 610 * S), expired_401(2, T2));
     assert_eq!(
         actions,
         vec![Action::DropToken, ask(PasswordReason::TooManyLogins)]
     );
     assert_eq!(s.waiting, vec![RequestId(2)]);
     // The user signs in: the waiting request is replayed once.
-    let (s, _) = s.step(T0 + 620 * S, Event::LoginSubmitted);
+    let (s, _) = s.step(
+        dev(T0 + 620 * S),
+        Event::LoginSubmitted { user: "foo".into() },
+    );
     let (_, actions) = s.step(
-        T0 + 621 * S,
+        dev(T0 + 621 * S),
         Event::LoginSucceeded {
-            token: bigip_token(T1, 1200, T0),
-            refresh: None,
+            tokens: IssuedTokens {
+                access: bigip_token(T1, 1200, T0),
+                refresh: None,
+            },
         },
     );
     assert_eq!(
@@ -243,7 +271,10 @@ fn logout_and_settings() {
             at_secs: 10,
             event: Event::LogoutRequested,
             want: vec![
-                Action::DeleteToken { token: T1.into() },
+                Action::EndSession {
+                    access: T1.into(),
+                    refresh: None,
+                },
                 Action::DropToken,
                 Action::ForgetCredentials,
             ],
@@ -268,18 +299,33 @@ fn logout_and_settings() {
             want: vec![Action::ForgetCredentials],
         },
         Case {
-            name: "signing in again deletes the live token first",
+            name: "the same user signing in again keeps the token until it is replaced",
             state: active_default(),
             at_secs: 10,
-            event: Event::LoginSubmitted,
+            event: Event::LoginSubmitted { user: "foo".into() },
+            want: vec![login(LoginPurpose::Renew {
+                old: T1.into(),
+                old_refresh: None,
+            })],
+        },
+        Case {
+            name: "another user signing in ends the live session first",
+            state: active_default(),
+            at_secs: 10,
+            event: Event::LoginSubmitted {
+                user: "admin".into(),
+            },
             want: vec![
-                Action::DeleteToken { token: T1.into() },
+                Action::EndSession {
+                    access: T1.into(),
+                    refresh: None,
+                },
                 Action::DropToken,
-                login(LoginPurpose::SignIn),
+                login(LoginPurpose::Recover),
             ],
         },
     ]);
-    let (s, _) = active_default().step(T0, Event::LogoutRequested);
+    let (s, _) = active_default().step(dev(T0), Event::LogoutRequested);
     assert_eq!(s.phase, Phase::SignedOut);
     assert_eq!(s.access, None);
 }
@@ -292,17 +338,19 @@ fn a_request_given_up_on_is_never_retried() {
         recovering(&[4]),
         vec![
             (T0 + 10 * S, Event::LogoutRequested),
-            (T0 + 20 * S, Event::LoginSubmitted),
+            (T0 + 20 * S, Event::LoginSubmitted { user: "foo".into() }),
             (
                 T0 + 21 * S,
                 Event::LoginSucceeded {
-                    token: bigip_token(T2, 1200, T0),
-                    refresh: None,
+                    tokens: IssuedTokens {
+                        access: bigip_token(T2, 1200, T0),
+                        refresh: None,
+                    },
                 },
             ),
         ],
     );
-    let (_, actions) = s.step(T0 + 30 * S, expired_401(4, T2));
+    let (_, actions) = s.step(dev(T0 + 30 * S), expired_401(4, T2));
     assert_eq!(
         actions,
         vec![Action::AbandonRequest {

@@ -1,4 +1,9 @@
-//! Each decision as a table of (state, time, event) → actions.
+//! Each decision as a table of (state, time, event) → actions, with each kind's real rules.
+
+mod kinds;
+mod plan;
+mod properties;
+mod requests;
 
 use super::*;
 
@@ -8,24 +13,40 @@ pub(super) const S: i64 = 1_000_000;
 pub(super) const T1: &str = "DCECRMQ66WOSPTSGPR7OAGG5SI";
 pub(super) const T2: &str = "M5TBFC5NFLK372JKNRGZRCO4XM";
 
-/// A BIG-IP token as the device returns it, issued at `now` on the device's own clock.
-pub(super) fn bigip_token(token: &str, timeout: u64, device_now: i64) -> AuthToken {
-    serde_json::from_value(serde_json::json!({
-        "token": token, "timeout": timeout, "userName": "foo",
-        "lastUpdateMicros": device_now,
-        "expirationMicros": device_now + timeout as i64 * S,
-    }))
-    .unwrap()
+/// The browser's clock runs a day ahead of the device's in every test: leases and plans must
+/// follow the device, loop guards the browser.
+pub(super) const LOCAL_AHEAD: i64 = 86_400 * S;
+
+/// Both clocks at device time `device`.
+pub(super) fn dev(device: i64) -> Now {
+    Now {
+        local: device + LOCAL_AHEAD,
+        device,
+    }
 }
 
-/// A JWT-like token with `iat`/`exp` (BIG-IQ), or an opaque one (FMC) when `jwt` is false.
-pub(super) fn token(token: &str, timeout: u64, now: i64, jwt: bool) -> AuthToken {
-    let mut token = AuthToken::opaque(token, timeout);
+/// Each kind's real rules.
+pub(super) const BIGIP: RenewalRules = crate::devices::bigip::RULES;
+pub(super) const BIGIQ: RenewalRules = crate::devices::bigiq::RULES;
+pub(super) const FMC: RenewalRules = crate::devices::fmc::RULES;
+
+/// A BIG-IP token as the device returns it, issued at `device_now` on the device's clock.
+pub(super) fn bigip_token(token: &str, timeout: u64, device_now: i64) -> IssuedToken {
+    IssuedToken::new(token, timeout)
+        .issued_at(Some(device_now))
+        .expires_at(Some(device_now + timeout as i64 * S))
+}
+
+/// A JWT-like token with issue and expiry seconds (BIG-IQ), or an opaque one (FMC) when `jwt`
+/// is false.
+pub(super) fn token(token: &str, timeout: u64, now: i64, jwt: bool) -> IssuedToken {
+    let t = IssuedToken::new(token, timeout);
     if jwt {
-        token.iat = Some(now / S);
-        token.exp = Some(now / S + timeout as i64);
+        t.issued_at(Some(now / S * S))
+            .expires_at(Some((now / S + timeout as i64) * S))
+    } else {
+        t
     }
-    token
 }
 
 pub(super) fn settings(strategy: Option<RenewalStrategy>, stay: bool) -> RenewalSettings {
@@ -38,25 +59,27 @@ pub(super) fn settings(strategy: Option<RenewalStrategy>, stay: bool) -> Renewal
 
 pub(super) fn run(mut session: Session, events: Vec<(i64, Event)>) -> Session {
     for (at, event) in events {
-        session = session.step(at, event).0;
+        session = session.step(dev(at), event).0;
     }
     session
 }
 
 pub(super) fn signed_in_with(
-    kind: DeviceKind,
+    rules: RenewalRules,
     settings: RenewalSettings,
-    tokens: (AuthToken, Option<AuthToken>),
+    tokens: (IssuedToken, Option<IssuedToken>),
 ) -> Session {
     run(
-        Session::new(kind, settings),
+        Session::new(rules, settings),
         vec![
-            (T0, Event::LoginSubmitted),
+            (T0, Event::LoginSubmitted { user: "foo".into() }),
             (
                 T0,
                 Event::LoginSucceeded {
-                    token: tokens.0,
-                    refresh: tokens.1,
+                    tokens: IssuedTokens {
+                        access: tokens.0,
+                        refresh: tokens.1,
+                    },
                 },
             ),
         ],
@@ -65,9 +88,8 @@ pub(super) fn signed_in_with(
 
 /// Signed in to a BIG-IP at T0 with a 1200-s token T1.
 pub(super) fn active(strategy: Option<RenewalStrategy>, stay: bool) -> Session {
-    // The device's clock is a day behind: the lease must not care.
-    let tok = bigip_token(T1, 1200, T0 - 86_400 * S);
-    signed_in_with(DeviceKind::Bigip, settings(strategy, stay), (tok, None))
+    let tok = bigip_token(T1, 1200, T0);
+    signed_in_with(BIGIP, settings(strategy, stay), (tok, None))
 }
 
 pub(super) fn active_default() -> Session {
@@ -81,7 +103,7 @@ pub(super) fn with_phase(mut session: Session, phase: Phase, waiting: &[u64]) ->
 }
 
 pub(super) fn renewing() -> Session {
-    active_default().step(T0 + 1080 * S, Event::Tick).0
+    active_default().step(dev(T0 + 1080 * S), Event::Tick).0
 }
 
 pub(super) fn recovering(waiting: &[u64]) -> Session {
@@ -126,7 +148,7 @@ pub(super) struct Case {
 
 pub(super) fn check(cases: Vec<Case>) {
     for case in cases {
-        let (_, actions) = case.state.step(T0 + case.at_secs * S, case.event);
+        let (_, actions) = case.state.step(dev(T0 + case.at_secs * S), case.event);
         assert_eq!(actions, case.want, "case: {}", case.name);
     }
 }
@@ -166,7 +188,10 @@ fn ticks() {
             state: active(Some(RenewalStrategy::Relogin), true),
             at_secs: 1080,
             event: Event::Tick,
-            want: vec![login(LoginPurpose::Renew { old: T1.into() })],
+            want: vec![login(LoginPurpose::Renew {
+                old: T1.into(),
+                old_refresh: None,
+            })],
         },
         Case {
             name: "relogin without stay-signed-in falls back to extend",
@@ -205,7 +230,7 @@ fn ticks() {
         },
         Case {
             name: "signed out: nothing",
-            state: Session::new(DeviceKind::Bigip, RenewalSettings::default()),
+            state: Session::new(BIGIP, RenewalSettings::default()),
             at_secs: 99_999,
             event: Event::Tick,
             want: vec![],
@@ -251,14 +276,20 @@ fn extension_stops_at_the_ten_hour_limit() {
             state: extended_to(36_000, true),
             at_secs: 35_880,
             event: Event::Tick,
-            want: vec![login(LoginPurpose::Renew { old: T1.into() })],
+            want: vec![login(LoginPurpose::Renew {
+                old: T1.into(),
+                old_refresh: None,
+            })],
         },
         Case {
-            name: "at the cap without password: let it expire",
+            name: "at the cap without password: ask while the token still works",
             state: extended_to(36_000, false),
             at_secs: 35_880,
             event: Event::Tick,
-            want: vec![],
+            want: vec![ask(PasswordReason::RenewalNeedsPassword {
+                expires_at: T0 + 36_000 * S,
+                why: "the token is at its 10-hour limit and \"stay signed in\" is off".into(),
+            })],
         },
     ]);
     let s = extended_to(36_000, false);
@@ -269,8 +300,10 @@ fn extension_stops_at_the_ten_hour_limit() {
 #[test]
 fn login_outcomes() {
     let ok = |t: &str| Event::LoginSucceeded {
-        token: bigip_token(t, 1200, T0),
-        refresh: None,
+        tokens: IssuedTokens {
+            access: bigip_token(t, 1200, T0),
+            refresh: None,
+        },
     };
     let failed = |status: u16, m: &str| Event::LoginFailed {
         status,
@@ -279,25 +312,28 @@ fn login_outcomes() {
     let renew_login = || {
         with_phase(
             active(Some(RenewalStrategy::Relogin), true),
-            Phase::LoggingIn(LoginPurpose::Renew { old: T1.into() }),
+            Phase::LoggingIn(LoginPurpose::Renew {
+                old: T1.into(),
+                old_refresh: None,
+            }),
             &[],
         )
     };
     let sign_in = |stay| {
         run(
-            Session::new(DeviceKind::Bigip, settings(None, stay)),
-            vec![(T0, Event::LoginSubmitted)],
+            Session::new(BIGIP, settings(None, stay)),
+            vec![(T0, Event::LoginSubmitted { user: "foo".into() })],
         )
     };
     check(vec![
         Case { name: "sign-in with stay-signed-in keeps the password", state: sign_in(true), at_secs: 1, event: ok(T1), want: vec![] },
         Case { name: "sign-in without it wipes the password", state: sign_in(false), at_secs: 1, event: ok(T1), want: vec![Action::ForgetCredentials] },
-        Case { name: "relogin renewal deletes the old token", state: renew_login(), at_secs: 1081, event: ok(T2), want: vec![Action::DeleteToken { token: T1.into() }] },
+        Case { name: "relogin renewal deletes the old token", state: renew_login(), at_secs: 1081, event: ok(T2), want: vec![Action::EndSession { access: T1.into(), refresh: None }] },
         Case { name: "recovery replays the waiting requests once", state: recovering(&[7, 8]), at_secs: 1300, event: ok(T2), want: vec![Action::ReplayRequest { request: RequestId(7) }, Action::ReplayRequest { request: RequestId(8) }] },
-        Case { name: "a login nobody waits for is deleted", state: Session::new(DeviceKind::Bigip, RenewalSettings::default()), at_secs: 1, event: ok(T2), want: vec![Action::DeleteToken { token: T2.into() }] },
+        Case { name: "a login nobody waits for is deleted", state: Session::new(BIGIP, RenewalSettings::default()), at_secs: 1, event: ok(T2), want: vec![Action::EndSession { access: T2.into(), refresh: None }] },
         Case { name: "recovery: password changed", state: recovering(&[7]), at_secs: 1300, event: failed(401, "Authentication failed."), want: vec![Action::ForgetCredentials, ask(PasswordReason::PasswordRejected { message: "Authentication failed.".into() })] },
-        Case { name: "recovery: device down", state: recovering(&[7]), at_secs: 1300, event: failed(0, "unreachable"), want: vec![ask(PasswordReason::LoginFailed { status: 0, message: "unreachable".into() })] },
-        Case { name: "sign-in: too many tokens", state: sign_in(true), at_secs: 1, event: failed(400, "user foo has reached maximum active login tokens"), want: vec![ask(PasswordReason::LoginFailed { status: 400, message: "user foo has reached maximum active login tokens".into() })] },
+        Case { name: "recovery: device down", state: recovering(&[7]), at_secs: 1300, event: failed(0, "unreachable"), want: vec![ask(PasswordReason::LoginFailed { message: "unreachable".into() })] },
+        Case { name: "sign-in: too many tokens leaves it signed out (the form says why)", state: sign_in(true), at_secs: 1, event: failed(400, "user foo has reached maximum active login tokens"), want: vec![Action::ForgetCredentials] },
         Case { name: "relogin renewal refused: keep the live token, say so", state: renew_login(), at_secs: 1081, event: failed(401, "Authentication failed."), want: vec![Action::ForgetCredentials, Action::ShowError { message: "Logging in again to renew the token failed: The device refused the password (\"Authentication failed.\"); it may have changed. Enter the current password.".into() }] },
         Case { name: "relogin renewal network failure: retry quietly", state: renew_login(), at_secs: 1081, event: failed(0, "timeout"), want: vec![] },
     ]);
@@ -307,18 +343,21 @@ fn login_outcomes() {
 fn relogin_renewal_fails_over_to_extend_when_the_password_is_refused() {
     let s = with_phase(
         active(Some(RenewalStrategy::Relogin), true),
-        Phase::LoggingIn(LoginPurpose::Renew { old: T1.into() }),
+        Phase::LoggingIn(LoginPurpose::Renew {
+            old: T1.into(),
+            old_refresh: None,
+        }),
         &[],
     );
     let (s, _) = s.step(
-        T0 + 1081 * S,
+        dev(T0 + 1081 * S),
         Event::LoginFailed {
             status: 401,
             message: "Authentication failed.".into(),
         },
     );
     assert_eq!(s.phase, Phase::Active);
-    let (_, actions) = s.step(T0 + 1082 * S, Event::Tick);
+    let (_, actions) = s.step(dev(T0 + 1082 * S), Event::Tick);
     assert_eq!(
         actions,
         vec![Action::Renew(Renewal::Extend {
@@ -331,31 +370,33 @@ fn relogin_renewal_fails_over_to_extend_when_the_password_is_refused() {
 #[test]
 fn a_hand_made_longer_timeout_is_followed_not_extended_back_down() {
     let signed_in = signed_in_with(
-        DeviceKind::Bigip,
+        BIGIP,
         settings(None, true),
         (bigip_token(T1, 1200, T0), None),
     );
     let mut changed = bigip_token(T1, 36_000, T0);
-    changed.last_update_micros = Some(T0 + 60 * S);
-    let (session, actions) = signed_in.step(T0 + 60 * S, Event::TokenChanged { token: changed });
+    changed.issued_at_micros = Some(T0 + 60 * S);
+    changed.expires_at_micros = Some(T0 + 36_000 * S);
+    let (session, actions) =
+        signed_in.step(dev(T0 + 60 * S), Event::TokenChanged { token: changed });
     assert!(actions.is_empty());
     // Renewal moves to the new expiry minus the margin, and a tick at the old renewal point
     // (18 minutes in) does nothing.
     assert!(next_renewal_at(&session).unwrap() > T0 + 35_000 * S);
-    let (_, actions) = session.step(T0 + 19 * 60 * S, Event::Tick);
+    let (_, actions) = session.step(dev(T0 + 19 * 60 * S), Event::Tick);
     assert_eq!(actions, vec![]);
 }
 
 #[test]
 fn changes_to_other_tokens_do_not_touch_the_session() {
     let signed_in = signed_in_with(
-        DeviceKind::Bigip,
+        BIGIP,
         settings(None, true),
         (bigip_token(T1, 1200, T0), None),
     );
     let before = signed_in.clone();
     let (after, actions) = signed_in.step(
-        T0 + S,
+        dev(T0 + S),
         Event::TokenChanged {
             token: bigip_token(T2, 36_000, T0),
         },

@@ -26,6 +26,10 @@ fn encodes_and_parses_node_paths() {
     assert_eq!(path.url_path(), "/mgmt/tm/ltm/node/~Common~Test");
     assert_eq!(path.full_path(), "/Common/Test");
     assert_eq!(NodePath::parse(&path.encoded()), Some(path));
+    // A route-domain name travels with its `%` encoded.
+    let routed = NodePath::parse("10.1.1.1%0").unwrap();
+    assert_eq!(routed.url_path(), "/mgmt/tm/ltm/node/~Common~10.1.1.1%250");
+    assert_eq!(routed.full_path(), "/Common/10.1.1.1%0");
 }
 
 #[test]
@@ -191,7 +195,7 @@ fn patch_bodies() {
     assert_eq!(state_body(true), serde_json::json!({"state": "user-down"}));
     assert_eq!(state_body(false), serde_json::json!({"state": "user-up"}));
     assert_eq!(
-        transaction_commit_body(),
+        crate::devices::bigip::transaction::commit_body(),
         serde_json::json!({"state": "VALIDATING"})
     );
 }

@@ -31,6 +31,9 @@ pub fn advice(status: u16, message: &str) -> Option<&'static str> {
         401 if m.contains("has expired") || m.contains("invalid registered claims") => {
             "The token expired. Log in again to get a new one."
         }
+        401 if m.contains("invalid refresh token") => {
+            "The refresh token is no longer valid (used up, expired, or ended by another login). Log in again."
+        }
         401 if m.contains("does not exist") || m.contains("access token invalid") => {
             "The device no longer knows this token (it was deleted or the device restarted). Log in again."
         }
@@ -43,6 +46,9 @@ pub fn advice(status: u16, message: &str) -> Option<&'static str> {
         }
         406 if m.contains("absolute timeout") => "Choose a timeout of at most 36000 seconds.",
         429 => "The device is rate-limiting this user. Wait a minute and try again.",
+        422 if m.contains("payload") || m.contains("size") => {
+            "The request is larger than the device accepts (FMC: 2,048,000 bytes). Send less at once."
+        }
         _ => return None,
     };
     Some(tip)

@@ -3,7 +3,6 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use super::tests::*;
 use super::*;
 
 /// xorshift64*: deterministic, seedable, good enough to shuffle events.
@@ -43,13 +42,15 @@ impl Chaos {
         let current = session.access.as_ref().map(|l| l.token.clone());
         match self.rng.below(14) {
             0..=2 => Event::Tick,
-            3 => Event::LoginSubmitted,
+            3 => Event::LoginSubmitted { user: "foo".into() },
             4 | 5 => {
                 self.issued += 1;
                 let timeout = *self.rng.pick(&[1200, 1200, 300, 60, 36_000]);
                 Event::LoginSucceeded {
-                    token: bigip_token(&format!("TOK{}", self.issued), timeout, self.now),
-                    refresh: None,
+                    tokens: IssuedTokens {
+                        access: bigip_token(&format!("TOK{}", self.issued), timeout, self.now),
+                        refresh: None,
+                    },
                 }
             }
             6 => {
@@ -68,8 +69,10 @@ impl Chaos {
                 let name = current.clone().unwrap_or_else(|| "TOK0".into());
                 let timeout = *self.rng.pick(&[2400, 36_000, 30]);
                 Event::RenewSucceeded {
-                    token: bigip_token(&name, timeout, self.now),
-                    refresh: None,
+                    tokens: IssuedTokens {
+                        access: bigip_token(&name, timeout, self.now),
+                        refresh: None,
+                    },
                 }
             }
             8 => {
@@ -82,6 +85,7 @@ impl Chaos {
                 Event::RenewFailed {
                     status,
                     message: message.into(),
+                    retry_after_secs: None,
                 }
             }
             9..=11 => {
@@ -122,8 +126,9 @@ impl Chaos {
     }
 }
 
-fn is_auto(purpose: &LoginPurpose) -> bool {
-    !matches!(purpose, LoginPurpose::SignIn)
+/// A login the machine started on its own (not the user submitting the form).
+fn is_auto(purpose: &LoginPurpose, event: &Event) -> bool {
+    !matches!(purpose, LoginPurpose::SignIn) && !matches!(event, Event::LoginSubmitted { .. })
 }
 
 #[test]
@@ -149,7 +154,7 @@ fn random_sequences_keep_the_rules() {
             let event = chaos.event(&session);
             let now = chaos.now;
             let before = session.phase.clone();
-            let (next, actions) = session.step(now, event.clone());
+            let (next, actions) = session.step(dev(now), event.clone());
             let ctx = || format!("seed {seed} step {n}: {before:?} + {event:?} → {actions:?}");
             let logins: Vec<&LoginPurpose> = actions
                 .iter()
@@ -173,7 +178,7 @@ fn random_sequences_keep_the_rules() {
                         ctx()
                     );
                 }
-                if is_auto(purpose) {
+                if is_auto(purpose, &event) {
                     assert!(
                         !matches!(before, Phase::LoggingIn(_)),
                         "second login in flight: {}",
@@ -190,7 +195,7 @@ fn random_sequences_keep_the_rules() {
                 }
             }
             if let Event::RequestFailed401 { request, .. } = &event
-                && logins.iter().any(|p| is_auto(p))
+                && logins.iter().any(|p| is_auto(p, &event))
             {
                 assert!(
                     !ever_replayed.contains(request),
@@ -237,7 +242,7 @@ fn a_device_that_rejects_every_token_cannot_make_it_loop() {
     while let Some(event) = queue.pop() {
         steps += 1;
         assert!(steps < 100, "still going after 100 steps");
-        let (next, actions) = session.step(now, event);
+        let (next, actions) = session.step(dev(now), event);
         session = next;
         now += S;
         for action in actions {
@@ -246,8 +251,10 @@ fn a_device_that_rejects_every_token_cannot_make_it_loop() {
                     logins += 1;
                     issued += 1;
                     queue.push(Event::LoginSucceeded {
-                        token: bigip_token(&format!("NEW{issued}"), 1200, now),
-                        refresh: None,
+                        tokens: IssuedTokens {
+                            access: bigip_token(&format!("NEW{issued}"), 1200, now),
+                            refresh: None,
+                        },
                     });
                 }
                 Action::ReplayRequest { request } => {
@@ -278,15 +285,17 @@ fn a_burst_of_401s_shares_one_login() {
     let mut session = active_default();
     let mut all = Vec::new();
     for r in 1..=5 {
-        let (next, actions) = session.step(T0 + 60 * S, expired_401(r, T1));
+        let (next, actions) = session.step(dev(T0 + 60 * S), expired_401(r, T1));
         session = next;
         all.extend(actions);
     }
     let (_, actions) = session.step(
-        T0 + 61 * S,
+        dev(T0 + 61 * S),
         Event::LoginSucceeded {
-            token: bigip_token(T2, 1200, T0),
-            refresh: None,
+            tokens: IssuedTokens {
+                access: bigip_token(T2, 1200, T0),
+                refresh: None,
+            },
         },
     );
     all.extend(actions);
