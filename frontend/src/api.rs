@@ -1,25 +1,35 @@
-//! The app's only way out: calls to the relay (`/api/...`), and through it to devices.
+//! The app's only way out: calls to the relay (`/api/...`), and through it to devices. Replies
+//! come back as data (`shared::devices::Reply`: status, headers, body); errors say whether the
+//! relay or the device refused, in words for a person.
 
 use std::fmt;
 
 use gloo_net::http::{Request, RequestBuilder, Response};
-use shared::device_error::{advice, device_error_message};
-use shared::wire::{ACCESS_KEY_HEADER, RELAY_ERROR_HEADER, RelayErrorBody, RelayErrorCode};
-use shared::wire::{DeviceSummary, forward_path};
+use shared::devices::error::{advice, device_error_message};
+use shared::devices::{Call, Reply};
+use shared::wire::{
+    ACCESS_KEY_HEADER, AdHocRequest, CertificateProbe, DeviceKind, DeviceSummary,
+    RELAY_ERROR_HEADER, RelayErrorBody, RelayErrorCode, RelayInfo, TrustRequest, forward_path,
+};
+
+use crate::platform::storage::{self, Scope};
 
 /// Why a call did not give the app what it asked for.
 #[derive(Clone, Debug, PartialEq)]
 pub enum ApiError {
-    /// The relay could not complete the call (device down, certificate changed, …).
+    /// The relay could not (or would not) complete the call: device down, certificate
+    /// changed, budget held, …
     Relay { status: u16, body: RelayErrorBody },
-    /// The device answered with an error status.
+    /// The device answered with an error status; `body` is what it sent.
     Device {
         status: u16,
         message: String,
         advice: Option<&'static str>,
+        body: String,
+        retry_after: Option<u64>,
     },
     /// The relay itself could not be reached.
-    Network(String),
+    Network,
     /// The reply was not what this kind of device sends.
     Unexpected(String),
 }
@@ -27,11 +37,12 @@ pub enum ApiError {
 impl fmt::Display for ApiError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            ApiError::Relay { body, .. } => write!(f, "{}", body.message),
+            ApiError::Relay { body, .. } => f.write_str(&body.message),
             ApiError::Device {
                 status,
                 message,
                 advice,
+                ..
             } => {
                 write!(f, "The device answered {status}: {message}")?;
                 if let Some(advice) = advice {
@@ -39,35 +50,83 @@ impl fmt::Display for ApiError {
                 }
                 Ok(())
             }
-            ApiError::Network(detail) => write!(
-                f,
-                "Could not reach the Tokendeck relay ({detail}). Is it still running?"
+            ApiError::Network => f.write_str(
+                "Could not reach the Tokendeck relay. Check that it is still running, then try again.",
             ),
-            ApiError::Unexpected(detail) => write!(f, "Unexpected reply: {detail}"),
+            ApiError::Unexpected(detail) => f.write_str(detail),
         }
     }
 }
 
-/// A device reply that was not an error.
-pub struct Reply {
-    pub status: u16,
-    pub body: String,
+impl ApiError {
+    /// Status and message as the lifecycle machine wants them (0: the device never answered).
+    pub fn status_and_message(&self) -> (u16, String) {
+        match self {
+            ApiError::Device {
+                status, message, ..
+            } => (*status, message.clone()),
+            other => (0, other.to_string()),
+        }
+    }
+
+    /// The relay's error code, if the relay refused.
+    pub fn relay_code(&self) -> Option<RelayErrorCode> {
+        match self {
+            ApiError::Relay { body, .. } => Some(body.code),
+            _ => None,
+        }
+    }
+
+    /// Whether the relay wants (another) access key.
+    pub fn needs_access_key(&self) -> bool {
+        matches!(
+            self.relay_code(),
+            Some(RelayErrorCode::AccessKeyRequired | RelayErrorCode::AccessKeyWrong)
+        )
+    }
+
+    /// Whether the relay refused because of the device's certificate.
+    pub fn is_trust_problem(&self) -> bool {
+        matches!(
+            self.relay_code(),
+            Some(RelayErrorCode::UntrustedCertificate | RelayErrorCode::PinMismatch)
+        )
+    }
+
+    /// A 429: `Some(retry after, held by the relay rather than refused by the device)`.
+    pub fn rate_limited(&self) -> Option<(Option<u64>, bool)> {
+        match self {
+            ApiError::Device {
+                status: 429,
+                retry_after,
+                ..
+            } => Some((*retry_after, false)),
+            ApiError::Relay { body, .. } if body.code == RelayErrorCode::DeviceBudget => {
+                Some((body.retry_after_secs, true))
+            }
+            _ => None,
+        }
+    }
+}
+
+fn headers_of(response: &Response) -> Vec<(String, String)> {
+    response.headers().entries().collect()
 }
 
 async fn finish(response: Response) -> Result<Reply, ApiError> {
     let status = response.status();
     let from_relay = response.headers().get(RELAY_ERROR_HEADER).is_some();
-    let body = response
-        .text()
-        .await
-        .map_err(|e| ApiError::Network(e.to_string()))?;
+    let headers = headers_of(&response);
+    let body = response.text().await.map_err(|_| ApiError::Network)?;
     if from_relay {
         return Err(match serde_json::from_str::<RelayErrorBody>(&body) {
             Ok(relay) => ApiError::Relay {
                 status,
                 body: relay,
             },
-            Err(_) => ApiError::Unexpected(format!("relay error {status}: {body}")),
+            Err(_) => ApiError::Unexpected(format!(
+                "The relay answered {status} in a form this console does not know. Reload the page."
+            )),
         });
     }
     if status >= 400 {
@@ -78,31 +137,32 @@ async fn finish(response: Response) -> Result<Reply, ApiError> {
                 body.chars().take(300).collect()
             }
         });
+        let retry_after = headers
+            .iter()
+            .find(|(n, _)| n == "retry-after")
+            .and_then(|(_, v)| v.trim().parse().ok());
         return Err(ApiError::Device {
             status,
             advice: advice(status, &message),
             message,
+            body,
+            retry_after,
         });
     }
-    Ok(Reply { status, body })
+    Ok(Reply {
+        status,
+        headers,
+        body,
+    })
 }
 
-const ACCESS_KEY_STORAGE: &str = "tokendeck.access-key";
-
-fn session_storage() -> Option<web_sys::Storage> {
-    web_sys::window()?.session_storage().ok()?
-}
-
-/// The relay's access key, if the user entered one in this tab (kept for the tab's lifetime
-/// only, in session storage, so a reload does not ask again).
+/// The relay's access key, if the user entered one in this tab.
 pub fn access_key() -> Option<String> {
-    session_storage()?.get_item(ACCESS_KEY_STORAGE).ok()?
+    storage::load_text(Scope::Tab, storage::ACCESS_KEY)
 }
 
 pub fn set_access_key(key: &str) {
-    if let Some(storage) = session_storage() {
-        let _ = storage.set_item(ACCESS_KEY_STORAGE, key);
-    }
+    storage::save_text(Scope::Tab, storage::ACCESS_KEY, key);
 }
 
 fn with_access_key(builder: RequestBuilder) -> RequestBuilder {
@@ -112,55 +172,90 @@ fn with_access_key(builder: RequestBuilder) -> RequestBuilder {
     }
 }
 
-impl ApiError {
-    /// Whether the relay wants (another) access key.
-    pub fn needs_access_key(&self) -> bool {
-        matches!(
-            self,
-            ApiError::Relay { body, .. }
-                if matches!(body.code, RelayErrorCode::AccessKeyRequired | RelayErrorCode::AccessKeyWrong)
-        )
+async fn send(builder: RequestBuilder, body: Option<String>) -> Result<Reply, ApiError> {
+    let builder = with_access_key(builder);
+    let request = match body {
+        Some(body) => builder
+            .header("Content-Type", "application/json")
+            .body(body),
+        None => builder.build(),
     }
+    .map_err(|e| ApiError::Unexpected(e.to_string()))?;
+    let response = request.send().await.map_err(|_| ApiError::Network)?;
+    finish(response).await
+}
+
+fn json<T: serde::de::DeserializeOwned>(reply: Reply) -> Result<T, ApiError> {
+    serde_json::from_str(&reply.body).map_err(|e| {
+        ApiError::Unexpected(format!(
+            "The relay's answer could not be read ({e}). Reload the page."
+        ))
+    })
 }
 
 /// The relay's inventory.
 pub async fn list_devices() -> Result<Vec<DeviceSummary>, ApiError> {
-    let response = with_access_key(Request::get("/api/devices"))
-        .send()
-        .await
-        .map_err(|e| ApiError::Network(e.to_string()))?;
-    let reply = finish(response).await?;
-    serde_json::from_str(&reply.body).map_err(|e| ApiError::Unexpected(e.to_string()))
+    json(send(Request::get("/api/devices"), None).await?)
 }
 
-/// One call to a device through the relay, with exactly these headers.
-pub async fn device_call(
-    device_id: &str,
-    method: &str,
-    path: &str,
-    headers: &[(String, String)],
-    body: Option<String>,
-) -> Result<Reply, ApiError> {
-    let url = forward_path(device_id, path);
-    let mut builder: RequestBuilder = match method {
+/// What the relay offers besides its inventory (an older relay without `/api/info` offers
+/// nothing more).
+pub async fn relay_info() -> RelayInfo {
+    match send(Request::get("/api/info"), None).await {
+        Ok(reply) => json(reply).unwrap_or_default(),
+        Err(_) => RelayInfo::default(),
+    }
+}
+
+/// The certificate a device presents to the relay right now.
+pub async fn probe(device_id: &str) -> Result<CertificateProbe, ApiError> {
+    json(
+        send(
+            Request::post(&format!("/api/devices/{device_id}/probe")),
+            None,
+        )
+        .await?,
+    )
+}
+
+/// Pin the certificate (or key) with this fingerprint.
+pub async fn trust(device_id: &str, fingerprint: &str) -> Result<DeviceSummary, ApiError> {
+    let body = serde_json::to_string(&TrustRequest {
+        fingerprint: fingerprint.to_owned(),
+    })
+    .unwrap_or_default();
+    json(
+        send(
+            Request::post(&format!("/api/devices/{device_id}/trust")),
+            Some(body),
+        )
+        .await?,
+    )
+}
+
+/// Ask the relay to admit a device by URL.
+pub async fn add_device(kind: DeviceKind, base_url: &str) -> Result<DeviceSummary, ApiError> {
+    let body = serde_json::to_string(&AdHocRequest {
+        kind,
+        base_url: base_url.trim().to_owned(),
+    })
+    .unwrap_or_default();
+    json(send(Request::post("/api/devices"), Some(body)).await?)
+}
+
+/// One call to a device through the relay, with exactly the call's headers.
+pub async fn device_call(device_id: &str, call: &Call) -> Result<Reply, ApiError> {
+    let url = forward_path(device_id, &call.path);
+    let mut builder = match call.method {
         "POST" => Request::post(&url),
         "PATCH" => Request::patch(&url),
         "PUT" => Request::put(&url),
         "DELETE" => Request::delete(&url),
         _ => Request::get(&url),
     };
-    for (name, value) in headers {
+    builder = builder.header("Accept", "application/json");
+    for (name, value) in &call.headers {
         builder = builder.header(name, value);
     }
-    builder = with_access_key(builder);
-    let request = match body {
-        Some(body) => builder.body(body),
-        None => builder.build(),
-    }
-    .map_err(|e| ApiError::Network(e.to_string()))?;
-    let response = request
-        .send()
-        .await
-        .map_err(|e| ApiError::Network(e.to_string()))?;
-    finish(response).await
+    send(builder, call.body.clone()).await
 }

@@ -1,14 +1,19 @@
 //! Tokendeck console: a Leptos client-side app, built by Trunk (`cargo xtask demo`), served by
-//! the relay. Credentials live in memory only.
+//! the relay. Credentials live in memory only; a tab keeps its sessions' tokens (never a
+//! password) across a reload.
+//!
+//! Layers, each using only the ones below it: `app` and `routes` (the frame and the URL) →
+//! `pages`, `devices` (one folder per kind) and `components` → `session` (one lifecycle machine
+//! per device) → `api` (the only HTTP) and `platform` (clock, storage).
 
-mod activity;
 mod api;
 mod app;
-mod clock;
 mod components;
-mod console;
+mod devices;
 mod pages;
-mod storage;
+mod platform;
+mod routes;
+mod session;
 
 fn main() {
     console_error_panic_hook::set_once();

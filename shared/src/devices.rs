@@ -115,7 +115,12 @@ pub struct Profile {
     pub end_session: fn(&str, Option<&str>) -> Vec<Call>,
     /// A cheap authenticated call whose reply shows the device's clock.
     pub clock_probe: fn(&str) -> Call,
+    /// How to read the certificate's SHA-256 fingerprint on the device itself.
+    pub fingerprint_hint: &'static str,
 }
+
+/// Reading a fingerprint from any trusted machine that reaches the device.
+pub const OPENSSL_FINGERPRINT: &str = "openssl s_client -connect HOST:PORT </dev/null 2>/dev/null | openssl x509 -noout -fingerprint -sha256";
 
 impl Profile {
     /// The landing page's slug.

@@ -37,6 +37,7 @@ pub mod token;
 
 pub use clock::{DeviceClock, Now};
 pub use lease::{TokenLease, Urgency, format_countdown, mask_secret};
+pub use pacing::Pacer;
 pub use plan::{PlannedStep, RenewalPlan, describe_renewal, format_clock, next_renewal_at};
 pub use rules::{RateLimit, RenewalRules, RenewalSettings, RenewalStrategy, auto_margin_secs};
 pub use step::is_password_rejected;
@@ -268,6 +269,18 @@ pub struct Session {
     pub last_auto_login_local: Option<i64>,
 }
 
+/// A signed-in session as a tab keeps it across a reload (in session storage: this tab only).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Snapshot {
+    pub user: String,
+    pub access: TokenLease,
+    pub refresh: Option<TokenLease>,
+    pub issued_at_micros: i64,
+    pub granted_secs: u64,
+    pub refreshes_used: u8,
+    pub extend_exhausted: bool,
+}
+
 impl Session {
     /// A signed-out session with a device that follows `rules`.
     pub fn new(rules: RenewalRules, settings: RenewalSettings) -> Self {
@@ -309,6 +322,37 @@ impl Session {
     /// The renewal margin for the current token, in seconds.
     pub fn margin_secs(&self) -> u64 {
         self.settings.effective_margin_secs(self.granted_secs)
+    }
+
+    /// What a browser tab may keep of this session across a reload: the tokens and their
+    /// bookkeeping, never the password. `None` when no token is held.
+    pub fn snapshot(&self) -> Option<Snapshot> {
+        let access = self.access.clone()?;
+        Some(Snapshot {
+            user: self.user.clone(),
+            access,
+            refresh: self.refresh.clone(),
+            issued_at_micros: self.issued_at_micros,
+            granted_secs: self.granted_secs,
+            refreshes_used: self.refreshes_used,
+            extend_exhausted: self.extend_exhausted,
+        })
+    }
+
+    /// The session a [`Snapshot`] describes, active again without the password (auto-renew by
+    /// logging in again waits until the user types it; the other strategies go on).
+    pub fn restore(rules: RenewalRules, settings: RenewalSettings, snapshot: Snapshot) -> Self {
+        Self {
+            phase: Phase::Active,
+            user: snapshot.user,
+            access: Some(snapshot.access),
+            refresh: snapshot.refresh,
+            issued_at_micros: snapshot.issued_at_micros,
+            granted_secs: snapshot.granted_secs,
+            refreshes_used: snapshot.refreshes_used,
+            extend_exhausted: snapshot.extend_exhausted,
+            ..Session::new(rules, settings)
+        }
     }
 
     /// Whether pages (not the login form) should show: signed in, or asked for the password

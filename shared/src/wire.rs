@@ -11,4 +11,4 @@ pub use adhoc::AdHocRequest;
 pub use headers::SECRET_HEADERS;
 pub use inventory::{DeviceKind, DeviceSummary, RelayInfo, TrustSummary, forward_path};
 pub use relay_error::{ACCESS_KEY_HEADER, RELAY_ERROR_HEADER, RelayErrorBody, RelayErrorCode};
-pub use trust::{CertificateProbe, TrustRequest};
+pub use trust::{CertificateProbe, TrustRequest, openssl_style};

@@ -14,8 +14,10 @@ use anyhow::{Context, Result, bail};
 use fantoccini::{Client, ClientBuilder, Locator};
 use relay::AppState;
 use relay::demo::{DemoDevices, start_demo_devices};
-use relay::inventory::{Inventory, Timeouts};
-use simulator::Clock;
+use relay::inventory::{DeviceConfig, Inventory, Timeouts};
+use relay::trust::TrustPolicy;
+use shared::wire::DeviceKind;
+use simulator::{Clock, RunningDevice, SimConfig};
 
 /// Where the built console is; `cargo xtask test` sets it after a fresh Trunk build.
 pub fn dist_dir() -> PathBuf {
@@ -30,10 +32,41 @@ pub fn dist_dir() -> PathBuf {
     dist
 }
 
+/// How an extra simulated device (beside the demo's three) is trusted by the relay.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ExtraTrust {
+    /// No trust policy of the operator's: users may pin it (trust on first use).
+    FirstUse,
+    /// The operator pinned a certificate the device does not present.
+    WrongPin,
+}
+
+/// What a test's stack is made of.
+pub struct StackOptions {
+    pub clock: Clock,
+    pub access: relay::access::AccessPolicy,
+    /// Extra simulated devices: (id, name, kind, trust).
+    pub extra: Vec<(&'static str, &'static str, DeviceKind, ExtraTrust)>,
+    pub sim: SimConfig,
+}
+
+impl Default for StackOptions {
+    fn default() -> Self {
+        Self {
+            clock: Clock::manual(),
+            access: relay::access::AccessPolicy::default(),
+            extra: Vec::new(),
+            sim: SimConfig::default(),
+        }
+    }
+}
+
 /// Simulated devices and a relay in front of them.
 pub struct Stack {
     pub clock: Clock,
     pub devices: DemoDevices,
+    /// The extra devices, in the order asked for.
+    pub extra: Vec<RunningDevice>,
     pub relay_addr: SocketAddr,
     shutdown: Option<tokio::sync::oneshot::Sender<()>>,
 }
@@ -41,15 +74,48 @@ pub struct Stack {
 impl Stack {
     /// Start the demo devices (with a manual clock) and a relay serving the built console.
     pub async fn start() -> Result<Self> {
-        Self::start_with(relay::access::AccessPolicy::default()).await
+        Self::start_with_options(StackOptions::default()).await
     }
 
     /// [`Stack::start`] with the relay's access rules (e.g. an access key).
     pub async fn start_with(access: relay::access::AccessPolicy) -> Result<Self> {
-        let clock = Clock::manual();
+        Self::start_with_options(StackOptions {
+            access,
+            ..StackOptions::default()
+        })
+        .await
+    }
+
+    /// A stack as `options` describe it.
+    pub async fn start_with_options(options: StackOptions) -> Result<Self> {
+        let clock = options.clock;
+        let sim = SimConfig {
+            clock: clock.clone(),
+            ..options.sim
+        };
         let devices = start_demo_devices(clock.clone()).await?;
-        let inventory = Inventory::new(devices.inventory.clone(), Timeouts::default())?;
-        let state = AppState::new(inventory, Some(dist_dir())).with_access(access);
+        let mut configs = devices.inventory.clone();
+        let mut extra = Vec::new();
+        for (id, name, kind, trust) in options.extra {
+            let device = simulator::start(kind, "127.0.0.1:0".parse()?, sim.clone()).await?;
+            let trust = match trust {
+                ExtraTrust::FirstUse => TrustPolicy::Ca { roots_pem: None },
+                // Some other device's certificate: never what this one presents.
+                ExtraTrust::WrongPin => {
+                    TrustPolicy::pin(&devices.running[0].fingerprint).map_err(anyhow::Error::msg)?
+                }
+            };
+            configs.push(DeviceConfig {
+                id: id.into(),
+                name: name.into(),
+                kind,
+                base_url: device.base_url().parse()?,
+                trust,
+            });
+            extra.push(device);
+        }
+        let inventory = Inventory::new(configs, Timeouts::default())?;
+        let state = AppState::new(inventory, Some(dist_dir())).with_access(options.access);
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
         let relay_addr = listener.local_addr()?;
         let (tx, rx) = tokio::sync::oneshot::channel::<()>();
@@ -59,9 +125,39 @@ impl Stack {
         Ok(Self {
             clock,
             devices,
+            extra,
             relay_addr,
             shutdown: Some(tx),
         })
+    }
+
+    /// `http://<relay>/devices/<id>/<page>`.
+    pub fn page(&self, device: &str, page: &str) -> String {
+        format!("http://{}/devices/{device}/{page}", self.relay_addr)
+    }
+
+    /// The simulated device of this kind from the demo's three.
+    pub fn device(&self, kind: DeviceKind) -> &RunningDevice {
+        self.devices
+            .running
+            .iter()
+            .find(|d| d.kind == kind)
+            .expect("the demo has one device of each kind")
+    }
+
+    /// An HTTPS client that trusts exactly this simulated device's certificate, for acting on
+    /// the device behind the console's back.
+    pub fn client_for(device: &RunningDevice) -> Result<reqwest::Client> {
+        Ok(reqwest::Client::builder()
+            .tls_built_in_root_certs(false)
+            .add_root_certificate(reqwest::Certificate::from_pem(device.cert_pem.as_bytes())?)
+            .build()?)
+    }
+
+    /// Move the simulated devices' clock and the console's together.
+    pub async fn advance(&self, browser: &Browser, by: Duration) -> Result<()> {
+        self.clock.advance(by);
+        browser.advance_clock(by).await
     }
 
     pub fn url(&self) -> String {
@@ -69,23 +165,13 @@ impl Stack {
     }
 
     /// The simulated BIG-IP.
-    pub fn bigip(&self) -> &simulator::RunningDevice {
-        self.devices
-            .running
-            .iter()
-            .find(|d| d.kind == shared::wire::DeviceKind::Bigip)
-            .expect("the demo has a BIG-IP")
+    pub fn bigip(&self) -> &RunningDevice {
+        self.device(DeviceKind::Bigip)
     }
 
-    /// An HTTPS client that trusts exactly the simulated BIG-IP's certificate, for acting on
-    /// the device behind the console's back.
+    /// An HTTPS client that trusts exactly the simulated BIG-IP's certificate.
     pub fn bigip_client(&self) -> Result<reqwest::Client> {
-        Ok(reqwest::Client::builder()
-            .tls_built_in_root_certs(false)
-            .add_root_certificate(reqwest::Certificate::from_pem(
-                self.bigip().cert_pem.as_bytes(),
-            )?)
-            .build()?)
+        Self::client_for(self.bigip())
     }
 }
 
@@ -226,6 +312,39 @@ impl Browser {
             )
             .await?;
         Ok(())
+    }
+
+    /// Open a device page and sign in there.
+    pub async fn sign_in(&self, url: &str, user: &str, password: &str) -> Result<()> {
+        self.client.goto(url).await?;
+        self.fill("#username", user).await?;
+        self.fill("#password", password).await?;
+        self.click("#login").await?;
+        self.wait_text("#countdown", |t| t.contains(':')).await?;
+        Ok(())
+    }
+
+    /// Count Activity rows whose text contains all of `needles` (opens the Activity page).
+    pub async fn activity_rows(&self, needles: &[&str]) -> Result<usize> {
+        self.click("#tab-activity").await?;
+        self.text_of("#activity-table").await?;
+        let rows = self
+            .client
+            .find_all(Locator::Css("#activity-table tbody tr"))
+            .await?;
+        let mut count = 0;
+        for row in rows {
+            let text = row.text().await?.replace('\n', " ");
+            if needles.iter().all(|n| text.contains(n)) {
+                count += 1;
+            }
+        }
+        Ok(count)
+    }
+
+    /// The path of the page shown.
+    pub async fn path(&self) -> Result<String> {
+        Ok(self.client.current_url().await?.path().to_owned())
     }
 
     /// Whether any element matches `css` right now.

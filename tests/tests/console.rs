@@ -29,7 +29,7 @@ async fn login_shows_token_countdown_and_version_then_wrong_password_is_explaine
     let tokens = browser.text_of("#token-table").await.unwrap();
     assert!(tokens.contains("this session"), "{tokens}");
     browser
-        .wait_text("#token-quota", |t| t.contains("admin: no limit"))
+        .wait_text("#token-quota", |t| t.contains("admin is exempt"))
         .await
         .unwrap();
     let plan = browser.text_of("#renewal-plan").await.unwrap();

@@ -332,3 +332,53 @@ async fn column_chooser_narrows_the_select_and_filter_narrows_the_rows() {
 
     browser.close().await.unwrap();
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_node_with_a_route_domain_works_from_the_list_and_the_explorer() {
+    let (_stack, browser) = nodes_page().await;
+    // Controllers create names such as 10.1.1.1%0 (route domain 0): in a path the `%` travels
+    // as `%25`.
+    create_node(&browser, "10.1.1.1%0", "10.1.1.1%0", "route domain 0").await;
+    browser
+        .click(&row("/Common/10.1.1.1%0", "button.toggle-session"))
+        .await
+        .unwrap();
+    browser
+        .wait_text("#nodes-notice", |t| {
+            t.contains("Disable /Common/10.1.1.1%0: done.")
+        })
+        .await
+        .unwrap();
+    assert_eq!(
+        browser
+            .activity_rows(&["PATCH", "/mgmt/tm/ltm/node/~Common~10.1.1.1%250", "200"])
+            .await
+            .unwrap(),
+        1
+    );
+
+    // The node's own link in the list opens it in the Explorer.
+    browser.click("#tab-explorer").await.unwrap();
+    browser
+        .fill("#explorer-path", "/mgmt/tm/ltm/node")
+        .await
+        .unwrap();
+    browser.click("#explorer-send").await.unwrap();
+    browser
+        .wait_text("#explorer-status", |t| t == "200 OK")
+        .await
+        .unwrap();
+    browser
+        .click("a.json-link[data-path=\"/mgmt/tm/ltm/node/~Common~10.1.1.1%250\"]")
+        .await
+        .unwrap();
+    let node = browser
+        .wait_text("#explorer-response", |t| {
+            t.contains("\"fullPath\": \"/Common/10.1.1.1%0\"")
+        })
+        .await
+        .unwrap();
+    assert!(node.contains("user-disabled"), "{node}");
+    assert_eq!(browser.text_of("#explorer-status").await.unwrap(), "200 OK");
+    browser.close().await.unwrap();
+}

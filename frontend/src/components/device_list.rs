@@ -1,78 +1,150 @@
-//! The relay's inventory, as a list to pick from.
+//! The relay's inventory as a list: each device with its trust, who is signed in there, its
+//! countdown, and whether it needs a password or is rate limited; the access-key prompt when
+//! the relay wants one; "Add device" where the relay admits devices by URL.
 
 use leptos::prelude::*;
-use shared::wire::{DeviceSummary, TrustSummary};
+use leptos::task::spawn_local;
+use leptos_router::hooks::{use_location, use_navigate};
+use shared::devices::profile;
+use shared::session::{Phase, Urgency, format_countdown};
+use shared::wire::{DeviceKind, DeviceSummary, TrustSummary};
 
-use crate::api::{self, ApiError};
-use crate::console::use_console;
+use crate::api;
+use crate::routes::page_href;
+use crate::session::{Sessions, use_sessions};
 
 #[component]
-pub fn DeviceList(devices: LocalResource<Result<Vec<DeviceSummary>, ApiError>>) -> impl IntoView {
-    let console = use_console();
-    view! {
-        <Transition fallback=|| view! { <p class="muted">"Loading inventory…"</p> }>
-            {move || Suspend::new(async move {
-                match devices.await {
-                    Err(err) if err.needs_access_key() => view! {
-                        <AccessKeyForm message=err.to_string() on_saved=Callback::new(move |_| devices.refetch()) />
-                    }.into_any(),
-                    Err(err) => view! { <p class="error" role="alert">{err.to_string()}</p> }.into_any(),
-                    Ok(list) if list.is_empty() => view! {
-                        <p class="muted">"The relay's inventory is empty. Add devices to its configuration."</p>
-                    }.into_any(),
-                    Ok(list) => view! {
-                        <ul class="devices">
-                            {list.into_iter().map(|device| {
-                                let id = device.id.clone();
-                                let is_selected = {
-                                    let id = id.clone();
-                                    move || console.device.with(|s| s.as_ref().is_some_and(|d| d.id == id))
-                                };
-                                let trust = match &device.trust {
-                                    TrustSummary::Pin { .. } => ("pinned", "trust pinned"),
-                                    TrustSummary::Ca => ("CA", "trust ca"),
-                                    TrustSummary::Insecure => ("INSECURE", "trust insecure"),
-                                };
-                                let title = match &device.trust {
-                                    TrustSummary::Pin { fingerprint } => format!("Certificate pinned: {fingerprint}"),
-                                    TrustSummary::Ca => "Certificate verified against a CA".to_string(),
-                                    TrustSummary::Insecure => "Certificate checks are OFF for this device".to_string(),
-                                };
-                                let pick = device.clone();
-                                view! {
-                                    <li>
-                                        <button
-                                            class="device"
-                                            class:selected=is_selected
-                                            data-device=id
-                                            on:click=move |_| console.select_device(pick.clone())
-                                        >
-                                            <span class="device-name">{device.name.clone()}</span>
-                                            <span class="device-meta">
-                                                {device.kind.label()}
-                                                <span class=trust.1 title=title>{trust.0}</span>
-                                            </span>
-                                            <span class="device-url">{device.base_url.clone()}</span>
-                                        </button>
-                                    </li>
-                                }
-                            }).collect_view()}
-                        </ul>
-                    }.into_any(),
-                }
+pub fn DeviceList() -> impl IntoView {
+    let sessions = use_sessions();
+    let location = use_location();
+    let selected = Memo::new(move |_| {
+        location.pathname.with(|p| {
+            p.strip_prefix("/devices/")
+                .and_then(|rest| rest.split('/').next())
+                .unwrap_or_default()
+                .to_owned()
+        })
+    });
+    move || {
+        if let Some(err) = sessions.inventory_error.get() {
+            return if err.needs_access_key() {
+                view! { <AccessKeyForm message=err.to_string() /> }.into_any()
+            } else {
+                view! { <p class="error" role="alert">{err.to_string()}</p> }.into_any()
+            };
+        }
+        if !sessions.loaded.get() {
+            return view! { <p class="muted">"Loading inventory…"</p> }.into_any();
+        }
+        let devices = sessions.devices.get();
+        view! {
+            {devices.is_empty().then(|| view! {
+                <p class="muted">"The relay's inventory is empty. Add devices to its configuration."</p>
             })}
-        </Transition>
+            <ul class="devices">
+                {devices.into_iter().map(|device| view! { <DeviceItem device selected /> }).collect_view()}
+            </ul>
+            <Show when=move || sessions.info.with(|i| i.ad_hoc)>
+                <AddDevice />
+            </Show>
+        }
+        .into_any()
+    }
+}
+
+#[component]
+fn DeviceItem(device: DeviceSummary, selected: Memo<String>) -> impl IntoView {
+    let sessions = use_sessions();
+    let (trust, trust_class, title) = match &device.trust {
+        TrustSummary::Pin { fingerprint } => (
+            "pinned",
+            "trust pinned",
+            format!("Certificate pinned: {fingerprint}"),
+        ),
+        TrustSummary::Ca => (
+            "CA",
+            "trust ca",
+            "Certificate verified against a CA".to_string(),
+        ),
+        TrustSummary::Insecure => (
+            "INSECURE",
+            "trust insecure",
+            "Certificate checks are OFF for this device".to_string(),
+        ),
+    };
+    let id = device.id.clone();
+    let href = page_href(&id, profile(device.kind).home());
+    let is_selected = {
+        let id = id.clone();
+        move || selected.with(|s| *s == id)
+    };
+    let status = move || status_of(sessions, &id);
+    view! {
+        <li>
+            <a class="device" class:selected=is_selected href=href data-device=device.id.clone()>
+                <span class="device-name">{device.name.clone()}</span>
+                <span class="device-meta">
+                    {device.kind.label()}
+                    <span class=trust_class title=title>{trust}</span>
+                </span>
+                <span class="device-url">{device.base_url.clone()}</span>
+                {move || status().map(|(text, class)| view! {
+                    <span class=format!("device-status {class}")>{text}</span>
+                })}
+            </a>
+        </li>
+    }
+}
+
+/// What the list says of a device's session: who, how long, or what it needs.
+fn status_of(sessions: Sessions, id: &str) -> Option<(String, &'static str)> {
+    sessions.hub.now.track();
+    let session = sessions.existing(id)?;
+    if session.held_until.get().is_some() {
+        return Some(("rate limited".into(), "warn"));
+    }
+    let (phase, lease, user) = session
+        .machine
+        .with(|m| (m.phase.clone(), m.access.clone(), m.user.clone()));
+    let text = |what: String| Some((what, "muted"));
+    match phase {
+        Phase::SignedOut => None,
+        Phase::NeedsPassword(_) => Some(("needs password".into(), "bad")),
+        Phase::LoggingIn(_) => text(format!("{user} · signing in…")),
+        Phase::Active | Phase::Renewing(_) => {
+            let lease = lease?;
+            let now = session.device_now();
+            let class = match lease.urgency(now) {
+                Urgency::Fresh => "fresh",
+                Urgency::Soon => "soon",
+                Urgency::Critical | Urgency::Expired => "critical",
+            };
+            let queued = session.queued.get();
+            let queue = if queued > 0 {
+                format!(" · {queued} queued")
+            } else {
+                String::new()
+            };
+            Some((
+                format!(
+                    "{user} · {}{queue}",
+                    format_countdown(lease.remaining_secs(now))
+                ),
+                class,
+            ))
+        }
     }
 }
 
 /// The relay asks for its access key (it serves more than this machine): enter it once per tab.
 #[component]
-fn AccessKeyForm(message: String, on_saved: Callback<()>) -> impl IntoView {
+fn AccessKeyForm(message: String) -> impl IntoView {
+    let sessions = use_sessions();
     let key = RwSignal::new(String::new());
     let submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
         api::set_access_key(key.get_untracked().trim());
-        on_saved.run(());
+        sessions.reload();
     };
     view! {
         <form class="access-key" on:submit=submit>
@@ -82,5 +154,63 @@ fn AccessKeyForm(message: String, on_saved: Callback<()>) -> impl IntoView {
             <p class="hint">"Ask the operator of this Tokendeck for it. It is kept in this tab only."</p>
             <button class="primary" id="access-key-save" type="submit">"Continue"</button>
         </form>
+    }
+}
+
+/// A device the user types in, admitted only if the relay's operator allows its address.
+#[component]
+fn AddDevice() -> impl IntoView {
+    let sessions = use_sessions();
+    let navigate = use_navigate();
+    let open = RwSignal::new(false);
+    let kind = RwSignal::new("bigip".to_string());
+    let url = RwSignal::new(String::new());
+    let error = RwSignal::new(None::<String>);
+    let busy = RwSignal::new(false);
+    let submit = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        let kind = match kind.get_untracked().as_str() {
+            "bigiq" => DeviceKind::Bigiq,
+            "fmc" => DeviceKind::Fmc,
+            _ => DeviceKind::Bigip,
+        };
+        let navigate = navigate.clone();
+        busy.set(true);
+        let url = url.get_untracked();
+        spawn_local(async move {
+            let result = api::add_device(kind, &url).await;
+            busy.set(false);
+            match result {
+                Ok(device) => {
+                    error.set(None);
+                    open.set(false);
+                    let href = page_href(&device.id, profile(device.kind).home());
+                    sessions.add_ad_hoc(device);
+                    navigate(&href, Default::default());
+                }
+                Err(err) => error.set(Some(err.to_string())),
+            }
+        });
+    };
+    view! {
+        <button class="secondary small" id="add-device-open" on:click=move |_| open.update(|o| *o = !*o)>
+            "Add device…"
+        </button>
+        <Show when=move || open.get()>
+            <form class="add-device" id="add-device" on:submit=submit.clone()>
+                <label for="add-device-kind">"Kind"</label>
+                <select id="add-device-kind" bind:value=kind>
+                    <option value="bigip">"F5 BIG-IP"</option>
+                    <option value="bigiq">"F5 BIG-IQ"</option>
+                    <option value="fmc">"Cisco FMC"</option>
+                </select>
+                <label for="add-device-url">"Address"</label>
+                <input id="add-device-url" type="text" placeholder="https://10.1.1.5 or https://bigip1.lab:8443"
+                    required bind:value=url />
+                <p class="hint">"The relay admits only the hosts and networks its operator allows."</p>
+                <button class="primary" type="submit" id="add-device-go" disabled=move || busy.get()>"Add"</button>
+                {move || error.get().map(|e| view! { <p class="error" role="alert" id="add-device-error">{e}</p> })}
+            </form>
+        </Show>
     }
 }

@@ -1,84 +1,84 @@
-//! Username, password and login provider for one device; also the re-login prompt when the
-//! lifecycle machine needs the password again.
+//! Username, password and (where the kind has one) login provider for one device; also the
+//! prompt when the lifecycle machine needs the password again (`overlay`).
 
 use leptos::ev::SubmitEvent;
 use leptos::prelude::*;
-use shared::lifecycle::{LoginPurpose, PasswordReason, Phase};
-use shared::wire::{DeviceKind, DeviceSummary};
+use shared::devices::Credentials;
+use shared::session::{LoginPurpose, PasswordReason, Phase};
 
-use crate::console::use_console;
-use crate::storage;
+use crate::session::{LoginProblem, persist_hint, use_session};
 
 #[component]
-pub fn LoginForm(device: DeviceSummary) -> impl IntoView {
-    let console = use_console();
-    let remembered = console
-        .identity
-        .get_untracked()
-        .map(|i| i.username)
-        .or_else(|| storage::remembered_username(&device.id))
-        .unwrap_or_default();
-    let username = RwSignal::new(remembered);
+pub fn LoginForm(overlay: bool) -> impl IntoView {
+    let session = use_session();
+    let device = session.device.get_untracked();
+    let field = session.profile.provider;
+    let (remembered_user, remembered_provider) = persist_hint(session);
+    let username = RwSignal::new(remembered_user);
     let password = RwSignal::new(String::new());
-    let provider = RwSignal::new(device.kind.default_login_provider().to_owned());
-    let supported = device.kind == DeviceKind::Bigip;
+    let provider = RwSignal::new(remembered_provider.unwrap_or_else(|| field.default.to_owned()));
     let stay_signed_in = RwSignal::new(
-        console
+        session
             .machine
             .with_untracked(|m| m.settings.stay_signed_in),
     );
 
     let pending = move || {
-        console
+        session
             .machine
             .with(|m| matches!(m.phase, Phase::LoggingIn(_)))
     };
     let reason = move || {
-        console.machine.with(|m| match &m.phase {
+        session.machine.with(|m| match &m.phase {
             Phase::NeedsPassword(reason) if *reason != PasswordReason::SignIn => {
                 Some(reason.explain())
             }
             _ => None,
         })
     };
-    let error = move || console.login_error.get();
+    let taken_over = move || {
+        session.machine.with(|m| {
+            matches!(
+                m.phase,
+                Phase::NeedsPassword(PasswordReason::SessionTakenOver { .. })
+            )
+        })
+    };
+    let problem = move || match session.login_problem.get() {
+        Some(LoginProblem::Message(text)) if !overlay => Some(text),
+        _ => None,
+    };
 
     let on_submit = move |ev: SubmitEvent| {
         ev.prevent_default();
-        let mut settings = console.machine.with_untracked(|m| m.settings.clone());
+        let mut settings = session.machine.with_untracked(|m| m.settings.clone());
         if settings.stay_signed_in != stay_signed_in.get_untracked() {
             settings.stay_signed_in = stay_signed_in.get_untracked();
-            console.change_settings(settings);
+            session.change_settings(settings);
         }
-        console.sign_in(
-            username.get_untracked().trim().to_owned(),
-            password.get_untracked(),
-            provider.get_untracked().trim().to_owned(),
-        );
+        session.sign_in(Credentials {
+            username: username.get_untracked().trim().to_owned(),
+            password: password.get_untracked(),
+            provider: provider.get_untracked().trim().to_owned(),
+        });
+        password.set(String::new());
     };
-    // The password leaves the form as soon as a login succeeds.
-    Effect::new(move |_| {
-        if console.machine.with(|m| m.phase == Phase::Active) {
-            password.set(String::new());
-        }
-    });
     let signing_in = move || {
-        console
+        session
             .machine
             .with(|m| m.phase == Phase::LoggingIn(LoginPurpose::SignIn))
+    };
+    let title = if overlay {
+        format!("Sign in to {} again", device.name)
+    } else {
+        format!("Log in to {}", device.name)
     };
 
     view! {
         <section class="card login">
-            <h1>"Log in to " {device.name.clone()}</h1>
+            <h1>{title}</h1>
             <p class="muted">{device.kind.label()} " at " <code>{device.base_url.clone()}</code></p>
             {move || reason().map(|r| view! { <p class="notice" id="login-reason">{r}</p> })}
-            {(!supported).then(|| view! {
-                <p class="notice" id="unsupported">
-                    "The console manages BIG-IP tokens so far. This device is reachable through the relay all the same, for example: "
-                    <code>{format!("curl -X POST http://{}/api/devices/{}/fwd/{}", web_sys::window().and_then(|w| w.location().host().ok()).unwrap_or_default(), device.id, match device.kind { DeviceKind::Fmc => "api/fmc_platform/v1/auth/generatetoken -u admin:admin", _ => "mgmt/shared/authn/login -d '{\"username\":\"admin\",\"password\":\"admin\"}'" })}</code>
-                </p>
-            })}
             <form on:submit=on_submit>
                 <label for="username">"Username"</label>
                 <input id="username" name="username" type="text" autocomplete="username" required
@@ -86,21 +86,34 @@ pub fn LoginForm(device: DeviceSummary) -> impl IntoView {
                 <label for="password">"Password"</label>
                 <input id="password" name="password" type="password" autocomplete="current-password" required
                     bind:value=password />
-                <label for="provider">"Login provider"</label>
-                <input id="provider" name="provider" type="text" bind:value=provider />
-                <p class="hint">"tmos for local users; the name of an LDAP, RADIUS or TACACS+ provider for remote ones."</p>
+                {field.label.map(|label| view! {
+                    <label for="provider">{label}</label>
+                    <input id="provider" name="provider" type="text" bind:value=provider />
+                    <p class="hint">{field.hint}</p>
+                })}
                 <label class="check">
                     <input id="stay-signed-in" type="checkbox" bind:checked=stay_signed_in />
-                    "Stay signed in: keep the password in this tab's memory to log in again when the device drops the token"
+                    "Stay signed in: keep the password in this tab's memory to log in again when the device ends the session"
                 </label>
-                <button id="login" type="submit" class="primary" disabled=move || pending() || !supported>
-                    {move || if signing_in() { "Logging in…" } else { "Log in" }}
-                </button>
+                <div class="form-actions">
+                    <button id="login" type="submit" class="primary" disabled=pending>
+                        {move || match (signing_in(), taken_over()) {
+                            (true, _) => "Logging in…",
+                            (false, true) => "Log in again (ends the other session)",
+                            (false, false) => "Log in",
+                        }}
+                    </button>
+                    {overlay.then(|| view! {
+                        <button type="button" class="secondary" id="login-cancel" on:click=move |_| session.logout()>
+                            "Log out"
+                        </button>
+                    })}
+                </div>
             </form>
-            {move || error().map(|err| view! {
+            {move || problem().map(|err| view! {
                 <p class="error" role="alert" id="login-error">{err}</p>
             })}
-            <p class="hint">"The password goes to the device once, through the relay, and is never written to disk."</p>
+            <p class="hint">"The password goes to the device through the relay and is never written to disk."</p>
         </section>
     }
 }

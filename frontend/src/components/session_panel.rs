@@ -1,52 +1,71 @@
-//! Always-visible session summary: device, user, the token and how long it has left, what
-//! auto-renew will do and when, the user's token count, and the renewal settings.
+//! Always-visible session summary: device, user, the token and how long it has left (and the
+//! refresh token's end where the kind has one), what auto-renew will do and when, the user's
+//! token count where the device limits it, the FMC domain, and the renewal settings. Times are
+//! the device's clock as the device shows it.
 
 use leptos::prelude::*;
-use shared::lease::{Urgency, format_countdown};
-use shared::lifecycle::{RenewalSettings, RenewalStrategy, auto_margin_secs, describe_renewal};
+use shared::session::{
+    RenewalSettings, TokenLease, Urgency, auto_margin_secs, describe_renewal, format_countdown,
+};
 
-use crate::clock::utc_offset_minutes;
 use crate::components::copy_button::CopyButton;
-use crate::console::use_console;
+use crate::platform::clock::utc_offset_minutes;
+use crate::session::{DeviceSession, choose_domain, use_session};
 
-#[component]
-pub fn SessionPanel() -> impl IntoView {
-    let console = use_console();
-    let lease = move || console.machine.with(|m| m.access.clone());
-    let remaining = move || {
-        lease()
-            .map(|l| l.remaining_secs(console.now.get()))
-            .unwrap_or(0)
-    };
-    let urgency_class = move || match lease().map(|l| l.urgency(console.now.get())) {
+fn urgency_class(lease: Option<&TokenLease>, now: i64) -> &'static str {
+    match lease.map(|l| l.urgency(now)) {
         Some(Urgency::Fresh) => "countdown fresh",
         Some(Urgency::Soon) => "countdown soon",
         Some(Urgency::Critical) => "countdown critical",
         Some(Urgency::Expired) | None => "countdown expired",
+    }
+}
+
+/// A refresh token's life in hours and minutes: `9 h 58 min`, `29 min`, `under a minute`.
+fn hours_minutes(secs: u64) -> String {
+    let minutes = secs / 60;
+    match (minutes / 60, minutes % 60) {
+        (0, 0) if secs > 0 => "under a minute".into(),
+        (0, m) => format!("{m} min"),
+        (h, m) => format!("{h} h {m:02} min"),
+    }
+}
+
+#[component]
+pub fn SessionPanel() -> impl IntoView {
+    let session = use_session();
+    let lease = move || session.machine.with(|m| m.access.clone());
+    let refresh = move || session.machine.with(|m| m.refresh.clone());
+    let countdown = move || {
+        let now = session.device_now();
+        match lease() {
+            None => "no token".to_string(),
+            Some(l) if l.remaining_secs(now) == 0 => "expired".to_string(),
+            Some(l) => format_countdown(l.remaining_secs(now)),
+        }
     };
     let plan = move || {
-        let now = console.now.get();
-        console
+        let now = session.device_now();
+        session
             .machine
             .with(|m| describe_renewal(m, now, utc_offset_minutes()))
     };
     let revealed = RwSignal::new(false);
     let show_settings = RwSignal::new(false);
-    let device_name = move || {
-        console
-            .device
-            .with(|d| d.as_ref().map(|d| d.name.clone()).unwrap_or_default())
+    let identity = move || session.identity.get();
+    let has_refresh = move || session.machine.with(|m| m.refresh.is_some());
+    let limited = session.profile.token_limit.is_some();
+    let speed = move || {
+        let rate = session.clock_rate_permille();
+        (rate != 1000).then(|| format!("The device's clock runs {}× real time.", rate / 1000))
     };
-    let identity = move || console.identity.get();
 
     view! {
         <section class="card session" aria-label="Session">
             <div class="session-grid">
-                <div><span class="label">"Device"</span><span>{device_name}</span></div>
+                <div><span class="label">"Device"</span><span>{move || session.device.with(|d| d.name.clone())}</span></div>
                 <div><span class="label">"User"</span>
                     <span id="session-user">{move || identity().map(|i| i.username).unwrap_or_default()}</span></div>
-                <div><span class="label">"Provider"</span>
-                    <span>{move || identity().map(|i| i.provider).unwrap_or_default()}</span></div>
                 <div>
                     <span class="label">"Token"</span>
                     <span class="token-line">
@@ -57,27 +76,32 @@ pub fn SessionPanel() -> impl IntoView {
                         <CopyButton text=Signal::derive(move || lease().map(|l| l.token).unwrap_or_default()) label="copy" />
                     </span>
                 </div>
-                <div><span class="label">"Timeout"</span>
+                <div><span class="label">"Lifetime"</span>
                     <span id="session-timeout">{move || lease().map(|l| format!("{} s", l.timeout_secs)).unwrap_or_default()}</span></div>
                 <div>
                     <span class="label">"Expires in"</span>
-                    <span id="countdown" class=urgency_class>
-                        {move || match (lease().is_some(), remaining()) {
-                            (false, _) => "no token".to_string(),
-                            (true, 0) => "expired".to_string(),
-                            (true, secs) => format_countdown(secs),
-                        }}
-                    </span>
+                    <span id="countdown" class=move || urgency_class(lease().as_ref(), session.device_now())>{countdown}</span>
                 </div>
-                <div>
-                    <span class="label">"Tokens held"</span>
-                    <span id="token-quota" class:warn=move || console.quota.with(|q| q.as_ref().is_some_and(|q| q.near_limit()))>
-                        {move || console.quota.get().map(|q| q.label()).unwrap_or_else(|| "…".into())}
-                    </span>
-                </div>
+                <Show when=has_refresh>
+                    <div>
+                        <span class="label">"Refresh token"</span>
+                        <span id="refresh-countdown" class=move || urgency_class(refresh().as_ref(), session.device_now())>
+                            {move || refresh().map(|r| hours_minutes(r.remaining_secs(session.device_now()))).unwrap_or_default()}
+                        </span>
+                    </div>
+                </Show>
+                {limited.then(|| view! {
+                    <div>
+                        <span class="label">"Tokens held"</span>
+                        <span id="token-quota" class:warn=move || session.quota.with(|q| q.as_ref().is_some_and(|q| q.near_limit()))>
+                            {move || session.quota.get().map(|q| q.label()).unwrap_or_else(|| "…".into())}
+                        </span>
+                    </div>
+                })}
+                <DomainPicker session />
             </div>
             <div class="session-actions">
-                <button id="logout" class="secondary" on:click=move |_| console.logout()>"Log out"</button>
+                <button id="logout" class="secondary" on:click=move |_| session.logout()>"Log out"</button>
             </div>
             <p class="renewal" id="renewal-plan">
                 <span class="label">"Auto-renew"</span> " " {plan}
@@ -85,7 +109,8 @@ pub fn SessionPanel() -> impl IntoView {
                     {move || if show_settings.get() { "hide settings" } else { "settings" }}
                 </button>
             </p>
-            {move || console.notices.get().last().cloned().map(|n| view! { <p class="notice" role="status">{n}</p> })}
+            {move || speed().map(|s| view! { <p class="hint" id="clock-speed">{s}</p> })}
+            {move || session.notices.get().last().cloned().map(|n| view! { <p class="notice" role="status">{n}</p> })}
             <Show when=move || show_settings.get()>
                 <RenewalSettingsForm />
             </Show>
@@ -93,20 +118,45 @@ pub fn SessionPanel() -> impl IntoView {
     }
 }
 
+/// FMC: the domain config calls go to, the user's own by default.
+#[component]
+fn DomainPicker(session: DeviceSession) -> impl IntoView {
+    let chosen = RwSignal::new(session.domain_uuid().unwrap_or_default());
+    Effect::new(move |_| {
+        let uuid = chosen.get();
+        if !uuid.is_empty() && session.domain.get_untracked().as_deref() != Some(uuid.as_str()) {
+            choose_domain(session, uuid);
+        }
+    });
+    move || {
+        let domains = session.domains.get();
+        (!domains.is_empty()).then(|| {
+            view! {
+                <div>
+                    <label class="label" for="domain-picker">"Domain"</label>
+                    <select id="domain-picker" bind:value=chosen>
+                        {domains.into_iter().map(|d| view! { <option value=d.uuid>{d.name}</option> }).collect_view()}
+                    </select>
+                </div>
+            }
+        })
+    }
+}
+
 /// Margin, strategy and "stay signed in", saved in local storage (no secrets).
 #[component]
 fn RenewalSettingsForm() -> impl IntoView {
-    let console = use_console();
-    let kind = console.machine.with_untracked(|m| m.kind);
-    let lifetime = console.machine.with_untracked(|m| m.granted_secs);
-    let current = console.machine.with_untracked(|m| m.settings.clone());
+    let session = use_session();
+    let rules = session.profile.rules;
+    let lifetime = session.machine.with_untracked(|m| m.granted_secs);
+    let current = session.machine.with_untracked(|m| m.settings.clone());
     let margin = RwSignal::new(
         current
             .margin_secs
             .map(|m| m.to_string())
             .unwrap_or_default(),
     );
-    let strategy = RwSignal::new(current.strategy_for(kind));
+    let strategy = RwSignal::new(current.strategy_for(&rules));
     let stay = RwSignal::new(current.stay_signed_in);
     let error = RwSignal::new(None::<String>);
     let save = move |_| {
@@ -122,7 +172,7 @@ fn RenewalSettingsForm() -> impl IntoView {
             },
         };
         error.set(None);
-        console.change_settings(RenewalSettings {
+        session.change_settings(RenewalSettings {
             margin_secs,
             strategy: Some(strategy.get_untracked()),
             stay_signed_in: stay.get_untracked(),
@@ -136,7 +186,7 @@ fn RenewalSettingsForm() -> impl IntoView {
                 bind:value=margin />
             <fieldset>
                 <legend>"How to renew"</legend>
-                {RenewalStrategy::choices(kind).into_iter().map(|choice| view! {
+                {rules.choices().into_iter().map(|choice| view! {
                     <label class="check">
                         <input type="radio" name="strategy"
                             prop:checked=move || strategy.get() == choice

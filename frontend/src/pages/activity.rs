@@ -1,11 +1,13 @@
-//! Activity: every call the console made, newest first, with "copy as curl".
+//! Activity: every call the console made to any device, newest first, with why it was made,
+//! whether it waits (queued under a rate limit, or after a 429, with a countdown), where its
+//! answer came from, and "copy as curl". A filter shows one device's calls.
 
 use leptos::prelude::*;
 use shared::curl::to_curl;
 
-use crate::activity::{ActivityEntry, Origin};
 use crate::components::copy_button::CopyButton;
-use crate::console::use_console;
+use crate::session::activity::{ActivityEntry, Origin};
+use crate::session::{use_session, use_sessions};
 
 fn time_of(ms: f64) -> String {
     let date = js_sys::Date::new(&wasm_bindgen::JsValue::from_f64(ms));
@@ -19,39 +21,53 @@ fn time_of(ms: f64) -> String {
 
 #[component]
 pub fn ActivityPage() -> impl IntoView {
-    let console = use_console();
+    let sessions = use_sessions();
+    let session = use_session();
     let reveal = RwSignal::new(false);
+    let filter = session.field("activity.device", &session.id());
+    let devices = move || sessions.devices.get();
+    let shown = move || {
+        let only = filter.get();
+        sessions.hub.activity.with(|log| {
+            log.iter()
+                .filter(|e| only.is_empty() || e.device_id == only)
+                .cloned()
+                .collect::<Vec<_>>()
+        })
+    };
     view! {
         <section class="card activity">
             <div class="card-head">
                 <h2>"Activity"</h2>
+                <label class="filter">
+                    <span class="label">"Device"</span>
+                    <select id="activity-device" bind:value=filter>
+                        <option value="">"All devices"</option>
+                        {move || devices().into_iter().map(|d| view! { <option value=d.id>{d.name}</option> }).collect_view()}
+                    </select>
+                </label>
                 <label class="check">
                     <input type="checkbox" id="reveal-tokens" bind:checked=reveal />
                     "Show tokens in curl lines (passwords are never shown)"
                 </label>
             </div>
-            {move || if console.activity.with(Vec::is_empty) {
-                view! { <p class="muted">"No calls yet."</p> }.into_any()
-            } else {
-                view! {
-                    <table class="grid" id="activity-table">
-                        <thead><tr>
-                            <th>"Time"</th><th>"Call"</th><th>"Status"</th><th>"Latency"</th><th>"From"</th><th></th>
-                        </tr></thead>
-                        <tbody>
-                            <For each=move || console.activity.get() key=|e| (e.id, e.status) let:entry>
-                                <ActivityRow entry reveal />
-                            </For>
-                        </tbody>
-                    </table>
-                }.into_any()
-            }}
+            <table class="grid" id="activity-table">
+                <thead><tr>
+                    <th>"Time"</th><th>"Call"</th><th>"Status"</th><th>"Latency"</th><th>"From"</th><th></th>
+                </tr></thead>
+                <tbody>
+                    <For each=shown key=|e| (e.id, e.status, e.waiting.is_some(), e.note.clone()) let:entry>
+                        <ActivityRow entry reveal />
+                    </For>
+                </tbody>
+            </table>
         </section>
     }
 }
 
 #[component]
 fn ActivityRow(entry: ActivityEntry, reveal: RwSignal<bool>) -> impl IntoView {
+    let sessions = use_sessions();
     let call = entry.call.clone();
     let curl = Signal::derive(move || to_curl(&call, reveal.get()));
     let (origin, origin_class) = match entry.origin {
@@ -66,16 +82,27 @@ fn ActivityRow(entry: ActivityEntry, reveal: RwSignal<bool>) -> impl IntoView {
         Some(_) => "status bad",
         None => "status",
     };
+    let waiting = entry.waiting.clone().map(|(why, until_ms)| {
+        move || {
+            let left = ((until_ms - sessions.hub.now.get() as f64 / 1000.0) / 1000.0)
+                .ceil()
+                .max(0.0) as u64;
+            format!("{why} {left} s")
+        }
+    });
     view! {
-        <tr>
+        <tr data-device=entry.device_id.clone()>
             <td class="nowrap">{time_of(entry.started_ms)}</td>
             <td>
+                <span class="muted small">{entry.device_name.clone()}</span> " "
                 <code class="method">{entry.call.method.clone()}</code> " " <code>{entry.path.clone()}</code>
                 {(!entry.purpose.label().is_empty()).then(|| view! { <span class="tag">{entry.purpose.label()}</span> })}
+                {waiting.map(|w| view! { <span class="tag staged waiting">{w}</span> })}
+                {entry.note.clone().map(|n| view! { <span class="note small">{n}</span> })}
                 <details><summary>"curl"</summary><pre class="curl">{move || curl.get()}</pre></details>
             </td>
             <td class=status_class>{entry.status.map(|s| s.to_string()).unwrap_or_else(|| "—".into())}</td>
-            <td class="nowrap">{entry.latency_ms.map(|ms| format!("{ms:.0} ms")).unwrap_or_default()}</td>
+            <td class="nowrap">{entry.latency_ms.map(|ms| format!("{} ms", ms as u64)).unwrap_or_default()}</td>
             <td><span class=origin_class>{origin}</span></td>
             <td><CopyButton text=curl label="copy as curl" /></td>
         </tr>

@@ -1,29 +1,23 @@
-//! Explorer: send any request to the device with the session's token (method, path, query,
-//! JSON body) and read the reply as pretty JSON, with status and timing. Links in replies
-//! (`https://localhost/...`) open on the same device with a click, so collections can be
-//! browsed without typing.
+//! Explorer, for every kind: send any request (method, path, query, JSON body) with the
+//! session's token, see the answer as pretty JSON whose links to the same device open with a
+//! click, the status and timing, and — for an error — the device's own body and message, or
+//! the relay's. What was typed survives a page switch (it is kept with the device's session).
 
 mod json_view;
 
 use leptos::ev::SubmitEvent;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
+use shared::devices::Call;
+use shared::devices::fmc::domains;
+use shared::devices::links::split_target;
 
 use crate::api::ApiError;
-use crate::clock::now_ms;
-use crate::console::use_console;
-use json_view::{Segment, pretty_segments, split_target};
+use crate::platform::clock::now_ms;
+use crate::session::{DeviceSession, use_session};
+use json_view::{Segment, pretty_segments};
 
 const METHODS: [&str; 5] = ["GET", "POST", "PATCH", "PUT", "DELETE"];
-
-/// Places to start browsing from.
-const STARTING_POINTS: [&str; 5] = [
-    "/mgmt/tm",
-    "/mgmt/tm/sys",
-    "/mgmt/tm/ltm/node",
-    "/mgmt/tm/transaction",
-    "/mgmt/shared/authz/tokens",
-];
 
 /// Methods whose requests carry the body.
 fn sends_body(method: &str) -> bool {
@@ -76,7 +70,7 @@ fn reason_phrase(status: u16) -> &'static str {
 }
 
 /// One request and what came back.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, PartialEq)]
 struct Exchange {
     method: String,
     path: String,
@@ -85,23 +79,43 @@ struct Exchange {
     outcome: Result<(u16, String), ApiError>,
 }
 
+/// Open `link` (a device link or a path) in the Explorer of this device: the Explorer page
+/// sends it when it shows.
+pub fn open_in_explorer(session: DeviceSession, link: &str) {
+    let base = session.device.with_untracked(|d| d.base_url.clone());
+    let (path, query) = split_target(link, &base);
+    session.field("explorer.method", "GET").set("GET".into());
+    session.field("explorer.path", "").set(path);
+    session.field("explorer.query", "").set(query);
+    session.field("explorer.go", "").set("1".into());
+}
+
 #[component]
 pub fn ExplorerPage() -> impl IntoView {
-    let console = use_console();
-    let method = RwSignal::new("GET".to_string());
-    let path = RwSignal::new("/mgmt/tm".to_string());
-    let query = RwSignal::new(String::new());
-    let body = RwSignal::new(String::new());
+    let session = use_session();
+    let roots = session.profile.explorer_roots;
+    let method = session.field("explorer.method", "GET");
+    let path = session.field("explorer.path", roots.first().copied().unwrap_or("/"));
+    let query = session.field("explorer.query", "");
+    let body = session.field("explorer.body", "");
+    let go = session.field("explorer.go", "");
     let body_error = RwSignal::new(None::<String>);
     let exchange = RwSignal::new(None::<Exchange>);
     let sending = RwSignal::new(false);
     // Only the newest request's answer is shown.
     let latest = StoredValue::new(0u64);
+    let base_url = session.device.with_untracked(|d| d.base_url.clone());
 
     let send = move || {
         let verb = method.get_untracked();
         // A query pasted into the path (e.g. a whole device link) wins over the query field.
-        let (target_path, mut target_query) = split_target(&path.get_untracked());
+        let typed = path.get_untracked();
+        let typed = match session.domain_uuid() {
+            Some(uuid) => domains::fill(&typed, &uuid),
+            None => typed,
+        };
+        let base = session.device.with_untracked(|d| d.base_url.clone());
+        let (target_path, mut target_query) = split_target(&typed, &base);
         if target_query.is_empty() {
             target_query = query
                 .get_untracked()
@@ -133,7 +147,18 @@ pub fn ExplorerPage() -> impl IntoView {
         sending.set(true);
         spawn_local(async move {
             let started = now_ms();
-            let result = console.call(&verb, &target, payload).await;
+            let method: &'static str = METHODS
+                .iter()
+                .find(|m| **m == verb)
+                .copied()
+                .unwrap_or("GET");
+            let call = Call {
+                method,
+                path: target,
+                headers: Vec::new(),
+                body: payload,
+            };
+            let result = session.call(call).await;
             let elapsed_ms = now_ms() - started;
             if latest.get_value() != ticket {
                 return;
@@ -155,22 +180,21 @@ pub fn ExplorerPage() -> impl IntoView {
         query.set(q);
         send();
     });
+    if go.get_untracked() == "1" {
+        go.set(String::new());
+        send();
+    }
     let on_submit = move |ev: SubmitEvent| {
         ev.prevent_default();
         send();
     };
-    let device_name = move || {
-        console
-            .device
-            .with(|d| d.as_ref().map(|d| d.name.clone()))
-            .unwrap_or_default()
-    };
+    let hints = session.profile.kind == shared::wire::DeviceKind::Bigip;
 
     view! {
         <section class="card explorer">
             <div class="card-head">
                 <h2>"Explorer"</h2>
-                <span class="muted small">{move || format!("Requests go to {} with this session's token.", device_name())}</span>
+                <span class="muted small">{format!("Requests go to {} with this session's token.", session.name())}</span>
             </div>
             <form class="request" id="explorer-form" on:submit=on_submit>
                 <div class="request-line">
@@ -187,24 +211,26 @@ pub fn ExplorerPage() -> impl IntoView {
                     <label class="field query-field">
                         <span class="label">"Query"</span>
                         <input type="text" id="explorer-query" bind:value=query spellcheck="false" autocomplete="off"
-                            placeholder="$select=name,address&ver=17.1.3" />
+                            placeholder=if hints { "$select=name,address&ver=17.1.3" } else { "offset=0&limit=25&expanded=true" } />
                     </label>
                     <button type="submit" class="primary" id="explorer-send" disabled=move || sending.get()>
                         {move || if sending.get() { "Sending…" } else { "Send" }}
                     </button>
                 </div>
                 <div class="hints">
-                    <span class="label">"Add to query"</span>
-                    <button type="button" class="chip" id="hint-ver"
-                        on:click=move |_| query.update(|q| *q = with_param(q, "ver", "17.1.3"))>
-                        "ver=17.1.3"
-                    </button>
-                    <button type="button" class="chip" id="hint-select"
-                        on:click=move |_| query.update(|q| *q = with_param(q, "$select", "name,address"))>
-                        "$select=name,address"
-                    </button>
+                    {hints.then(|| view! {
+                        <span class="label">"Add to query"</span>
+                        <button type="button" class="chip" id="hint-ver"
+                            on:click=move |_| query.update(|q| *q = with_param(q, "ver", "17.1.3"))>
+                            "ver=17.1.3"
+                        </button>
+                        <button type="button" class="chip" id="hint-select"
+                            on:click=move |_| query.update(|q| *q = with_param(q, "$select", "name,address"))>
+                            "$select=name,address"
+                        </button>
+                    })}
                     <span class="label">"Start at"</span>
-                    {STARTING_POINTS.iter().map(|start| {
+                    {roots.iter().map(|start| {
                         let start: &'static str = start;
                         view! {
                             <button type="button" class="chip start" data-path=start
@@ -217,8 +243,7 @@ pub fn ExplorerPage() -> impl IntoView {
                 <label class="field body-field">
                     <span class="label">"JSON body (sent with POST, PATCH and PUT)"</span>
                     <textarea id="explorer-body" rows="4" spellcheck="false" bind:value=body
-                        aria-invalid=move || body_error.with(Option::is_some).to_string()
-                        placeholder="{\"session\": \"user-disabled\"}"></textarea>
+                        aria-invalid=move || body_error.with(Option::is_some).to_string()></textarea>
                 </label>
                 {move || body_error.get().map(|e| view! { <p class="error" role="alert" id="explorer-body-error">{e}</p> })}
             </form>
@@ -227,7 +252,7 @@ pub fn ExplorerPage() -> impl IntoView {
                     None => view! {
                         <p class="muted" id="explorer-idle">"Send a request to see the device's answer. Links in the answer open with a click."</p>
                     }.into_any(),
-                    Some(done) => view! { <ExchangeView done open /> }.into_any(),
+                    Some(done) => view! { <ExchangeView done open base_url=base_url.clone() /> }.into_any(),
                 }}
             </div>
         </section>
@@ -260,14 +285,50 @@ fn Breadcrumbs(path: String, open: Callback<(String, String)>) -> impl IntoView 
     }
 }
 
+/// A body as pretty JSON with links, or as text.
 #[component]
-fn ExchangeView(done: Exchange, open: Callback<(String, String)>) -> impl IntoView {
+fn BodyView(text: String, base_url: String, open: Callback<(String, String)>) -> impl IntoView {
+    if text.trim().is_empty() {
+        return view! { <p class="muted" id="explorer-response">"(empty body)"</p> }.into_any();
+    }
+    match pretty_segments(&text, &base_url) {
+        Some(segments) => view! {
+            <pre class="json" id="explorer-response">
+                {segments.into_iter().map(|segment| match segment {
+                    Segment::Text(text) => text.into_any(),
+                    Segment::Link { text, path, query } => {
+                        let title = if query.is_empty() { format!("GET {path}") } else { format!("GET {path}?{query}") };
+                        view! {
+                            <a href="#" class="json-link" data-path=path.clone() title=title
+                                on:click=move |ev| { ev.prevent_default(); open.run((path.clone(), query.clone())); }>
+                                {text}
+                            </a>
+                        }.into_any()
+                    }
+                }).collect_view()}
+            </pre>
+        }
+        .into_any(),
+        None => view! { <pre class="raw" id="explorer-response">{text}</pre> }.into_any(),
+    }
+}
+
+#[component]
+fn ExchangeView(
+    done: Exchange,
+    open: Callback<(String, String)>,
+    base_url: String,
+) -> impl IntoView {
+    let session = use_session();
     let target = if done.query.is_empty() {
         done.path.clone()
     } else {
         format!("{}?{}", done.path, done.query)
     };
-    let timing = format!("{:.0} ms", done.elapsed_ms);
+    let domain = session
+        .domains
+        .with_untracked(|d| domains::name_in_path(&done.path, d).map(|n| format!("domain {n}")));
+    let timing = format!("{} ms", done.elapsed_ms as u64);
     let (status, status_class, origin, origin_class) = match &done.outcome {
         Ok((status, _)) => (Some(*status), "ok", "from the device", "from-device"),
         Err(ApiError::Device { status, .. }) => {
@@ -279,7 +340,7 @@ fn ExchangeView(done: Exchange, open: Callback<(String, String)>) -> impl IntoVi
             "from the Tokendeck relay, not the device",
             "relay",
         ),
-        Err(ApiError::Network(_)) => (None, "bad", "the relay could not be reached", "relay"),
+        Err(ApiError::Network) => (None, "bad", "the relay could not be reached", "relay"),
         Err(ApiError::Unexpected(_)) => (None, "bad", "from the device", "from-device"),
     };
     let status_text = status.map_or_else(
@@ -287,45 +348,27 @@ fn ExchangeView(done: Exchange, open: Callback<(String, String)>) -> impl IntoVi
         |s| format!("{s} {}", reason_phrase(s)).trim_end().to_string(),
     );
     let body = match done.outcome {
-        Ok((_, text)) if text.trim().is_empty() => {
-            view! { <p class="muted" id="explorer-response">"(empty body)"</p> }.into_any()
+        Ok((_, text)) => view! { <BodyView text base_url open /> }.into_any(),
+        Err(ApiError::Device { message, advice, body, .. }) => view! {
+            <p class="error" role="alert" id="explorer-error">
+                {message} {advice.map(|a| format!(" {a}"))}
+            </p>
+            <BodyView text=body base_url open />
         }
-        Ok((_, text)) => match pretty_segments(&text) {
-            Some(segments) => view! {
-                <pre class="json" id="explorer-response">
-                    {segments.into_iter().map(|segment| match segment {
-                        Segment::Text(text) => text.into_any(),
-                        Segment::Link { text, path, query } => {
-                            let title = if query.is_empty() { format!("GET {path}") } else { format!("GET {path}?{query}") };
-                            view! {
-                                <a href="#" class="json-link" data-path=path.clone() title=title
-                                    on:click=move |ev| { ev.prevent_default(); open.run((path.clone(), query.clone())); }>
-                                    {text}
-                                </a>
-                            }.into_any()
-                        }
-                    }).collect_view()}
-                </pre>
-            }.into_any(),
-            None => view! { <pre class="raw" id="explorer-response">{text}</pre> }.into_any(),
-        },
-        Err(ApiError::Relay { body, .. }) => {
-            let code = serde_json::to_value(body.code)
-                .ok()
-                .and_then(|v| v.as_str().map(str::to_owned))
-                .unwrap_or_default();
-            view! {
-                <p class="error" role="alert" id="explorer-error">
-                    <strong>"Relay error"</strong> {format!(" ({code}): ")} {body.message}
-                </p>
-            }.into_any()
+        .into_any(),
+        Err(ApiError::Relay { body, .. }) => view! {
+            <p class="error" role="alert" id="explorer-error">
+                <strong>"Relay error"</strong> {format!(" ({}): ", body.code.as_str())} {body.message}
+            </p>
         }
+        .into_any(),
         Err(err) => view! { <p class="error" role="alert" id="explorer-error">{err.to_string()}</p> }.into_any(),
     };
     view! {
         <div class="exchange-head">
             <span class="method">{done.method.clone()}</span>
             <code class="target">{target}</code>
+            {domain.map(|d| view! { <span class="tag" id="explorer-domain">{d}</span> })}
             <span class=format!("status {status_class}") id="explorer-status">{status_text}</span>
             <span class="muted" id="explorer-time">{timing}</span>
             <span class=format!("origin {origin_class}") id="explorer-origin">{origin}</span>

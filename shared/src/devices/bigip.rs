@@ -71,6 +71,7 @@ pub static PROFILE: Profile = Profile {
     read_renewal,
     end_session,
     clock_probe: f5::own_token,
+    fingerprint_hint: "On the BIG-IP (bash): openssl x509 -in /config/httpd/conf/ssl.crt/server.crt -noout -fingerprint -sha256",
 };
 
 /// `POST /mgmt/shared/authn/login` with the provider name (`tmos` for local users).

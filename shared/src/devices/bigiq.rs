@@ -67,6 +67,7 @@ pub static PROFILE: Profile = Profile {
     read_renewal,
     end_session,
     clock_probe,
+    fingerprint_hint: "On the BIG-IQ (bash): openssl x509 -in /config/httpd/conf/ssl.crt/server.crt -noout -fingerprint -sha256",
 };
 
 /// The `loginReference` link for what the user typed: nothing for the local provider, a pasted

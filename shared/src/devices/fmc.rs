@@ -85,6 +85,7 @@ pub static PROFILE: Profile = Profile {
     read_renewal,
     end_session,
     clock_probe,
+    fingerprint_hint: "In the FMC web interface: System > Configuration > HTTPS Certificate shows the certificate; or from a trusted machine with openssl (below).",
 };
 
 /// `POST …/generatetoken` with HTTP Basic and an empty body.

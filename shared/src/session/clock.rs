@@ -40,8 +40,8 @@ impl Now {
     }
 }
 
-/// What the console has learnt about one device's clock.
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
+/// What the console has learnt about one device's clock (kept across a reload with the session).
+#[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
 pub struct DeviceClock {
     /// The sample speed is measured from.
     anchor: Option<(i64, i64)>,

@@ -36,3 +36,25 @@ pub struct TrustRequest {
     /// `sha256:<hex>` of the certificate or of its public key, as shown by the probe.
     pub fingerprint: String,
 }
+
+/// `sha256:abcd…` as `openssl x509 -fingerprint -sha256` prints it (`AB:CD:…`), so a user can
+/// compare it with what the device shows.
+pub fn openssl_style(fingerprint: &str) -> String {
+    let hex = fingerprint.strip_prefix("sha256:").unwrap_or(fingerprint);
+    hex.as_bytes()
+        .chunks(2)
+        .map(|pair| String::from_utf8_lossy(pair).to_ascii_uppercase())
+        .collect::<Vec<_>>()
+        .join(":")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn fingerprints_read_like_openssl() {
+        assert_eq!(openssl_style("sha256:ab01ff"), "AB:01:FF");
+        assert_eq!(openssl_style("0a"), "0A");
+    }
+}

@@ -1,9 +1,10 @@
-//! Pretty JSON in the device's own key order, cut into text and links: every string value
-//! that is a `https://localhost/...` link becomes a link back to the same device.
+//! Pretty JSON in the device's own key order, cut into text and links: every string value that
+//! links to the same device (F5's `https://localhost/...`, FMC's own address) becomes a link.
 
 use std::fmt;
 
 use serde::de::{Deserialize, Deserializer, MapAccess, SeqAccess, Visitor};
+use shared::devices::links::device_target;
 
 /// A JSON value that keeps object keys in the order the device sent them.
 #[derive(Debug, Clone, PartialEq)]
@@ -82,51 +83,28 @@ pub enum Segment {
     },
 }
 
-/// The host every link in an iControl REST body names, whatever the device's real address.
-const LINK_HOST: &str = "https://localhost";
-
-/// `https://localhost/mgmt/tm/sys?ver=17.1.3` → (`/mgmt/tm/sys`, `ver=17.1.3`).
-pub fn device_target(link: &str) -> Option<(String, String)> {
-    let rest = link.strip_prefix(LINK_HOST)?;
-    if !rest.starts_with('/') {
-        return None;
-    }
-    Some(split_target(rest))
-}
-
-/// `/a/b?x=1` → (`/a/b`, `x=1`); a missing leading `/` is added, a pasted device link is
-/// mapped back to the device.
-pub fn split_target(input: &str) -> (String, String) {
-    let input = input.trim();
-    let input = input.strip_prefix(LINK_HOST).unwrap_or(input);
-    let (path, query) = input.split_once('?').unwrap_or((input, ""));
-    let path = if path.starts_with('/') {
-        path.to_string()
-    } else {
-        format!("/{path}")
-    };
-    (path, query.to_string())
-}
-
 /// The body pretty-printed (two-space indent, the device's key order) as text and links, or
 /// `None` when it is not JSON.
-pub fn pretty_segments(body: &str) -> Option<Vec<Segment>> {
+pub fn pretty_segments(body: &str, base_url: &str) -> Option<Vec<Segment>> {
     let value: Json = serde_json::from_str(body).ok()?;
-    let mut out = Writer::default();
+    let mut out = Writer {
+        segments: Vec::new(),
+        base_url,
+    };
     out.value(&value, 0);
     Some(out.segments)
 }
 
-#[derive(Default)]
-struct Writer {
+struct Writer<'a> {
     segments: Vec<Segment>,
+    base_url: &'a str,
 }
 
 fn quoted(s: &str) -> String {
     serde_json::to_string(s).unwrap_or_else(|_| format!("\"{s}\""))
 }
 
-impl Writer {
+impl Writer<'_> {
     fn text(&mut self, s: &str) {
         if let Some(Segment::Text(last)) = self.segments.last_mut() {
             last.push_str(s);
@@ -145,7 +123,7 @@ impl Writer {
             Json::Null => self.text("null"),
             Json::Bool(b) => self.text(if *b { "true" } else { "false" }),
             Json::Number(n) => self.text(&n.to_string()),
-            Json::String(s) => match device_target(s) {
+            Json::String(s) => match device_target(s, self.base_url) {
                 Some((path, query)) => {
                     let inner = quoted(s);
                     self.text("\"");
@@ -195,24 +173,9 @@ mod tests {
     use super::*;
 
     #[test]
-    fn links_become_targets_on_the_same_device() {
-        assert_eq!(
-            device_target("https://localhost/mgmt/tm/sys/version?ver=17.1.3"),
-            Some(("/mgmt/tm/sys/version".into(), "ver=17.1.3".into()))
-        );
-        assert_eq!(device_target("https://localhostile/x"), None);
-        assert_eq!(device_target("/mgmt/tm"), None);
-        assert_eq!(split_target("mgmt/tm"), ("/mgmt/tm".into(), String::new()));
-        assert_eq!(
-            split_target(" https://localhost/mgmt/tm/sys?ver=17.1.3 "),
-            ("/mgmt/tm/sys".into(), "ver=17.1.3".into())
-        );
-    }
-
-    #[test]
     fn pretty_print_keeps_the_device_key_order_and_cuts_out_links() {
         let body = r#"{"kind":"k","selfLink":"https://localhost/mgmt/tm/sys?ver=17.1.3","items":[],"n":1.5,"ok":true,"none":null}"#;
-        let segments = pretty_segments(body).unwrap();
+        let segments = pretty_segments(body, "https://10.0.0.1").unwrap();
         assert_eq!(
             segments,
             vec![
@@ -228,9 +191,9 @@ mod tests {
                 ),
             ]
         );
-        assert_eq!(pretty_segments("not json"), None);
+        assert_eq!(pretty_segments("not json", ""), None);
         assert_eq!(
-            pretty_segments("[\"a\\\"b\"]").unwrap(),
+            pretty_segments("[\"a\\\"b\"]", "").unwrap(),
             vec![Segment::Text("[\n  \"a\\\"b\"\n]".into())]
         );
     }

@@ -358,3 +358,32 @@ fn a_request_given_up_on_is_never_retried() {
         }]
     );
 }
+
+#[test]
+fn a_snapshot_restores_the_session_without_the_password() {
+    let before = active_default();
+    let snapshot = before.snapshot().unwrap();
+    let json = serde_json::to_string(&snapshot).unwrap();
+    assert!(!json.contains("password"));
+    let after = Session::restore(
+        BIGIP,
+        before.settings.clone(),
+        serde_json::from_str(&json).unwrap(),
+    );
+    assert_eq!(after.phase, Phase::Active);
+    assert_eq!(after.access, before.access);
+    assert!(
+        !after.credentials_held,
+        "the password never survives a reload"
+    );
+    // It renews as before: extension needs no password.
+    let (_, actions) = after.step(dev(T0 + 1080 * S), Event::Tick);
+    assert!(matches!(
+        &actions[..],
+        [Action::Renew(Renewal::Extend { .. })]
+    ));
+    assert_eq!(
+        Session::new(BIGIP, RenewalSettings::default()).snapshot(),
+        None
+    );
+}

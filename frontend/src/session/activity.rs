@@ -1,4 +1,5 @@
-//! The Activity log: every call the console made, as the user would need to reproduce it.
+//! The Activity log: every call the console made to any device, as the user would need to
+//! reproduce it, with why it was made and where its answer came from.
 
 use shared::curl::HttpCall;
 
@@ -7,11 +8,11 @@ use shared::curl::HttpCall;
 pub enum Origin {
     /// The device answered (any status).
     Device,
-    /// The relay answered with its own error (device down, certificate changed, …).
+    /// The relay answered with its own error (device down, certificate changed, held, …).
     Relay,
     /// Nothing answered: the relay itself was unreachable.
     Network,
-    /// Still waiting.
+    /// Still waiting (queued, or in flight).
     Pending,
 }
 
@@ -24,6 +25,7 @@ pub enum Purpose {
     Renewal,
     Replay,
     Cleanup,
+    ClockCheck,
 }
 
 impl Purpose {
@@ -35,6 +37,7 @@ impl Purpose {
             Purpose::Renewal => "auto-renew",
             Purpose::Replay => "replay",
             Purpose::Cleanup => "cleanup",
+            Purpose::ClockCheck => "clock check",
         }
     }
 }
@@ -43,9 +46,11 @@ impl Purpose {
 #[derive(Clone, Debug, PartialEq)]
 pub struct ActivityEntry {
     pub id: u64,
-    /// Local epoch milliseconds when it started.
+    pub device_id: String,
+    pub device_name: String,
+    /// Local epoch milliseconds when it was asked for.
     pub started_ms: f64,
-    pub device: String,
+    /// As made against the device's own URL.
     pub call: HttpCall,
     /// Path as shown (device path plus query).
     pub path: String,
@@ -53,6 +58,10 @@ pub struct ActivityEntry {
     pub origin: Origin,
     pub latency_ms: Option<f64>,
     pub purpose: Purpose,
+    /// While it waits: why and until when (local epoch milliseconds), e.g. the rate limit.
+    pub waiting: Option<(String, f64)>,
+    /// After a 429: who refused ("held by Tokendeck" / "refused by the FMC") and the retries.
+    pub note: Option<String>,
 }
 
 /// Newest first; the log keeps at most this many entries.

@@ -5,9 +5,12 @@
 use leptos::ev::SubmitEvent;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
-use shared::nodes::{DEFAULT_PARTITION, NODES_PATH, NodeFieldError, NodeForm, NodePath};
+use shared::devices::Call;
+use shared::devices::bigip::nodes::{
+    DEFAULT_PARTITION, NODES_PATH, NodeFieldError, NodeForm, NodePath,
+};
 
-use crate::console::use_console;
+use crate::session::use_session;
 
 /// Monitors offered in the monitor field (any other name may be typed).
 const MONITORS: [&str; 5] = ["default", "icmp", "gateway_icmp", "none", "tcp_echo"];
@@ -52,7 +55,7 @@ fn Field(
 
 #[component]
 pub fn CreateNodeForm(on_created: Callback<()>) -> impl IntoView {
-    let console = use_console();
+    let session = use_session();
     let name = RwSignal::new(String::new());
     let address = RwSignal::new(String::new());
     let partition = RwSignal::new(DEFAULT_PARTITION.to_string());
@@ -95,8 +98,8 @@ pub fn CreateNodeForm(on_created: Callback<()>) -> impl IntoView {
             name: node.name.clone().unwrap_or_default(),
         }
         .full_path();
-        let body = match serde_json::to_string(&node) {
-            Ok(body) => body,
+        let call = match serde_json::to_value(&node) {
+            Ok(body) => Call::new("POST", NODES_PATH).json(&body),
             Err(err) => {
                 outcome.set(Some(Err(format!("Could not write the request: {err}"))));
                 return;
@@ -104,7 +107,7 @@ pub fn CreateNodeForm(on_created: Callback<()>) -> impl IntoView {
         };
         busy.set(true);
         spawn_local(async move {
-            let result = console.call("POST", NODES_PATH, Some(body)).await;
+            let result = session.call(call).await;
             busy.set(false);
             match result {
                 Ok(_) => {

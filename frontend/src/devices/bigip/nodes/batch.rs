@@ -3,58 +3,43 @@
 
 use leptos::prelude::*;
 use leptos::task::spawn_local;
-use serde_json::Value;
-use shared::nodes::{TRANSACTION_HEADER, TRANSACTION_PATH, transaction_commit_body};
+use shared::devices::bigip::changes::PendingChange;
+use shared::devices::bigip::transaction::{
+    TRANSACTION_HEADER, begin, commit, count_changes, discard, transaction_id,
+};
 
-use super::Notice;
-use super::changes::PendingChange;
-use crate::console::{Console, use_console};
-
-/// "1 change", "3 changes".
-pub fn count_changes(n: usize) -> String {
-    match n {
-        1 => "1 change".to_string(),
-        n => format!("{n} changes"),
-    }
-}
-
-/// The `transId` of a `POST /mgmt/tm/transaction` reply (a number on the device, kept as text).
-fn transaction_id(body: &str) -> Option<String> {
-    match serde_json::from_str::<Value>(body).ok()?.get("transId")? {
-        Value::Number(n) => Some(n.to_string()),
-        Value::String(s) if !s.is_empty() => Some(s.clone()),
-        _ => None,
-    }
-}
+use super::{Notice, change_call};
+use crate::session::{DeviceSession, use_session};
 
 /// Run `changes` as one transaction; the transaction id on success, the reason (worded for
 /// the user, saying that nothing changed) on failure.
-async fn commit_transaction(console: Console, changes: &[PendingChange]) -> Result<String, String> {
-    let begin = console
-        .call("POST", TRANSACTION_PATH, Some("{}".to_string()))
+async fn commit_transaction(
+    session: DeviceSession,
+    changes: &[PendingChange],
+) -> Result<String, String> {
+    let started = session
+        .call(begin())
         .await
         .map_err(|e| format!("Could not start a transaction, so nothing was changed. {e}"))?;
-    let id = transaction_id(&begin.body).ok_or_else(|| {
+    let id = transaction_id(&started.body).ok_or_else(|| {
         "The device's reply to starting a transaction had no transId, so nothing was changed."
             .to_string()
     })?;
-    let this = format!("{TRANSACTION_PATH}/{id}");
-    let header = [(TRANSACTION_HEADER, id.clone())];
     for change in changes {
-        let queued = console
-            .call_with(change.method(), &change.path(), change.body(), &header)
+        let queued = session
+            .call(change_call(change).header(TRANSACTION_HEADER, id.clone()))
             .await;
         if let Err(err) = queued {
             // Best effort: an unfinished transaction is dropped by the device after its timeout.
-            let _ = console.call("DELETE", &this, None).await;
+            let _ = session.call(discard(&id)).await;
             return Err(format!(
                 "The device would not queue \u{201c}{}\u{201d}, so transaction {id} was discarded and nothing was changed. {err}",
                 change.describe()
             ));
         }
     }
-    console
-        .call("PATCH", &this, Some(transaction_commit_body().to_string()))
+    session
+        .call(commit(&id))
         .await
         .map_err(|err| {
             format!(
@@ -72,7 +57,7 @@ pub fn PendingPanel(
     notice: RwSignal<Option<Notice>>,
     on_committed: Callback<()>,
 ) -> impl IntoView {
-    let console = use_console();
+    let session = use_session();
     let busy = RwSignal::new(false);
     let count = Memo::new(move |_| pending.with(Vec::len));
     let commit = move |_| {
@@ -83,7 +68,7 @@ pub fn PendingPanel(
         busy.set(true);
         notice.set(None);
         spawn_local(async move {
-            let result = commit_transaction(console, &changes).await;
+            let result = commit_transaction(session, &changes).await;
             busy.set(false);
             match result {
                 Ok(id) => {
@@ -141,22 +126,5 @@ pub fn PendingPanel(
                 </button>
             </div>
         </div>
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn reads_the_transaction_id_the_device_sends() {
-        assert_eq!(
-            transaction_id(r#"{"transId":1700000000123,"state":"STARTED"}"#).as_deref(),
-            Some("1700000000123")
-        );
-        assert_eq!(transaction_id(r#"{"transId":"42"}"#).as_deref(), Some("42"));
-        assert_eq!(transaction_id(r#"{"state":"STARTED"}"#), None);
-        assert_eq!(count_changes(1), "1 change");
-        assert_eq!(count_changes(2), "2 changes");
     }
 }

@@ -3,49 +3,11 @@
 
 use leptos::prelude::*;
 use leptos::task::spawn_local;
-use shared::nodes::{Node, NodePath};
+use shared::devices::bigip::changes::{NodeChange, PendingChange, effective, stage};
+use shared::devices::bigip::nodes::{Node, NodePath, cell_text, matches_filter};
 
-use super::Notice;
-use super::changes::{NodeChange, PendingChange, effective, stage};
-use crate::console::use_console;
-
-/// What a cell shows for one `$select` field ("—" when the device left it out).
-pub fn cell_text(node: &Node, key: &str) -> String {
-    let number = |n: Option<u64>| n.map(|n| n.to_string());
-    let text = match key {
-        "address" => node.address.clone(),
-        "description" => node.description.clone(),
-        "session" => node
-            .is_enabled()
-            .map(|on| if on { "enabled" } else { "disabled" }.to_string()),
-        "state" => node.state.as_deref().map(|s| match s {
-            "user-down" => "forced offline".to_string(),
-            other => other.to_string(),
-        }),
-        "monitor" => node.monitor.clone(),
-        "ratio" => number(node.ratio),
-        "connectionLimit" => node.connection_limit.map(|n| match n {
-            0 => "no limit".to_string(),
-            n => n.to_string(),
-        }),
-        "dynamicRatio" => number(node.dynamic_ratio),
-        "rateLimit" => node.rate_limit.clone(),
-        "logging" => node.logging.clone(),
-        _ => None,
-    };
-    text.filter(|t| !t.is_empty())
-        .unwrap_or_else(|| "—".to_string())
-}
-
-/// Whether the filter text (case-insensitive) occurs in the node's name, address or partition.
-pub fn matches_filter(node: &Node, filter: &str) -> bool {
-    let filter = filter.trim().to_lowercase();
-    filter.is_empty()
-        || [&node.name, &node.address, &node.partition, &node.full_path]
-            .into_iter()
-            .flatten()
-            .any(|field| field.to_lowercase().contains(&filter))
-}
+use super::{Notice, change_call};
+use crate::session::use_session;
 
 #[component]
 pub fn NodeRow(
@@ -58,7 +20,7 @@ pub fn NodeRow(
     on_changed: Callback<()>,
     notice: RwSignal<Option<Notice>>,
 ) -> impl IntoView {
-    let console = use_console();
+    let session = use_session();
     let enabled = node.is_enabled().unwrap_or(true);
     let offline = node.is_forced_offline().unwrap_or(false);
     let row_error = RwSignal::new(None::<String>);
@@ -96,9 +58,7 @@ pub fn NodeRow(
             busy.set(true);
             row_error.set(None);
             spawn_local(async move {
-                let result = console
-                    .call(change.method(), &change.path(), change.body())
-                    .await;
+                let result = session.call(change_call(&change)).await;
                 busy.set(false);
                 match result {
                     Ok(_) => {
@@ -162,27 +122,5 @@ pub fn NodeRow(
                 {move || row_error.get().map(|e| view! { <p class="error small row-error" role="alert">{e}</p> })}
             </td>
         </tr>
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn cells_say_what_the_device_means() {
-        let node: Node = serde_json::from_str(
-            r#"{"name":"web","partition":"Common","address":"10.0.0.1","session":"user-disabled",
-                "state":"user-down","connectionLimit":0,"description":""}"#,
-        )
-        .unwrap();
-        assert_eq!(cell_text(&node, "session"), "disabled");
-        assert_eq!(cell_text(&node, "state"), "forced offline");
-        assert_eq!(cell_text(&node, "connectionLimit"), "no limit");
-        assert_eq!(cell_text(&node, "description"), "—");
-        assert_eq!(cell_text(&node, "ratio"), "—");
-        assert!(matches_filter(&node, " COMMON "));
-        assert!(matches_filter(&node, "10.0.0"));
-        assert!(!matches_filter(&node, "db"));
     }
 }

@@ -4,51 +4,44 @@
 
 use leptos::prelude::*;
 use leptos::task::spawn_local;
-use shared::bigip::{AuthToken, TOKENS_PATH};
-use shared::lease::format_countdown;
-use shared::lifecycle::Event;
-use shared::token_list::{
-    DELETE_ALL_PHRASE, TokenRow, confirms_delete_all, device_clock_offset, other_tokens_of,
+use shared::devices::Call;
+use shared::devices::bigip::tokens::{
+    DELETE_ALL_PHRASE, TokenRow, confirms_delete_all, may_delete_all, other_tokens_of,
     parse_token_list, timeout_patch_body, token_quota, validate_timeout,
 };
+use shared::devices::f5::{TOKENS_PATH, read_token};
+use shared::session::{Event, format_countdown, mask_secret};
 
 use crate::api::ApiError;
-use crate::console::{Console, use_console};
+use crate::session::{DeviceSession, use_session};
 
-/// The page's data: rows plus the device-minus-local clock offset.
+/// The page's data: the rows as the device lists them.
 #[derive(Clone, Debug, PartialEq)]
 struct TokenTable {
     rows: Vec<TokenRow>,
-    offset_micros: i64,
 }
 
-async fn load(console: Console) -> Result<TokenTable, ApiError> {
-    let reply = console.call("GET", TOKENS_PATH, None).await?;
-    let user = console
+fn token_path(token: &str) -> String {
+    format!("{TOKENS_PATH}/{token}")
+}
+
+async fn load(session: DeviceSession) -> Result<TokenTable, ApiError> {
+    let reply = session.call(Call::get(TOKENS_PATH)).await?;
+    let user = session
         .identity
         .with_untracked(|i| i.as_ref().map(|i| i.username.clone()));
-    let lease = console.machine.with_untracked(|m| m.access.clone());
+    let current = session
+        .machine
+        .with_untracked(|m| m.access.as_ref().map(|l| l.token.clone()));
     let known: Vec<&str> = user.as_deref().into_iter().collect();
-    let rows = parse_token_list(
-        &reply.body,
-        &known,
-        lease.as_ref().map(|l| l.token.as_str()),
-    )
-    .map_err(|e| ApiError::Unexpected(e.to_string()))?;
-    let offset_micros = lease
-        .as_ref()
-        .and_then(|l| device_clock_offset(&rows, l))
-        .unwrap_or(0);
+    let rows = parse_token_list(&reply.body, &known, current.as_deref())
+        .map_err(|e| ApiError::Unexpected(e.to_string()))?;
     if let Some(user) = &user {
-        let device_now = console.now.get_untracked() + offset_micros;
-        console
+        session
             .quota
-            .set(Some(token_quota(&rows, user, device_now)));
+            .set(Some(token_quota(&rows, user, session.now().device)));
     }
-    Ok(TokenTable {
-        rows,
-        offset_micros,
-    })
+    Ok(TokenTable { rows })
 }
 
 /// `2026-11-22T15:40:41.376+0000` → `11-22 15:40:41` (the full value is in the tooltip).
@@ -60,11 +53,11 @@ fn short_time(start: &str) -> String {
 
 #[component]
 pub fn TokensPage() -> impl IntoView {
-    let console = use_console();
+    let session = use_session();
     let reload = RwSignal::new(0u32);
     let tokens = LocalResource::new(move || {
         reload.track();
-        load(console)
+        load(session)
     });
     let message = RwSignal::new(None::<Result<String, String>>);
     let refresh = move || reload.update(|n| *n += 1);
@@ -73,8 +66,7 @@ pub fn TokensPage() -> impl IntoView {
         spawn_local(async move {
             let mut failures = Vec::new();
             for token in &tokens {
-                let path = format!("{TOKENS_PATH}/{token}");
-                if let Err(err) = console.call("DELETE", &path, None).await {
+                if let Err(err) = session.call(Call::new("DELETE", token_path(token))).await {
                     failures.push(err.to_string());
                 }
             }
@@ -102,11 +94,10 @@ pub fn TokensPage() -> impl IntoView {
                     match tokens.await {
                         Err(err) => view! { <p class="error" role="alert">{err.to_string()}</p> }.into_any(),
                         Ok(table) => {
-                            let user = console.identity.with_untracked(|i| i.as_ref().map(|i| i.username.clone())).unwrap_or_default();
-                            let current = console.machine.with_untracked(|m| m.access.as_ref().map(|l| l.token.clone())).unwrap_or_default();
+                            let user = session.identity.with_untracked(|i| i.as_ref().map(|i| i.username.clone())).unwrap_or_default();
+                            let current = session.machine.with_untracked(|m| m.access.as_ref().map(|l| l.token.clone())).unwrap_or_default();
                             let others: Vec<String> = other_tokens_of(&table.rows, &user, &current).into_iter().map(str::to_owned).collect();
-                            let sees_others = table.rows.iter().any(|r| r.owner.name() != Some(user.as_str()));
-                            let is_admin = user == "admin" || sees_others;
+                            let is_admin = may_delete_all(&user, &table.rows);
                             view! {
                                 <TokenTableView table=table.clone() on_changed=Callback::new(move |_| refresh()) message />
                                 <div class="bulk">
@@ -134,16 +125,15 @@ fn TokenTableView(
     on_changed: Callback<()>,
     message: RwSignal<Option<Result<String, String>>>,
 ) -> impl IntoView {
-    let console = use_console();
+    let session = use_session();
     if table.rows.is_empty() {
         return view! { <p class="muted">"The device lists no tokens you may see."</p> }.into_any();
     }
-    let offset = table.offset_micros;
     let all = table.rows.clone();
     let longest = Memo::new(move |_| {
-        let now = console.now.get();
+        let now = session.device_now();
         all.iter()
-            .map(|r| r.lease(offset, now).remaining_secs(now))
+            .map(|r| r.lease(now).remaining_secs(now))
             .max()
             .unwrap_or(1)
             .max(1)
@@ -159,8 +149,8 @@ fn TokenTableView(
                 {rows.into_iter().map(|row| {
                     let lease_row = row.clone();
                     let remaining = Memo::new(move |_| {
-                        let now = console.now.get();
-                        lease_row.lease(offset, now).remaining_secs(now)
+                        let now = session.device_now();
+                        lease_row.lease(now).remaining_secs(now)
                     });
                     // Set through the CSSOM (`style:`), which the relay's CSP allows; a `style` attribute it refuses.
                     let width = move || format!("{:.1}%", remaining.get() as f64 * 100.0 / longest.get() as f64);
@@ -174,13 +164,12 @@ fn TokenTableView(
                             match validate_timeout(&timeout_input.get_untracked()) {
                                 Err(err) => row_error.set(Some(err.to_string())),
                                 Ok(secs) => spawn_local(async move {
-                                    let path = format!("{TOKENS_PATH}/{token}");
-                                    let body = timeout_patch_body(secs).to_string();
-                                    match console.call("PATCH", &path, Some(body)).await {
+                                    let call = Call::new("PATCH", token_path(&token)).json(&timeout_patch_body(secs));
+                                    match session.call(call).await {
                                         Ok(reply) => {
                                             // The session follows a change to its own token.
-                                            if let Ok(token) = serde_json::from_str::<AuthToken>(&reply.body) {
-                                                console.dispatch(Event::TokenChanged { token });
+                                            if let Ok(token) = read_token(&reply.body) {
+                                                session.dispatch(Event::TokenChanged { token });
                                             }
                                             row_error.set(None);
                                             message.set(Some(Ok(format!("Timeout set to {secs} s."))));
@@ -198,9 +187,8 @@ fn TokenTableView(
                         move |_| {
                             let token = token.clone();
                             spawn_local(async move {
-                                let path = format!("{TOKENS_PATH}/{token}");
-                                match console.call("DELETE", &path, None).await {
-                                    Ok(_) if is_current => console.logout(),
+                                match session.call(Call::new("DELETE", token_path(&token))).await {
+                                    Ok(_) if is_current => session.logout(),
                                     Ok(_) => {
                                         message.set(Some(Ok("Token deleted.".into())));
                                         on_changed.run(());
@@ -210,7 +198,7 @@ fn TokenTableView(
                             });
                         }
                     };
-                    let masked = shared::lease::mask_secret(&row.token);
+                    let masked = mask_secret(&row.token);
                     view! {
                         <tr class:current=row.is_current>
                             <td>{row.owner.label()}</td>
@@ -248,13 +236,13 @@ fn DeleteAll(
     on_done: Callback<()>,
     message: RwSignal<Option<Result<String, String>>>,
 ) -> impl IntoView {
-    let console = use_console();
+    let session = use_session();
     let open = RwSignal::new(false);
     let typed = RwSignal::new(String::new());
     let confirmed = move || confirms_delete_all(&typed.get());
     let delete_all = move |_| {
         spawn_local(async move {
-            match console.call("DELETE", TOKENS_PATH, None).await {
+            match session.call(Call::new("DELETE", TOKENS_PATH)).await {
                 Ok(_) => {
                     message.set(Some(Ok(
                         "Deleted every token on the device, including this session's.".into(),

@@ -3,19 +3,21 @@
 //! mode that commits several changes at once as one transaction.
 
 mod batch;
-mod changes;
 mod form;
 mod row;
 
 use leptos::prelude::*;
-use shared::nodes::{NODE_COLUMNS, Node, NodeCollection, NodePath, node_list_path};
+use shared::devices::Call;
+use shared::devices::bigip::changes::PendingChange;
+use shared::devices::bigip::nodes::{
+    NODE_COLUMNS, Node, NodeCollection, NodePath, matches_filter, node_list_path,
+};
 
 use crate::api::ApiError;
-use crate::console::{Console, use_console};
+use crate::session::{DeviceSession, use_session};
 use batch::PendingPanel;
-use changes::PendingChange;
 use form::CreateNodeForm;
-use row::{NodeRow, matches_filter};
+use row::NodeRow;
 
 /// A page-wide outcome: success text, or what went wrong.
 pub type Notice = Result<String, String>;
@@ -40,8 +42,27 @@ struct NodeTable {
     nodes: Vec<(NodePath, Node)>,
 }
 
-async fn load(console: Console, columns: Vec<&'static str>) -> Result<NodeTable, ApiError> {
-    let reply = console.call("GET", &list_path(&columns), None).await?;
+/// The chosen columns as kept with the session (comma-separated `$select` fields).
+fn parse_columns(kept: &str) -> Vec<&'static str> {
+    NODE_COLUMNS
+        .iter()
+        .map(|(k, _)| *k)
+        .filter(|k| kept.split(',').any(|c| c == *k))
+        .collect()
+}
+
+/// A change request as a call.
+pub fn change_call(change: &PendingChange) -> Call {
+    Call {
+        method: change.method(),
+        path: change.path(),
+        headers: Vec::new(),
+        body: change.body(),
+    }
+}
+
+async fn load(session: DeviceSession, columns: Vec<&'static str>) -> Result<NodeTable, ApiError> {
+    let reply = session.call(Call::get(list_path(&columns))).await?;
     let collection: NodeCollection = serde_json::from_str(&reply.body)
         .map_err(|e| ApiError::Unexpected(format!("node list: {e}")))?;
     let nodes = collection
@@ -54,15 +75,17 @@ async fn load(console: Console, columns: Vec<&'static str>) -> Result<NodeTable,
 
 #[component]
 pub fn NodesPage() -> impl IntoView {
-    let console = use_console();
+    let session = use_session();
     let reload = RwSignal::new(0u32);
-    let columns = RwSignal::new(DEFAULT_COLUMNS.to_vec());
+    // What the user chose survives a page switch: it is kept with the device's session.
+    let kept_columns = session.field("nodes.columns", &DEFAULT_COLUMNS.join(","));
+    let columns = Signal::derive(move || parse_columns(&kept_columns.get()));
     let nodes = LocalResource::new(move || {
         reload.track();
-        load(console, columns.get())
+        load(session, columns.get())
     });
     let refresh = Callback::new(move |()| reload.update(|n| *n += 1));
-    let filter = RwSignal::new(String::new());
+    let filter = session.field("nodes.filter", "");
     let staging = RwSignal::new(false);
     let pending = RwSignal::new(Vec::<PendingChange>::new());
     let notice = RwSignal::new(None::<Notice>);
@@ -88,7 +111,7 @@ pub fn NodesPage() -> impl IntoView {
                     <input type="search" id="node-filter" placeholder="name, address or partition"
                         bind:value=filter />
                 </label>
-                <ColumnChooser columns />
+                <ColumnChooser columns=kept_columns />
                 <label class="check stage-toggle">
                     <input type="checkbox" id="stage-mode" bind:checked=staging />
                     "Stage changes, then commit them as one transaction"
@@ -115,19 +138,22 @@ pub fn NodesPage() -> impl IntoView {
 
 /// Checkboxes over `NODE_COLUMNS`; the choice becomes the list's `$select`.
 #[component]
-fn ColumnChooser(columns: RwSignal<Vec<&'static str>>) -> impl IntoView {
+fn ColumnChooser(columns: RwSignal<String>) -> impl IntoView {
     let toggle = move |key: &'static str, on: bool| {
-        columns.update(|chosen| {
-            *chosen = NODE_COLUMNS
+        columns.update(|kept| {
+            let chosen = parse_columns(kept);
+            *kept = NODE_COLUMNS
                 .iter()
                 .map(|(k, _)| *k)
                 .filter(|k| if *k == key { on } else { chosen.contains(k) })
-                .collect();
+                .collect::<Vec<_>>()
+                .join(",");
         });
     };
+    let chosen = move || parse_columns(&columns.get());
     view! {
         <details class="column-chooser" id="column-chooser">
-            <summary>{move || format!("Columns ({} of {})", columns.with(Vec::len), NODE_COLUMNS.len())}</summary>
+            <summary>{move || format!("Columns ({} of {})", chosen().len(), NODE_COLUMNS.len())}</summary>
             <fieldset>
                 <legend class="sr-only">"Columns to read and show"</legend>
                 {NODE_COLUMNS.iter().map(|(key, label)| {
@@ -135,7 +161,7 @@ fn ColumnChooser(columns: RwSignal<Vec<&'static str>>) -> impl IntoView {
                     view! {
                         <label class="check">
                             <input type="checkbox" id=format!("column-{key}")
-                                prop:checked=move || columns.with(|c| c.contains(&key))
+                                prop:checked=move || chosen().contains(&key)
                                 on:change=move |ev| toggle(key, event_target_checked(&ev)) />
                             {*label}
                         </label>

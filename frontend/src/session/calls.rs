@@ -1,0 +1,501 @@
+//! The shell around the lifecycle machine: it feeds it events, performs its actions through the
+//! kind's protocol, and makes every device call — paced under the device's rate budget, with the
+//! device's clock read from each reply, a 401 recovered at most once, a 429 waited out, and
+//! everything recorded in the Activity log.
+
+use std::time::Duration;
+
+use futures_channel::oneshot;
+use leptos::prelude::*;
+use leptos::task::spawn_local;
+use shared::curl::HttpCall;
+use shared::devices::{Call, Credentials, LoginOutcome, Reply};
+use shared::session::pacing::Priority;
+use shared::session::{Action, Event, LoginPurpose, Phase, Renewal, RenewalSettings, RequestId};
+
+use super::activity::{ACTIVITY_LIMIT, ActivityEntry, Origin, Purpose};
+use super::{DeviceSession, Identity, LoginProblem, Resume, persist};
+use crate::api::{self, ApiError};
+use crate::platform::clock::{now_micros, now_ms};
+
+/// 429s a call waits out before it gives up and shows the refusal.
+const MAX_RATE_LIMIT_RETRIES: u32 = 3;
+/// Clock checks per sign-in, at most (a real device's speed is known after about five).
+const MAX_CLOCK_CHECKS: u8 = 5;
+/// Quiet before a clock check: one second for the first (a sped-up demo clock shows at once),
+/// five for the next.
+const FIRST_CHECK_QUIET_MICROS: i64 = 1_000_000;
+const CLOCK_CHECK_QUIET_MICROS: i64 = 5_000_000;
+
+/// Wait until local time `until_micros` (at least a few milliseconds).
+async fn sleep_until(until_micros: i64) {
+    let wait = ((until_micros - now_micros()) / 1000).max(5) as u64;
+    let (tx, rx) = oneshot::channel::<()>();
+    set_timeout(
+        move || {
+            let _ = tx.send(());
+        },
+        Duration::from_millis(wait),
+    );
+    let _ = rx.await;
+}
+
+impl DeviceSession {
+    /// Feed the lifecycle machine one event and perform what it decides.
+    pub fn dispatch(self, event: Event) {
+        let now = self.now();
+        let current = self.machine.get_untracked();
+        let (next, actions) = current.clone().step(now, event);
+        // Most ticks change nothing: don't wake every view that reads the machine.
+        if next != current {
+            self.machine.set(next);
+            persist::save(self);
+        }
+        for action in actions {
+            self.perform(action);
+        }
+    }
+
+    fn perform(self, action: Action) {
+        match action {
+            // The machine already stopped attaching the token; nothing else holds it.
+            Action::DropToken => {}
+            Action::Login { purpose } => spawn_local(self.login(purpose)),
+            Action::Renew(renewal) => spawn_local(self.renew(renewal)),
+            Action::EndSession { access, refresh } => spawn_local(async move {
+                for call in (self.profile.end_session)(&access, refresh.as_deref()) {
+                    let _ = self.send(call, Purpose::Cleanup, Priority::Token).await;
+                }
+            }),
+            Action::ReplayRequest { request } => self.resume(request, Resume::Replay),
+            Action::AbandonRequest { request } => self.resume(request, Resume::Abandon),
+            // The page shows the login form whenever the machine waits for a password.
+            Action::AskForPassword { .. } => {}
+            Action::ForgetCredentials => self.credentials.set_value(None),
+            Action::ShowError { message } => self.notices.update(|n| {
+                n.push(message);
+                if n.len() > 5 {
+                    n.remove(0);
+                }
+            }),
+        }
+    }
+
+    fn resume(self, request: RequestId, how: Resume) {
+        if let Some(tx) = self
+            .waiters
+            .try_update_value(|w| w.remove(&request.0))
+            .flatten()
+        {
+            let _ = tx.send(how);
+        }
+    }
+
+    /// The user submitted the login form.
+    pub fn sign_in(self, credentials: Credentials) {
+        self.login_problem.set(None);
+        let user = credentials.username.clone();
+        self.credentials.set_value(Some(credentials));
+        self.dispatch(Event::LoginSubmitted { user });
+    }
+
+    /// The device's certificate was just pinned: finish the sign-in it stopped, if the user's
+    /// input is still in memory. Returns whether a sign-in started.
+    pub fn retry_after_trust(self) -> bool {
+        self.login_problem.set(None);
+        match self.retry.try_update_value(Option::take).flatten() {
+            Some(credentials) => {
+                self.sign_in(credentials);
+                true
+            }
+            None => false,
+        }
+    }
+
+    /// The user pressed "Log out": the session ends on the device.
+    pub fn logout(self) {
+        self.retry.set_value(None);
+        self.dispatch(Event::LogoutRequested);
+        self.identity.set(None);
+        self.quota.set(None);
+        self.notices.set(Vec::new());
+        self.domains.set(Vec::new());
+        self.domain.set(None);
+        persist::save(self);
+    }
+
+    pub fn change_settings(self, settings: RenewalSettings) {
+        persist::save_settings(&settings);
+        self.dispatch(Event::SettingsChanged(settings));
+    }
+
+    /// One second passed (or the tab became visible again).
+    pub fn tick(self) {
+        self.dispatch(Event::Tick);
+        self.check_clock();
+    }
+
+    /// While the device's clock speed is unknown, a cheap call every few quiet seconds shows
+    /// it (a sped-up demo device is recognised within a couple of checks).
+    fn check_clock(self) {
+        let local = now_micros();
+        let checks = self.clock_checks.get_value();
+        let quiet = if checks == 0 {
+            FIRST_CHECK_QUIET_MICROS
+        } else {
+            CLOCK_CHECK_QUIET_MICROS
+        };
+        let due = self.clock.with_value(|c| !c.speed_known())
+            && checks < MAX_CLOCK_CHECKS
+            && local - self.last_sent_local.get_value() >= quiet
+            && self.machine.with_untracked(|m| m.phase == Phase::Active);
+        let Some(token) = self
+            .machine
+            .with_untracked(|m| m.token_for_requests(self.now().device).map(str::to_owned))
+        else {
+            return;
+        };
+        if !due {
+            return;
+        }
+        self.clock_checks.update_value(|n| *n += 1);
+        let call = (self.profile.clock_probe)(&token);
+        spawn_local(async move {
+            let _ = self
+                .send(call, Purpose::ClockCheck, Priority::Ordinary)
+                .await;
+        });
+    }
+
+    async fn login(self, purpose: LoginPurpose) {
+        let Some(credentials) = self.credentials.get_value() else {
+            self.dispatch(Event::LoginFailed {
+                status: 0,
+                message: "the password is no longer in memory.".into(),
+            });
+            return;
+        };
+        let activity = match purpose {
+            LoginPurpose::SignIn => Purpose::SignIn,
+            _ => Purpose::AutoLogin,
+        };
+        // Never a token on a login: a stale one would make the device refuse it.
+        let call = (self.profile.login)(&credentials);
+        let result = self
+            .send(call, activity, Priority::Token)
+            .await
+            .and_then(|reply| {
+                (self.profile.read_login)(&reply).map_err(|e| ApiError::Unexpected(e.to_string()))
+            });
+        match result {
+            Ok(outcome) => self.signed_in_as(credentials, outcome),
+            Err(err) => {
+                if purpose == LoginPurpose::SignIn {
+                    self.login_problem.set(Some(match &err {
+                        ApiError::Relay { body, .. } if err.is_trust_problem() => {
+                            self.retry.set_value(Some(credentials));
+                            LoginProblem::Trust(body.clone())
+                        }
+                        other => LoginProblem::Message(other.to_string()),
+                    }));
+                }
+                let (status, message) = err.status_and_message();
+                self.dispatch(Event::LoginFailed { status, message });
+            }
+        }
+    }
+
+    fn signed_in_as(self, credentials: Credentials, outcome: LoginOutcome) {
+        let identity = Identity {
+            username: credentials.username,
+            provider: credentials.provider,
+        };
+        persist::remember_login(&self.id(), &identity);
+        let remembered = persist::remembered_domain(&self.id(), &identity.username);
+        let domain = remembered.filter(|r| outcome.domains.iter().any(|d| &d.uuid == r));
+        self.domains.set(outcome.domains);
+        self.domain.set(domain);
+        self.identity.set(Some(identity));
+        self.clock_checks.set_value(0);
+        self.dispatch(Event::LoginSucceeded {
+            tokens: outcome.tokens,
+        });
+    }
+
+    async fn renew(self, renewal: Renewal) {
+        let result = match (self.profile.renew)(&renewal) {
+            Some(call) => self
+                .send(call, Purpose::Renewal, Priority::Token)
+                .await
+                .and_then(|reply| {
+                    (self.profile.read_renewal)(&renewal, &reply)
+                        .map_err(|e| ApiError::Unexpected(e.to_string()))
+                }),
+            None => Err(ApiError::Unexpected(
+                "This kind of device does not renew tokens that way.".into(),
+            )),
+        };
+        match result {
+            Ok(tokens) => self.dispatch(Event::RenewSucceeded { tokens }),
+            Err(err) => {
+                let (status, message) = err.status_and_message();
+                let retry_after_secs = err.rate_limited().and_then(|(after, _)| after);
+                self.dispatch(Event::RenewFailed {
+                    status,
+                    message,
+                    retry_after_secs,
+                });
+            }
+        }
+    }
+
+    /// A device call on behalf of the user, with the session's token. A 401 for an expired,
+    /// deleted or taken-over token is handled by the lifecycle machine (one renewal or login and
+    /// one replay at most).
+    pub async fn call(self, call: Call) -> Result<Reply, ApiError> {
+        let request = RequestId(self.fresh_id());
+        let mut purpose = Purpose::User;
+        loop {
+            let token = self
+                .machine
+                .with_untracked(|m| m.token_for_requests(self.now().device).map(str::to_owned));
+            let authenticated = match &token {
+                Some(token) => self.profile.authenticate(call.clone(), token),
+                None => call.clone(),
+            };
+            let result = self.send(authenticated, purpose, Priority::Ordinary).await;
+            let Err(ApiError::Device {
+                status: 401,
+                message,
+                ..
+            }) = &result
+            else {
+                self.dispatch(Event::RequestSettled { request });
+                return result;
+            };
+            let (tx, rx) = oneshot::channel();
+            self.waiters.update_value(|w| {
+                w.insert(request.0, tx);
+            });
+            self.dispatch(Event::RequestFailed401 {
+                request,
+                token_sent: token,
+                message: message.clone(),
+            });
+            match rx.await {
+                Ok(Resume::Replay) => purpose = Purpose::Replay,
+                _ => {
+                    self.dispatch(Event::RequestSettled { request });
+                    return result;
+                }
+            }
+        }
+    }
+
+    /// One call through the relay: paced under the device's budget, its clock read, 429s
+    /// waited out, and logged in the Activity list.
+    async fn send(
+        self,
+        call: Call,
+        purpose: Purpose,
+        priority: Priority,
+    ) -> Result<Reply, ApiError> {
+        let entry = self.record(&call, purpose);
+        let mut attempt = 0;
+        loop {
+            self.wait_for_slot(entry, priority).await;
+            let started = now_ms();
+            self.last_sent_local.set_value(now_micros());
+            let result = api::device_call(&self.id(), &call).await;
+            self.observe_clock(&result);
+            // Retry-After counts the device's seconds: a sped-up demo device's pass faster.
+            let rate = self.clock_rate_permille().max(1000) as u64;
+            let limited = result
+                .as_ref()
+                .err()
+                .and_then(ApiError::rate_limited)
+                .map(|(after, held)| (after.map(|s| (s * 1000).div_ceil(rate)), held));
+            self.finished_slot(limited.map(|(after, _)| after));
+            self.settle(entry, &result, now_ms() - started);
+            let Some((retry_after, held)) = limited.filter(|_| attempt < MAX_RATE_LIMIT_RETRIES)
+            else {
+                return result;
+            };
+            // A 429 was not processed: retrying is safe for any method.
+            attempt += 1;
+            let until = match (retry_after, self.held_until.get_untracked()) {
+                (Some(secs), _) => now_micros() + secs.max(1) as i64 * 1_000_000,
+                (None, Some(held)) => held,
+                (None, None) => now_micros() + 60_000_000,
+            };
+            let who = if held {
+                "held by Tokendeck to stay under the device's limit"
+            } else {
+                "refused by the device (rate limit)"
+            };
+            self.annotate(
+                entry,
+                format!("429 {who}; retry {attempt} of {MAX_RATE_LIMIT_RETRIES}"),
+            );
+            self.wait_until(entry, "429: retrying in", until).await;
+        }
+    }
+
+    /// Read the device's clock from a reply (or a device error's headers).
+    fn observe_clock(self, result: &Result<Reply, ApiError>) {
+        let local = now_micros();
+        if let Ok(reply) = result
+            && let Some(date) = reply.header("date")
+        {
+            self.clock
+                .update_value(|c| _ = c.observe_http_date(local, date));
+        }
+    }
+
+    /// Wait until the device's rate budget has a slot for this call (immediately for devices
+    /// without a limit).
+    async fn wait_for_slot(self, entry: u64, priority: Priority) {
+        if self.pacer.with_value(Option::is_none) {
+            return;
+        }
+        let ticket = self.fresh_id();
+        self.pacer.update_value(|p| {
+            if let Some(p) = p {
+                p.enqueue(ticket, priority);
+            }
+        });
+        let (tx, rx) = oneshot::channel();
+        self.tickets.update_value(|t| {
+            t.insert(ticket, tx);
+        });
+        self.pump();
+        let waiting = self
+            .pacer
+            .with_value(|p| p.as_ref().is_some_and(|p| p.is_queued(ticket)));
+        if waiting {
+            let until = self
+                .pacer
+                .with_value(|p| p.as_ref().and_then(|p| p.next_slot(now_micros())))
+                .unwrap_or_else(now_micros);
+            self.mark_waiting(entry, "queued — next slot in", until);
+        }
+        let _ = rx.await;
+        self.mark_waiting(entry, "", 0);
+    }
+
+    /// Start what the budget allows now, and set one timer for the next slot.
+    fn pump(self) {
+        let now = now_micros();
+        let ready = self
+            .pacer
+            .try_update_value(|p| p.as_mut().map(|p| p.start_ready(now)).unwrap_or_default());
+        for ticket in ready.unwrap_or_default() {
+            if let Some(tx) = self
+                .tickets
+                .try_update_value(|t| t.remove(&ticket))
+                .flatten()
+            {
+                let _ = tx.send(());
+            }
+        }
+        let (queued, next, held) = self.pacer.with_value(|p| match p {
+            Some(p) => (
+                self.tickets.with_value(|t| t.len()),
+                p.next_slot(now),
+                p.held_until(now),
+            ),
+            None => (0, None, None),
+        });
+        self.queued.set(queued);
+        self.held_until.set(held);
+        if let Some(next) = next.filter(|_| !self.pacer_timer.get_value()) {
+            self.pacer_timer.set_value(true);
+            spawn_local(async move {
+                sleep_until(next).await;
+                self.pacer_timer.set_value(false);
+                self.pump();
+            });
+        }
+    }
+
+    fn finished_slot(self, rate_limited: Option<Option<u64>>) {
+        if self.pacer.with_value(Option::is_none) {
+            return;
+        }
+        self.pacer.update_value(|p| {
+            if let Some(p) = p {
+                p.finished(now_micros(), rate_limited);
+            }
+        });
+        self.pump();
+    }
+
+    /// Show in Activity why a call waits, with a countdown, and wait.
+    async fn wait_until(self, entry: u64, why: &'static str, until: i64) {
+        self.mark_waiting(entry, why, until);
+        sleep_until(until).await;
+        self.mark_waiting(entry, "", 0);
+    }
+
+    fn record(self, call: &Call, purpose: Purpose) -> u64 {
+        let id = self.fresh_id();
+        let device = self.device.get_untracked();
+        let entry = ActivityEntry {
+            id,
+            device_id: device.id,
+            device_name: device.name,
+            started_ms: now_ms(),
+            call: HttpCall {
+                method: call.method.to_owned(),
+                url: format!("{}{}", device.base_url, call.path),
+                headers: call.headers.clone(),
+                body: call.body.clone(),
+            },
+            path: call.path.clone(),
+            status: None,
+            origin: Origin::Pending,
+            latency_ms: None,
+            purpose,
+            waiting: None,
+            note: None,
+        };
+        self.hub.activity.update(|log| {
+            log.insert(0, entry);
+            log.truncate(ACTIVITY_LIMIT);
+        });
+        id
+    }
+
+    fn update_entry(self, id: u64, change: impl FnOnce(&mut ActivityEntry)) {
+        self.hub.activity.update(|log| {
+            if let Some(entry) = log.iter_mut().find(|e| e.id == id) {
+                change(entry);
+            }
+        });
+    }
+
+    fn mark_waiting(self, id: u64, why: &'static str, until_micros: i64) {
+        self.update_entry(id, |e| {
+            e.waiting = (!why.is_empty()).then(|| (why.to_owned(), until_micros as f64 / 1000.0));
+        });
+    }
+
+    fn annotate(self, id: u64, note: String) {
+        self.update_entry(id, |e| e.note = Some(note));
+    }
+
+    fn settle(self, id: u64, result: &Result<Reply, ApiError>, latency_ms: f64) {
+        let (status, origin) = match result {
+            Ok(reply) => (Some(reply.status), Origin::Device),
+            Err(ApiError::Device { status, .. }) => (Some(*status), Origin::Device),
+            Err(ApiError::Relay { status, .. }) => (Some(*status), Origin::Relay),
+            Err(ApiError::Network) => (None, Origin::Network),
+            Err(ApiError::Unexpected(_)) => (None, Origin::Device),
+        };
+        self.update_entry(id, |e| {
+            e.status = status;
+            e.origin = origin;
+            e.latency_ms = Some(latency_ms);
+        });
+    }
+}

@@ -1,0 +1,193 @@
+//! Every device's session under one ticker: the inventory (the relay's, plus ad-hoc devices this
+//! browser added), one [`DeviceSession`] per device created on first use and kept for the life of
+//! the tab, the Activity log of all of them, and "log out everywhere".
+
+use std::time::Duration;
+
+use leptos::prelude::*;
+use leptos::task::spawn_local;
+use shared::wire::{DeviceSummary, RelayInfo};
+use wasm_bindgen::JsCast;
+use wasm_bindgen::closure::Closure;
+
+use super::DeviceSession;
+use super::activity::ActivityEntry;
+use crate::api::{self, ApiError};
+use crate::platform::clock::now_micros;
+use crate::platform::storage::{self, Scope};
+
+/// What every session shares: the ticking clock, the Activity log, ids, and the owner under
+/// which sessions' signals live.
+#[derive(Clone, Copy)]
+pub struct Hub {
+    /// Local epoch microseconds, ticking once a second.
+    pub now: RwSignal<i64>,
+    pub activity: RwSignal<Vec<ActivityEntry>>,
+    next_id: StoredValue<u64>,
+    owner: StoredValue<Owner>,
+}
+
+impl Hub {
+    pub fn fresh_id(self) -> u64 {
+        let id = self.next_id.get_value();
+        self.next_id.set_value(id + 1);
+        id
+    }
+
+    pub fn owner(self) -> Owner {
+        self.owner.get_value()
+    }
+}
+
+/// The inventory and its sessions; `Copy`, provided as context by the app.
+#[derive(Clone, Copy)]
+pub struct Sessions {
+    pub hub: Hub,
+    /// The relay's devices, then the ad-hoc ones this browser added.
+    pub devices: RwSignal<Vec<DeviceSummary>>,
+    /// Why the inventory could not be read, if it could not.
+    pub inventory_error: RwSignal<Option<ApiError>>,
+    pub loaded: RwSignal<bool>,
+    pub info: RwSignal<RelayInfo>,
+    sessions: StoredValue<Vec<DeviceSession>>,
+}
+
+impl Sessions {
+    /// Create the sessions' home under the current (root) owner and start the ticker.
+    pub fn start() -> Self {
+        let owner = Owner::current().expect("created inside the app");
+        let hub = Hub {
+            now: RwSignal::new(now_micros()),
+            activity: RwSignal::new(Vec::new()),
+            next_id: StoredValue::new(1),
+            owner: StoredValue::new(owner),
+        };
+        let sessions = Self {
+            hub,
+            devices: RwSignal::new(Vec::new()),
+            inventory_error: RwSignal::new(None),
+            loaded: RwSignal::new(false),
+            info: RwSignal::new(RelayInfo::default()),
+            sessions: StoredValue::new(Vec::new()),
+        };
+        set_interval(move || sessions.tick(), Duration::from_secs(1));
+        // Browsers throttle timers in background tabs: renew as soon as the tab is seen again.
+        if let Some(document) = web_sys::window().and_then(|w| w.document()) {
+            let on_visible = Closure::<dyn Fn()>::new(move || sessions.tick());
+            let _ = document.add_event_listener_with_callback(
+                "visibilitychange",
+                on_visible.as_ref().unchecked_ref(),
+            );
+            on_visible.forget();
+        }
+        sessions.reload();
+        sessions
+    }
+
+    fn tick(self) {
+        self.hub.now.set(now_micros());
+        for session in self.sessions.get_value() {
+            session.tick();
+        }
+    }
+
+    /// Read the inventory (again, e.g. after the access key was entered).
+    pub fn reload(self) {
+        spawn_local(async move {
+            let (listed, info) = (api::list_devices().await, api::relay_info().await);
+            match listed {
+                Ok(mut devices) => {
+                    let ad_hoc: Vec<DeviceSummary> =
+                        storage::load(Scope::Local, storage::AD_HOC).unwrap_or_default();
+                    devices.extend(
+                        ad_hoc
+                            .into_iter()
+                            .filter(|a| info.ad_hoc && a.id.starts_with("adhoc~")),
+                    );
+                    self.inventory_error.set(None);
+                    // Every device gets its session now, so one kept across a reload goes on
+                    // renewing (and shows in the list) before its page is opened.
+                    for device in &devices {
+                        self.session(device);
+                    }
+                    self.devices.set(devices);
+                }
+                Err(err) => self.inventory_error.set(Some(err)),
+            }
+            self.info.set(info);
+            self.loaded.set(true);
+        });
+    }
+
+    /// The device with this id, if the inventory has it.
+    pub fn device(self, id: &str) -> Option<DeviceSummary> {
+        self.devices
+            .with(|d| d.iter().find(|d| d.id == id).cloned())
+    }
+
+    /// This device's session, created on first use (and kept: switching devices only changes
+    /// the view).
+    pub fn session(self, device: &DeviceSummary) -> DeviceSession {
+        if let Some(session) = self.existing(&device.id) {
+            return session;
+        }
+        let hub = self.hub;
+        let session = hub.owner().with(|| DeviceSession::new(device.clone(), hub));
+        self.sessions.update_value(|s| s.push(session));
+        session
+    }
+
+    /// The session of `id`, if one was made.
+    pub fn existing(self, id: &str) -> Option<DeviceSession> {
+        self.sessions
+            .with_value(|s| s.iter().copied().find(|s| s.id() == id))
+    }
+
+    /// Sessions with a token or a login under way.
+    pub fn signed_in(self) -> Vec<DeviceSession> {
+        self.sessions
+            .get_value()
+            .into_iter()
+            .filter(|s| s.signed_in())
+            .collect()
+    }
+
+    /// "Log out everywhere": every session ends on its device.
+    pub fn logout_everywhere(self) {
+        for session in self.signed_in() {
+            session.logout();
+        }
+    }
+
+    /// An ad-hoc device the relay admitted: listed, and remembered in this browser.
+    pub fn add_ad_hoc(self, device: DeviceSummary) {
+        self.devices.update(|d| {
+            d.retain(|x| x.id != device.id);
+            d.push(device);
+        });
+        let ad_hoc: Vec<DeviceSummary> = self.devices.with_untracked(|d| {
+            d.iter()
+                .filter(|d| d.id.starts_with("adhoc~"))
+                .cloned()
+                .collect()
+        });
+        storage::save(Scope::Local, storage::AD_HOC, &ad_hoc);
+    }
+
+    /// The relay changed a device (a pin was made): show its new trust.
+    pub fn replace(self, device: DeviceSummary) {
+        if let Some(session) = self.existing(&device.id) {
+            session.device.set(device.clone());
+        }
+        self.devices.update(|d| {
+            if let Some(old) = d.iter_mut().find(|d| d.id == device.id) {
+                *old = device;
+            }
+        });
+    }
+}
+
+/// The sessions from context (provided by `App`).
+pub fn use_sessions() -> Sessions {
+    expect_context::<Sessions>()
+}
