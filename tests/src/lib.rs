@@ -342,6 +342,24 @@ impl Browser {
         Ok(count)
     }
 
+    /// Wait (up to 20 s) until at least `at_least` Activity rows contain all of `needles`.
+    pub async fn wait_activity(&self, needles: &[&str], at_least: usize) -> Result<usize> {
+        let deadline = Instant::now() + Duration::from_secs(20);
+        loop {
+            let n = self.activity_rows(needles).await?;
+            if n >= at_least {
+                return Ok(n);
+            }
+            if Instant::now() > deadline {
+                let page = self.page_text().await;
+                bail!(
+                    "{at_least} Activity rows with {needles:?} never appeared ({n}); the page shows:\n{page}"
+                );
+            }
+            tokio::time::sleep(Duration::from_millis(200)).await;
+        }
+    }
+
     /// The path of the page shown.
     pub async fn path(&self) -> Result<String> {
         Ok(self.client.current_url().await?.path().to_owned())

@@ -36,17 +36,16 @@ async fn bigiq_exchanges_across_expiries_and_logout_ends_the_tokens() {
             .advance(&browser, Duration::from_secs(240))
             .await
             .unwrap();
-        browser
-            .wait_text("#countdown", |t| {
-                t.starts_with("5:00") || t.starts_with("4:")
-            })
-            .await
-            .unwrap();
         let n = browser
-            .activity_rows(&["/mgmt/shared/authn/exchange", "auto-renew", "200"])
+            .wait_activity(&["/mgmt/shared/authn/exchange", "auto-renew", "200"], round)
             .await
             .unwrap();
         assert_eq!(n, round);
+        let countdown = browser.text_of("#countdown").await.unwrap();
+        assert!(
+            countdown.starts_with("5:00") || countdown.starts_with("4:"),
+            "{countdown}"
+        );
         browser.click("#tab-info").await.unwrap();
         browser.text_of("#device-info").await.unwrap();
     }
