@@ -11,7 +11,7 @@
 use std::time::{Duration, Instant};
 
 use anyhow::{Context, bail};
-use e2e::Browser;
+use e2e::{Browser, median};
 use fantoccini::wd::WebDriverCompatibleCommand;
 
 const TARGET_MS: f64 = 200.0;
@@ -113,16 +113,6 @@ async fn cold_load(url: &str) -> anyhow::Result<Load> {
         dom_content_loaded_ms: number("dom_content_loaded")?,
         asset_bytes: number("asset_bytes")?,
     })
-}
-
-fn median(mut values: Vec<f64>) -> f64 {
-    values.sort_by(f64::total_cmp);
-    let mid = values.len() / 2;
-    if values.len() % 2 == 1 {
-        values[mid]
-    } else {
-        (values[mid - 1] + values[mid]) / 2.0
-    }
 }
 
 #[tokio::main]

@@ -3,6 +3,8 @@
 
 use std::fmt::Write;
 
+use e2e::median;
+
 use crate::wrk::Measured;
 
 /// How a call reaches the device.
@@ -66,19 +68,6 @@ impl std::fmt::Display for Verdict {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let word = if self.pass { "PASS" } else { "FAIL" };
         write!(f, "{word} {}", self.what)
-    }
-}
-
-fn median(mut values: Vec<f64>) -> f64 {
-    if values.is_empty() {
-        return f64::NAN;
-    }
-    values.sort_by(f64::total_cmp);
-    let mid = values.len() / 2;
-    if values.len() % 2 == 1 {
-        values[mid]
-    } else {
-        (values[mid - 1] + values[mid]) / 2.0
     }
 }
 
