@@ -1,18 +1,22 @@
 //! The built console: from a `dist/` folder, or embedded in the binary (feature `embed-app`).
 //! Hashed assets (`frontend-<16 hex>.js`) are cached forever; `index.html` is revalidated on
-//! every load and carries the app's Content-Security-Policy. Compression is applied by the
-//! router (see [`crate::app`]).
+//! every load and carries the app's Content-Security-Policy. Files come precompressed when the
+//! build left `.br`/`.gz` variants beside them ([`precompressed`]); others are compressed by
+//! the router (see [`crate::app`]).
 
 use std::borrow::Cow;
 use std::path::PathBuf;
 
 use axum::body::Body;
 use axum::extract::State;
-use axum::http::{HeaderValue, Method, StatusCode, Uri, header};
+use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, Uri, header};
 use axum::response::{IntoResponse, Response};
 
 use crate::AppState;
 use crate::security_headers::app_csp;
+
+#[path = "precompressed.rs"]
+pub mod precompressed;
 
 #[cfg(feature = "embed-app")]
 static EMBEDDED: include_dir::Dir<'static> =
@@ -125,7 +129,12 @@ async fn index(files: &AppFiles) -> Response {
 }
 
 /// Fallback handler for `GET`/`HEAD` of anything that is not an API route.
-pub async fn serve_app(State(state): State<AppState>, method: Method, uri: Uri) -> Response {
+pub async fn serve_app(
+    State(state): State<AppState>,
+    method: Method,
+    uri: Uri,
+    request: HeaderMap,
+) -> Response {
     if method != Method::GET && method != Method::HEAD {
         return (
             StatusCode::METHOD_NOT_ALLOWED,
@@ -140,7 +149,7 @@ pub async fn serve_app(State(state): State<AppState>, method: Method, uri: Uri) 
         return not_found();
     };
     if rel.is_empty() || rel == "index.html" {
-        return index(files).await;
+        return precompressed::prefer(files, "index.html", &request, index(files).await).await;
     }
     match files.read(rel).await {
         Some(bytes) => {
@@ -151,14 +160,17 @@ pub async fn serve_app(State(state): State<AppState>, method: Method, uri: Uri) 
             } else {
                 "no-cache"
             };
-            Response::builder()
+            let plain = Response::builder()
                 .header(header::CONTENT_TYPE, mime.as_ref())
                 .header(header::CACHE_CONTROL, cache)
                 .body(Body::from(bytes.into_owned()))
-                .unwrap_or_else(|_| not_found())
+                .unwrap_or_else(|_| not_found());
+            precompressed::prefer(files, rel, &request, plain).await
         }
         // A path without an extension is a route of the app itself.
-        None if !rel.rsplit('/').next().unwrap_or(rel).contains('.') => index(files).await,
+        None if !rel.rsplit('/').next().unwrap_or(rel).contains('.') => {
+            precompressed::prefer(files, "index.html", &request, index(files).await).await
+        }
         None => not_found(),
     }
 }

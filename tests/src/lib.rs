@@ -61,6 +61,20 @@ impl Default for StackOptions {
     }
 }
 
+/// The median of some measurements (NaN for none), for the benchmarks.
+pub fn median(mut values: Vec<f64>) -> f64 {
+    if values.is_empty() {
+        return f64::NAN;
+    }
+    values.sort_by(f64::total_cmp);
+    let mid = values.len() / 2;
+    if values.len() % 2 == 1 {
+        values[mid]
+    } else {
+        (values[mid - 1] + values[mid]) / 2.0
+    }
+}
+
 /// Simulated devices and a relay in front of them.
 pub struct Stack {
     pub clock: Clock,
@@ -435,5 +449,15 @@ impl Browser {
 impl Drop for Browser {
     fn drop(&mut self) {
         let _ = self.driver.kill();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn median_takes_the_middle_or_the_mean_of_the_two_middles() {
+        assert_eq!(super::median(vec![5.0, 1.0, 3.0]), 3.0);
+        assert_eq!(super::median(vec![4.0, 1.0, 3.0, 2.0]), 2.5);
+        assert!(super::median(vec![]).is_nan());
     }
 }

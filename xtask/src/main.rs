@@ -2,15 +2,21 @@
 //!
 //! - `cargo xtask demo [--listen ADDR] [--clock-speed N]`: install missing tools, build the
 //!   console, start the relay with simulated devices, print the URL and demo credentials.
-//! - `cargo xtask test`: fmt, clippy, every native test, and the end-to-end tests in headless
-//!   Chromium against a freshly built console.
-//! - `cargo xtask build`: install missing tools and build the console into `dist/`.
-//! - `cargo xtask bench`: the performance budgets (bundle size, relay latency).
+//! - `cargo xtask test`: fmt, clippy, every native test, the console's served weight against its
+//!   budget, and the end-to-end tests in headless Chromium against a freshly built console.
+//! - `cargo xtask build`: install missing tools and build the console into `dist/`, with
+//!   precompressed `.br` and `.gz` variants beside each file.
+//! - `cargo xtask bench [--rounds N] [--seconds S] [--loads N] [--strict]`: the benchmarks of
+//!   issue 11 (served weight, time to a usable login form, relay vs nginx side by side) with
+//!   PASS/FAIL against their targets, written to `docs/BENCHMARKS.md`.
 //!
 //! Every tool is installed only when it is missing or at the wrong version, and only from the
 //! package registries (crates.io, npm, Debian).
 
 mod bench;
+mod bench_report;
+mod precompress;
+mod served_weight;
 mod tools;
 
 use std::path::{Path, PathBuf};
@@ -18,8 +24,8 @@ use std::process::Command;
 
 use anyhow::{Context, Result, bail};
 
-const USAGE: &str =
-    "usage: cargo xtask <demo [--listen ADDR] [--clock-speed N] | test | build | bench>";
+const USAGE: &str = "usage: cargo xtask <demo [--listen ADDR] [--clock-speed N] | test | build \
+     | bench [--rounds N] [--seconds S] [--loads N] [--strict]>";
 
 fn main() -> Result<()> {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -33,7 +39,7 @@ fn main() -> Result<()> {
             build_frontend(&root, &tools)?;
             Ok(())
         }
-        Some("bench") => bench::run_benches(&root),
+        Some("bench") => bench::run_benches(&root, &args[1..]),
         Some("-h" | "--help") | None => {
             println!("{USAGE}");
             Ok(())
@@ -73,7 +79,8 @@ pub fn cargo() -> Command {
     Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()))
 }
 
-/// Build the console with Trunk into a fresh `dist/` (a failed build must not leave an old one).
+/// Build the console with Trunk into a fresh `dist/` (a failed build must not leave an old one),
+/// then write each file's precompressed variants beside it.
 pub fn build_frontend(root: &Path, tools: &tools::BuildTools) -> Result<PathBuf> {
     let dist = root.join("dist");
     if dist.exists() {
@@ -86,6 +93,19 @@ pub fn build_frontend(root: &Path, tools: &tools::BuildTools) -> Result<PathBuf>
         .current_dir(root))?;
     if !dist.join("index.html").exists() {
         bail!("trunk reported success but dist/index.html is missing");
+    }
+    for file in precompress::precompress(&dist, &tools.brotli)? {
+        let size = |n: Option<u64>| n.map_or("-".to_owned(), |n| n.to_string());
+        eprintln!(
+            "xtask: {}: {} B, brotli {} B, gzip {} B",
+            file.file
+                .strip_prefix(&dist)
+                .unwrap_or(&file.file)
+                .display(),
+            file.plain,
+            size(file.brotli),
+            size(file.gzip)
+        );
     }
     Ok(dist)
 }
@@ -134,6 +154,7 @@ fn exec(cmd: &mut Command) -> Result<()> {
 fn test(root: &Path) -> Result<()> {
     let tools = tools::ensure_build_tools(root)?;
     let browser = tools::ensure_browser()?;
+    let redis = tools::ensure_redis()?;
     run(cargo().args(["fmt", "--all", "--", "--check"]))?;
     run(cargo().args([
         "clippy",
@@ -158,11 +179,14 @@ fn test(root: &Path) -> Result<()> {
     // The console's pure helpers, natively (its views need a browser: the e2e tests cover them).
     run(cargo().args(["test", "-p", "frontend"]))?;
     let dist = build_frontend(root, &tools)?;
+    run(cargo().args(["build", "-p", "relay"]))?;
+    served_weight::check_budget(&root.join("target/debug/relay"), &dist)?;
     run(cargo()
         .args(["test", "--workspace", "--exclude", "frontend"])
         .env("TOKENDECK_DIST", &dist)
         .env("CHROMEDRIVER", &browser.chromedriver)
-        .env("CHROME", &browser.chromium))?;
+        .env("CHROME", &browser.chromium)
+        .env("REDIS_SERVER", &redis))?;
     eprintln!("xtask: all checks passed");
     Ok(())
 }

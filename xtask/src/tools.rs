@@ -1,7 +1,7 @@
 //! Idempotent installation of the tools the build needs, from the package registries only.
 
 use std::path::{Path, PathBuf};
-use std::process::Command;
+use std::process::{Command, Stdio};
 
 use anyhow::{Context, Result, bail};
 
@@ -15,6 +15,8 @@ const WASM_TARGET: &str = "wasm32-unknown-unknown";
 pub struct BuildTools {
     pub trunk: PathBuf,
     pub path: std::ffi::OsString,
+    /// The brotli compressor for the precompressed variants.
+    pub brotli: PathBuf,
 }
 
 /// Chromium and its WebDriver.
@@ -119,7 +121,7 @@ fn ensure_binaryen() -> Result<PathBuf> {
     }
 }
 
-/// The wasm target, Trunk, a matching wasm-bindgen CLI and wasm-opt.
+/// The wasm target, Trunk, a matching wasm-bindgen CLI, wasm-opt and brotli.
 pub fn ensure_build_tools(root: &Path) -> Result<BuildTools> {
     ensure_wasm_target()?;
     if !root.join("Cargo.lock").exists() {
@@ -136,31 +138,81 @@ pub fn ensure_build_tools(root: &Path) -> Result<BuildTools> {
     Ok(BuildTools {
         trunk,
         path: std::env::join_paths(paths)?,
+        brotli: ensure_brotli()?,
     })
 }
 
+/// `apt-get install` (after an `apt-get update`), as root or through sudo. Waits up to ten
+/// minutes for another apt run to finish instead of failing on its lock.
 fn apt_install(packages: &[&str]) -> Result<()> {
-    let sudo = |args: &[&str]| {
-        let is_root = Command::new("id")
-            .arg("-u")
-            .output()
-            .map(|o| String::from_utf8_lossy(&o.stdout).trim() == "0")
-            .unwrap_or(false);
+    let is_root = Command::new("id")
+        .arg("-u")
+        .output()
+        .map(|o| String::from_utf8_lossy(&o.stdout).trim() == "0")
+        .unwrap_or(false);
+    let apt_get = |args: &[&str]| {
         let mut cmd = if is_root {
-            Command::new(args[0])
+            Command::new("apt-get")
         } else {
             let mut c = Command::new("sudo");
-            c.arg(args[0]);
+            c.arg("apt-get");
             c
         };
-        cmd.args(&args[1..])
+        cmd.args(["-o", "DPkg::Lock::Timeout=600"])
+            .args(args)
             .env("DEBIAN_FRONTEND", "noninteractive");
         cmd
     };
-    run(&mut sudo(&["apt-get", "update"]))?;
-    let mut install = vec!["apt-get", "install", "-y", "--no-install-recommends"];
+    run(&mut apt_get(&["update"]))?;
+    let mut install = vec!["install", "-y", "--no-install-recommends"];
     install.extend_from_slice(packages);
-    run(&mut sudo(&install))
+    run(&mut apt_get(&install))
+}
+
+/// Where Debian puts `binary`, if it is installed.
+fn debian_program(binary: &str) -> Option<PathBuf> {
+    ["/usr/sbin", "/usr/bin"]
+        .iter()
+        .map(|dir| Path::new(dir).join(binary))
+        .find(|p| p.exists())
+}
+
+/// The program `binary` from Debian package `package`, installed with apt when missing; it must
+/// start with `version_flag` (nginx and wrk print their versions on stderr, wrk exits 1).
+fn ensure_apt_program(binary: &str, package: &str, version_flag: &str) -> Result<PathBuf> {
+    if debian_program(binary).is_none() {
+        apt_install(&[package])?;
+    }
+    let path = debian_program(binary)
+        .with_context(|| format!("apt installed {package} but there is no {binary}"))?;
+    Command::new(&path)
+        .arg(version_flag)
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status()
+        .with_context(|| format!("{} does not run", path.display()))?;
+    Ok(path)
+}
+
+/// nginx, for the side-by-side proxy benchmark (run as the user, from its own config).
+pub fn ensure_nginx() -> Result<PathBuf> {
+    ensure_apt_program("nginx", "nginx", "-v")
+}
+
+/// The wrk HTTP load generator, for the benchmarks.
+pub fn ensure_wrk() -> Result<PathBuf> {
+    ensure_apt_program("wrk", "wrk", "-v")
+}
+
+/// The brotli command-line compressor, for the console's precompressed files.
+pub fn ensure_brotli() -> Result<PathBuf> {
+    ensure_apt_program("brotli", "brotli", "--version")
+}
+
+/// `redis-server`, for the tests that need a Redis (started by the tests themselves on a
+/// loopback port; the tests find it through `REDIS_SERVER`).
+pub fn ensure_redis() -> Result<PathBuf> {
+    ensure_apt_program("redis-server", "redis-server", "--version")
 }
 
 /// Debian's Chromium and ChromeDriver (never a browser download).

@@ -1,0 +1,235 @@
+//! Side by side: the same authenticated `GET /mgmt/tm/sys/version` to one simulated BIG-IP on
+//! loopback (a) directly over HTTPS, (b) through the release relay and (c) through nginx as an
+//! HTTPS reverse proxy with upstream keep-alive, driven by wrk at concurrency 1, 16 and 64 in
+//! interleaved rounds. Reports p50/p90/p99 and throughput, each proxy's added latency, upstream
+//! connection reuse and the relay's memory (idle, and under 64 concurrent 1 MiB uploads), and
+//! PASS/FAIL for the targets of issue 11. A benchmark, not a test: it fails only when it cannot
+//! measure.
+//!
+//! Run by `cargo xtask bench`, which installs nginx and wrk, builds the release relay and passes
+//! `RELAY_BIN`, `NGINX` and `WRK`; `BENCH_ROUNDS` (5) and `BENCH_SECONDS` (5) size the run, and
+//! the tables and verdicts go to `BENCH_OUT/side_by_side.{md,targets}` when it is set.
+
+mod processes;
+mod report;
+mod upstream;
+mod wrk;
+
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::time::Duration;
+
+use anyhow::Context;
+use processes::{FORWARD_PREFIX, Nginx, Relay, status_kib};
+use report::{Memory, Report, Route, Sample};
+use shared::wire::DeviceKind;
+use simulator::SimConfig;
+use upstream::NewConnections;
+use wrk::Wrk;
+
+const CONCURRENCY: [u32; 3] = [1, 16, 64];
+const CALL: &str = "/mgmt/tm/sys/version";
+const UPLOAD_NODE: &str = "bench-upload";
+const UPLOAD_BYTES: usize = 1024 * 1024;
+const UPLOAD_CONCURRENCY: u32 = 64;
+const WARMUP_SECONDS: u32 = 2;
+
+fn env_number(name: &str, default: u32) -> anyhow::Result<u32> {
+    match std::env::var(name) {
+        Ok(v) => v
+            .parse()
+            .with_context(|| format!("{name}={v:?} is not a whole number")),
+        Err(_) => Ok(default),
+    }
+}
+
+fn required(name: &str) -> anyhow::Result<String> {
+    std::env::var(name).with_context(|| format!("{name} is not set: run `cargo xtask bench`"))
+}
+
+/// Log in once to the device for a token, and make the node the uploads rewrite.
+async fn prepare_device(device: &simulator::RunningDevice) -> anyhow::Result<String> {
+    let client = reqwest::Client::builder()
+        .tls_built_in_root_certs(false)
+        .add_root_certificate(reqwest::Certificate::from_pem(device.cert_pem.as_bytes())?)
+        .build()?;
+    let login: serde_json::Value = client
+        .post(format!("{}/mgmt/shared/authn/login", device.base_url()))
+        .json(&serde_json::json!({"username": "admin", "password": "admin", "loginProviderName": "tmos"}))
+        .send()
+        .await?
+        .error_for_status()?
+        .json()
+        .await?;
+    let token = login["token"]["token"]
+        .as_str()
+        .with_context(|| format!("no token in {login}"))?
+        .to_owned();
+    client
+        .post(format!("{}/mgmt/tm/ltm/node", device.base_url()))
+        .header("X-F5-Auth-Token", &token)
+        .json(&serde_json::json!({"name": UPLOAD_NODE, "address": "192.0.2.10"}))
+        .send()
+        .await?
+        .error_for_status()?;
+    Ok(token)
+}
+
+/// The relay's `tokendeck_device_tls_handshakes_total` for device `sim`.
+async fn relay_handshakes(client: &reqwest::Client, relay: &Relay) -> anyhow::Result<u64> {
+    let text = client
+        .get(format!("{}/metrics", relay.base))
+        .send()
+        .await?
+        .error_for_status()?
+        .text()
+        .await?;
+    text.lines()
+        .find_map(|l| l.strip_prefix("tokendeck_device_tls_handshakes_total{device=\"sim\"} "))
+        .and_then(|n| n.trim().parse().ok())
+        .context("no handshake counter for device sim in the relay's /metrics")
+}
+
+/// Resident memory of `pid` sampled every 10 ms until `stop`: the highest seen, in KiB.
+fn sample_rss(pid: u32, stop: Arc<AtomicBool>) -> std::thread::JoinHandle<u64> {
+    let peak = AtomicU64::new(0);
+    std::thread::spawn(move || {
+        while !stop.load(Ordering::Relaxed) {
+            if let Ok(kib) = status_kib(pid, "VmRSS:") {
+                peak.fetch_max(kib, Ordering::Relaxed);
+            }
+            std::thread::sleep(Duration::from_millis(10));
+        }
+        peak.load(Ordering::Relaxed)
+    })
+}
+
+fn main() -> anyhow::Result<()> {
+    let relay_bin = required("RELAY_BIN")?;
+    let wrk = Wrk {
+        bin: PathBuf::from(required("WRK")?),
+    };
+    let nginx_bin = required("NGINX")?;
+    let rounds = env_number("BENCH_ROUNDS", 5)?;
+    let seconds = env_number("BENCH_SECONDS", 5)?;
+
+    // The device gets its own runtime (two workers, like `devsim`); the bench's own few calls
+    // run on a second, single-threaded one.
+    let device_runtime = tokio::runtime::Runtime::new()?;
+    let device = device_runtime.block_on(simulator::start(
+        DeviceKind::Bigip,
+        "127.0.0.1:0".parse()?,
+        SimConfig::default(),
+    ))?;
+    let calls = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()?;
+    let token = calls.block_on(prepare_device(&device))?;
+    let http = reqwest::Client::new();
+
+    let dir = std::env::temp_dir().join(format!("tokendeck-side-by-side-{}", std::process::id()));
+    std::fs::create_dir_all(&dir)?;
+    let relay = Relay::start(&relay_bin, &dir, &device)?;
+    let idle = status_kib(relay.process.pid(), "VmRSS:")?;
+    let nginx = Nginx::start(&nginx_bin, &dir, &device)?;
+    let get = wrk::get_script(&dir, &token)?;
+    let url = |route: Route| match route {
+        Route::Direct => format!("{}{CALL}", device.base_url()),
+        Route::Relay => format!("{}{FORWARD_PREFIX}{CALL}", relay.base),
+        Route::Nginx => format!("{}{FORWARD_PREFIX}{CALL}", nginx.base),
+    };
+
+    println!(
+        "side by side: GET {CALL}, {rounds} rounds x {} concurrencies x 3 paths x {seconds} s",
+        CONCURRENCY.len()
+    );
+    for route in Route::ALL {
+        wrk.run(&get, &url(route), 64, WARMUP_SECONDS)
+            .with_context(|| format!("warming up {}", route.label()))?;
+    }
+    let mut samples = Vec::new();
+    for round in 0..rounds {
+        for concurrency in CONCURRENCY {
+            for i in 0..Route::ALL.len() {
+                let route = Route::ALL[(i + round as usize) % Route::ALL.len()];
+                let handshakes_before = match route {
+                    Route::Relay => Some(calls.block_on(relay_handshakes(&http, &relay))?),
+                    _ => None,
+                };
+                let watch = NewConnections::watch(device.addr.port());
+                let measured = wrk.run(&get, &url(route), concurrency, seconds)?;
+                let new_connections = watch.count();
+                let relay_handshakes = match handshakes_before {
+                    Some(before) => Some(calls.block_on(relay_handshakes(&http, &relay))? - before),
+                    None => None,
+                };
+                println!(
+                    "  round {} c={concurrency:<2} {:<6} p50 {:>7.0} µs  p99 {:>7.0} µs  {:>8.0} calls/s  {} new upstream connections",
+                    round + 1,
+                    route.label(),
+                    measured.p50_us,
+                    measured.p99_us,
+                    measured.per_second(),
+                    new_connections
+                );
+                samples.push(Sample {
+                    route,
+                    concurrency,
+                    round,
+                    measured,
+                    new_connections,
+                    relay_handshakes,
+                });
+            }
+        }
+    }
+
+    let after_calls = status_kib(relay.process.pid(), "VmRSS:")?;
+    let upload_script = wrk::upload_script(&dir, &token, UPLOAD_BYTES)?;
+    let stop = Arc::new(AtomicBool::new(false));
+    let sampler = sample_rss(relay.process.pid(), stop.clone());
+    let upload = wrk.run(
+        &upload_script,
+        &format!(
+            "{}{FORWARD_PREFIX}/mgmt/tm/ltm/node/{UPLOAD_NODE}",
+            relay.base
+        ),
+        UPLOAD_CONCURRENCY,
+        seconds,
+    )?;
+    stop.store(true, Ordering::Relaxed);
+    let sampled_peak = sampler.join().unwrap_or(0);
+    let memory = Memory {
+        idle,
+        after_calls,
+        upload_concurrency: UPLOAD_CONCURRENCY,
+        upload_bytes: UPLOAD_BYTES,
+        upload,
+        peak: status_kib(relay.process.pid(), "VmHWM:")?.max(sampled_peak),
+        after_upload: status_kib(relay.process.pid(), "VmRSS:")?,
+    };
+    drop(nginx);
+    drop(relay);
+    let _ = std::fs::remove_dir_all(&dir);
+
+    let report = Report {
+        rounds,
+        seconds,
+        concurrency: CONCURRENCY.to_vec(),
+        samples,
+        memory,
+    };
+    let markdown = format!("{}\n{}\n", report.markdown(), report.counting_check());
+    let verdicts: Vec<String> = report.verdicts().iter().map(ToString::to_string).collect();
+    println!("\n{markdown}");
+    for verdict in &verdicts {
+        println!("{verdict}");
+    }
+    if let Some(out) = std::env::var_os("BENCH_OUT").map(PathBuf::from) {
+        std::fs::create_dir_all(&out)?;
+        std::fs::write(out.join("side_by_side.md"), markdown)?;
+        std::fs::write(out.join("side_by_side.targets"), verdicts.join("\n") + "\n")?;
+    }
+    Ok(())
+}
