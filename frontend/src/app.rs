@@ -22,12 +22,12 @@ pub fn App() -> impl IntoView {
             <header class="topbar">
                 <a class="brand" href="/">"Tokendeck"</a>
                 <span class="tagline">"token console for BIG-IP, BIG-IQ and FMC"</span>
-                <Show when=move || { signed_in.get() > 1 }>
+                {move || (signed_in.get() > 1).then(|| view! {
                     <button class="secondary small everywhere" id="logout-everywhere"
                         on:click=move |_| sessions.logout_everywhere()>
-                        {move || format!("Log out everywhere ({})", signed_in.get())}
+                        {format!("Log out everywhere ({})", signed_in.get())}
                     </button>
-                </Show>
+                })}
             </header>
             <div class="layout">
                 <aside class="sidebar">

@@ -4,6 +4,7 @@
 pub mod copy_button;
 pub mod data_table;
 pub mod device_list;
+pub mod loaded;
 pub mod login_form;
 pub mod session_panel;
 pub mod trust_panel;

@@ -108,11 +108,11 @@ fn DeviceFrame(session: DeviceSession) -> impl IntoView {
         }
         view! {
             <SessionPanel />
-            <Show when=move || needs_password.get()>
+            {move || needs_password.get().then(|| view! {
                 <div class="overlay" role="dialog" aria-modal="true">
                     <LoginForm overlay=true />
                 </div>
-            </Show>
+            })}
             <PageTabs />
             <Outlet />
         }

@@ -68,18 +68,30 @@ pub struct DeviceSession {
     /// Calls waiting for a slot of the device's budget.
     pub queued: RwSignal<usize>,
     hub: Hub,
-    clock: StoredValue<DeviceClock>,
-    credentials: StoredValue<Option<Credentials>>,
+    shell: StoredValue<Shell>,
+}
+
+/// What the shell keeps beside the signals: nothing a view reads directly. One value, so the
+/// bundle carries one copy of the storage code.
+#[derive(Default)]
+struct Shell {
+    clock: DeviceClock,
+    /// The password, in memory only, while the machine allows.
+    credentials: Option<Credentials>,
     /// What the user typed when a sign-in failed only because the device was not trusted yet:
     /// kept in memory so pinning the certificate can finish the sign-in.
-    retry: StoredValue<Option<Credentials>>,
-    waiters: StoredValue<HashMap<u64, oneshot::Sender<Resume>>>,
-    pacer: StoredValue<Option<Pacer>>,
-    tickets: StoredValue<HashMap<u64, oneshot::Sender<()>>>,
-    pacer_timer: StoredValue<bool>,
-    clock_checks: StoredValue<u8>,
-    last_sent_local: StoredValue<i64>,
-    fields: StoredValue<HashMap<&'static str, RwSignal<String>>>,
+    retry: Option<Credentials>,
+    /// Requests waiting for the machine's decision after a 401.
+    waiters: HashMap<u64, oneshot::Sender<Resume>>,
+    /// The device's rate budget, for kinds that have one.
+    pacer: Option<Pacer>,
+    /// Calls waiting for a slot of the budget.
+    tickets: HashMap<u64, oneshot::Sender<()>>,
+    pacer_timer: bool,
+    clock_checks: u8,
+    last_sent_local: i64,
+    /// Page inputs kept with the session.
+    fields: HashMap<&'static str, RwSignal<String>>,
 }
 
 impl DeviceSession {
@@ -100,16 +112,10 @@ impl DeviceSession {
             held_until: RwSignal::new(None),
             queued: RwSignal::new(0),
             hub,
-            clock: StoredValue::new(DeviceClock::default()),
-            credentials: StoredValue::new(None),
-            retry: StoredValue::new(None),
-            waiters: StoredValue::new(HashMap::new()),
-            pacer: StoredValue::new(profile.rules.rate_limit.map(Pacer::new)),
-            tickets: StoredValue::new(HashMap::new()),
-            pacer_timer: StoredValue::new(false),
-            clock_checks: StoredValue::new(0),
-            last_sent_local: StoredValue::new(0),
-            fields: StoredValue::new(HashMap::new()),
+            shell: StoredValue::new(Shell {
+                pacer: profile.rules.rate_limit.map(Pacer::new),
+                ..Shell::default()
+            }),
         };
         persist::restore(session);
         session
@@ -131,18 +137,18 @@ impl DeviceSession {
     /// Both clocks now (untracked).
     pub fn now(self) -> Now {
         let local = now_micros();
-        self.clock.with_value(|c| c.now(local))
+        self.shell.with_value(|s| s.clock.now(local))
     }
 
     /// The device's clock, following the console's one-second tick (tracked).
     pub fn device_now(self) -> i64 {
         let local = self.hub.now.get();
-        self.clock.with_value(|c| c.device_at(local))
+        self.shell.with_value(|s| s.clock.device_at(local))
     }
 
     /// How many times faster than real time the device's clock runs, ×1000.
     pub fn clock_rate_permille(self) -> i64 {
-        self.clock.with_value(DeviceClock::rate_permille)
+        self.shell.with_value(|s| s.clock.rate_permille())
     }
 
     /// Whether pages (not the login form) should show.
@@ -153,12 +159,12 @@ impl DeviceSession {
     /// A text input of one of this device's pages that survives a page switch (and the page's
     /// own unmounting): created once, kept with the session.
     pub fn field(self, key: &'static str, initial: &str) -> RwSignal<String> {
-        if let Some(signal) = self.fields.with_value(|f| f.get(key).copied()) {
+        if let Some(signal) = self.shell.with_value(|s| s.fields.get(key).copied()) {
             return signal;
         }
         let signal = self.hub.owner().with(|| RwSignal::new(initial.to_owned()));
-        self.fields.update_value(|f| {
-            f.insert(key, signal);
+        self.shell.update_value(|s| {
+            s.fields.insert(key, signal);
         });
         signal
     }

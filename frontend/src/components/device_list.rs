@@ -44,9 +44,7 @@ pub fn DeviceList() -> impl IntoView {
             <ul class="devices">
                 {devices.into_iter().map(|device| view! { <DeviceItem device selected /> }).collect_view()}
             </ul>
-            <Show when=move || sessions.info.with(|i| i.ad_hoc)>
-                <AddDevice />
-            </Show>
+            {move || sessions.info.with(|i| i.ad_hoc).then(|| view! { <AddDevice /> })}
         }
         .into_any()
     }
@@ -196,7 +194,7 @@ fn AddDevice() -> impl IntoView {
         <button class="secondary small" id="add-device-open" on:click=move |_| open.update(|o| *o = !*o)>
             "Add device…"
         </button>
-        <Show when=move || open.get()>
+        {move || open.get().then(|| view! {
             <form class="add-device" id="add-device" on:submit=submit.clone()>
                 <label for="add-device-kind">"Kind"</label>
                 <select id="add-device-kind" bind:value=kind>
@@ -211,6 +209,6 @@ fn AddDevice() -> impl IntoView {
                 <button class="primary" type="submit" id="add-device-go" disabled=move || busy.get()>"Add"</button>
                 {move || error.get().map(|e| view! { <p class="error" role="alert" id="add-device-error">{e}</p> })}
             </form>
-        </Show>
+        })}
     }
 }

@@ -82,14 +82,14 @@ pub fn SessionPanel() -> impl IntoView {
                     <span class="label">"Expires in"</span>
                     <span id="countdown" class=move || urgency_class(lease().as_ref(), session.device_now())>{countdown}</span>
                 </div>
-                <Show when=has_refresh>
+                {move || has_refresh().then(|| view! {
                     <div>
                         <span class="label">"Refresh token"</span>
                         <span id="refresh-countdown" class=move || urgency_class(refresh().as_ref(), session.device_now())>
                             {move || refresh().map(|r| hours_minutes(r.remaining_secs(session.device_now()))).unwrap_or_default()}
                         </span>
                     </div>
-                </Show>
+                })}
                 {limited.then(|| view! {
                     <div>
                         <span class="label">"Tokens held"</span>
@@ -111,9 +111,7 @@ pub fn SessionPanel() -> impl IntoView {
             </p>
             {move || speed().map(|s| view! { <p class="hint" id="clock-speed">{s}</p> })}
             {move || session.notices.get().last().cloned().map(|n| view! { <p class="notice" role="status">{n}</p> })}
-            <Show when=move || show_settings.get()>
-                <RenewalSettingsForm />
-            </Show>
+            {move || show_settings.get().then(|| view! { <RenewalSettingsForm /> })}
         </section>
     }
 }

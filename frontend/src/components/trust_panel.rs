@@ -24,9 +24,9 @@ pub fn TrustPanel() -> impl IntoView {
     };
     let mismatch = code == RelayErrorCode::PinMismatch;
     let id = device.id.clone();
-    let probe = LocalResource::new(move || {
-        let id = id.clone();
-        async move { api::probe(&id).await }
+    let probe = RwSignal::new(None::<Result<CertificateProbe, String>>);
+    spawn_local(async move {
+        probe.set(Some(api::probe(&id).await.map_err(|e| e.to_string())));
     });
     let outcome = RwSignal::new(None::<Result<(), String>>);
     let pin = Callback::new(move |fingerprint: String| {
@@ -66,14 +66,11 @@ pub fn TrustPanel() -> impl IntoView {
         <section class="card trust" id="trust-panel">
             <h1>{title}</h1>
             <p class="notice" role="alert" id="trust-reason">{message}</p>
-            <Transition fallback=|| view! { <p class="muted">"Asking the relay what the device presents…"</p> }>
-                {move || Suspend::new(async move {
-                    match probe.await {
-                        Err(err) => view! { <p class="error" role="alert">{err.to_string()}</p> }.into_any(),
-                        Ok(probe) => view! { <ProbeView probe mismatch pin /> }.into_any(),
-                    }
-                })}
-            </Transition>
+            {move || match probe.get() {
+                None => view! { <p class="muted">"Asking the relay what the device presents…"</p> }.into_any(),
+                Some(Err(err)) => view! { <p class="error" role="alert">{err}</p> }.into_any(),
+                Some(Ok(probe)) => view! { <ProbeView probe mismatch pin /> }.into_any(),
+            }}
             <h3>"Check the fingerprint on the device"</h3>
             <p class="hint">{session.profile.fingerprint_hint}</p>
             <pre class="curl">{openssl}</pre>

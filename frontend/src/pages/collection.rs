@@ -5,14 +5,14 @@
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use leptos_router::hooks::use_navigate;
-use shared::devices::Call;
 use shared::devices::fmc::paging::{estimate_fetch_all, page_query};
-use shared::devices::table::{Collection, Column, Rows, read_facts, read_rows};
+use shared::devices::table::{Collection, Column, read_facts, read_rows};
+use shared::devices::{Call, Reply};
 use shared::session::format_clock;
 use shared::session::pacing::TOKEN_RESERVE;
 
-use crate::api::ApiError;
 use crate::components::data_table::{DataTable, Facts};
+use crate::components::loaded::{Loaded, unexpected};
 use crate::pages::explorer::open_in_explorer;
 use crate::platform::clock::utc_offset_minutes;
 use crate::routes::page_href;
@@ -26,47 +26,25 @@ pub fn FactsPage(
     path: &'static str,
     fields: &'static [Column],
 ) -> impl IntoView {
-    let session = use_session();
-    let facts = LocalResource::new(move || async move {
-        let reply = session.call(Call::get(path)).await?;
-        read_facts(fields, &reply.body).map_err(|e| ApiError::Unexpected(e.to_string()))
+    let render = Callback::new(move |reply: Reply| match read_facts(fields, &reply.body) {
+        Err(err) => unexpected(err),
+        Ok(rows) if rows.is_empty() => {
+            view! { <p class="muted">"The device sent nothing to show."</p> }.into_any()
+        }
+        Ok(rows) => view! { <Facts rows id /> }.into_any(),
     });
     view! {
         <section class="card facts">
             <h2>{title}</h2>
-            <Transition fallback=|| view! { <p class="muted">"Reading…"</p> }>
-                {move || Suspend::new(async move {
-                    match facts.await {
-                        Err(err) => view! { <p class="error" role="alert">{err.to_string()}</p> }.into_any(),
-                        Ok(rows) if rows.is_empty() => view! { <p class="muted">"The device sent nothing to show."</p> }.into_any(),
-                        Ok(rows) => view! { <Facts rows id /> }.into_any(),
-                    }
-                })}
-            </Transition>
+            <Loaded request=Signal::derive(move || Some(Call::get(path))) render />
         </section>
     }
 }
 
-/// One page of a list, as read.
-#[derive(Clone, Debug, PartialEq)]
-struct Page {
-    rows: Rows,
-    offset: u64,
-}
-
-async fn read_page(
-    session: DeviceSession,
-    path: &str,
-    collection: &'static Collection,
-    query: Option<String>,
-) -> Result<Rows, ApiError> {
-    let target = match query {
-        Some(q) if path.contains('?') => format!("{path}&{q}"),
-        Some(q) => format!("{path}?{q}"),
-        None => path.to_owned(),
-    };
-    let reply = session.call(Call::get(target)).await?;
-    read_rows(collection, &reply.body).map_err(|e| ApiError::Unexpected(e.to_string()))
+/// `path` with a query added.
+fn with_query(path: &str, query: &str) -> String {
+    let sep = if path.contains('?') { '&' } else { '?' };
+    format!("{path}{sep}{query}")
 }
 
 /// A list page. `path` is `None` until the page can be read (an FMC domain not yet known).
@@ -93,27 +71,20 @@ pub fn CollectionPage(
             .unwrap_or(25)
             .clamp(1, 1000)
     };
-    let page = LocalResource::new(move || {
-        reload.track();
-        let (path, offset, limit) = (path.get(), offset.get(), limit());
-        async move {
-            let Some(path) = path else {
-                return Err(ApiError::Unexpected(
-                    "Choose a domain in the session panel first.".into(),
-                ));
-            };
-            let query = paged.then(|| page_query(offset, limit, true));
-            read_page(session, &path, collection, query)
-                .await
-                .map(|rows| Page { rows, offset })
-        }
+    let request = Signal::derive(move || {
+        let path = path.get()?;
+        Some(Call::get(if paged {
+            with_query(&path, &page_query(offset.get(), limit(), true))
+        } else {
+            path
+        }))
     });
     let open = Callback::new(move |link: String| {
         open_in_explorer(session, &link);
         navigate(&page_href(&session.id(), "explorer"), Default::default());
     });
     // "Fetch all": the rest of the list, page by page, paced under the device's budget.
-    let fetch_all = move |(total, fetched): (u64, u64)| {
+    let fetch_all = Callback::new(move |(total, fetched): (u64, u64)| {
         let Some(path) = path.get_untracked() else {
             return;
         };
@@ -122,14 +93,15 @@ pub fn CollectionPage(
             let mut at = fetched;
             while at < total {
                 fetching.set(Some(format!("Reading {at} of {total}…")));
-                match read_page(
-                    session,
-                    &path,
-                    collection,
-                    Some(page_query(at, limit, true)),
-                )
-                .await
-                {
+                let call = Call::get(with_query(&path, &page_query(at, limit, true)));
+                let read = session
+                    .call(call)
+                    .await
+                    .map_err(|e| e.to_string())
+                    .and_then(|reply| {
+                        read_rows(collection, &reply.body).map_err(|e| e.to_string())
+                    });
+                match read {
                     Ok(rows) if rows.cells.is_empty() => break,
                     Ok(rows) => {
                         at += rows.cells.len() as u64;
@@ -143,8 +115,38 @@ pub fn CollectionPage(
             }
             fetching.set(None);
         });
+    });
+    let render = Callback::new(move |reply: Reply| {
+        let rows = match read_rows(collection, &reply.body) {
+            Ok(rows) => rows,
+            Err(err) => return unexpected(err),
+        };
+        let at = if paged { offset.get_untracked() } else { 0 };
+        let shown = rows.cells.len() as u64;
+        let count = match rows.total {
+            Some(t) => format!("{} – {} of {t}", at + u64::from(shown > 0), at + shown),
+            None => format!("{shown} in all"),
+        };
+        let more = rows.total.filter(|t| paged && at + shown < *t);
+        let headings = collection.columns.iter().map(|c| c.label).collect();
+        let mut cells = rows.cells;
+        cells.extend(extra.get_untracked());
+        view! {
+            <p class="muted small" id=format!("{id}-count")>{count}</p>
+            <DataTable headings rows=cells links=rows.links id on_open=open />
+            {more.map(|total| view! {
+                <PagingBar session total fetched=at + shown limit=limit_text.get_untracked().trim().parse().unwrap_or(25)
+                    next=Callback::new(move |_| { extra.set(Vec::new()); offset.set(at + shown); })
+                    fetch_all id />
+            })}
+        }
+        .into_any()
+    });
+    let missing = move || {
+        path.with(Option::is_none).then(|| {
+            view! { <p class="notice">"Choose a domain in the session panel first."</p> }
+        })
     };
-    let headings: Vec<&'static str> = collection.columns.iter().map(|c| c.label).collect();
 
     view! {
         <section class="card collection" id=format!("{id}-page")>
@@ -161,42 +163,12 @@ pub fn CollectionPage(
                         on:click=move |_| { extra.set(Vec::new()); reload.update(|n| *n += 1); }>"Refresh"</button>
                 </span>
             </div>
-            <Transition fallback=|| view! { <p class="muted">"Reading…"</p> }>
-                {move || {
-                    let headings = headings.clone();
-                    Suspend::new(async move {
-                        match page.await {
-                            Err(err) => view! { <p class="error" role="alert" id=format!("{id}-error")>{err.to_string()}</p> }.into_any(),
-                            Ok(page) => {
-                                let shown = page.rows.cells.len() as u64;
-                                let total = page.rows.total;
-                                let mut rows = page.rows.cells;
-                                let links = page.rows.links;
-                                rows.extend(extra.get_untracked());
-                                let count = match total {
-                                    Some(t) => format!("{} – {} of {t}", page.offset + u64::from(shown > 0), page.offset + shown),
-                                    None => format!("{shown} in all"),
-                                };
-                                let more = total.filter(|t| paged && page.offset + shown < *t);
-                                view! {
-                                    <p class="muted small" id=format!("{id}-count")>{count}</p>
-                                    <DataTable headings rows links id on_open=open />
-                                    {more.map(|total| view! {
-                                        <PagingBar session total fetched=page.offset + shown limit=limit()
-                                            next=Callback::new(move |_| { extra.set(Vec::new()); offset.set(page.offset + shown); })
-                                            fetch_all=Callback::new(fetch_all) id />
-                                    })}
-                                }.into_any()
-                            }
-                        }
-                    })
-                }}
-            </Transition>
+            {missing}
+            <Loaded request render reload />
             {move || fetching.get().map(|f| view! { <p class="notice" role="status" id=format!("{id}-fetching")>{f}</p> })}
         </section>
     }
 }
-
 /// "Next page" and "Fetch all", with what fetching all would cost.
 #[component]
 fn PagingBar(

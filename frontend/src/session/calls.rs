@@ -71,7 +71,7 @@ impl DeviceSession {
             Action::AbandonRequest { request } => self.resume(request, Resume::Abandon),
             // The page shows the login form whenever the machine waits for a password.
             Action::AskForPassword { .. } => {}
-            Action::ForgetCredentials => self.credentials.set_value(None),
+            Action::ForgetCredentials => self.shell.update_value(|s| s.credentials = None),
             Action::ShowError { message } => self.notices.update(|n| {
                 n.push(message);
                 if n.len() > 5 {
@@ -83,8 +83,8 @@ impl DeviceSession {
 
     fn resume(self, request: RequestId, how: Resume) {
         if let Some(tx) = self
-            .waiters
-            .try_update_value(|w| w.remove(&request.0))
+            .shell
+            .try_update_value(|s| s.waiters.remove(&request.0))
             .flatten()
         {
             let _ = tx.send(how);
@@ -95,7 +95,8 @@ impl DeviceSession {
     pub fn sign_in(self, credentials: Credentials) {
         self.login_problem.set(None);
         let user = credentials.username.clone();
-        self.credentials.set_value(Some(credentials));
+        self.shell
+            .update_value(|s| s.credentials = Some(credentials));
         self.dispatch(Event::LoginSubmitted { user });
     }
 
@@ -103,7 +104,7 @@ impl DeviceSession {
     /// input is still in memory. Returns whether a sign-in started.
     pub fn retry_after_trust(self) -> bool {
         self.login_problem.set(None);
-        match self.retry.try_update_value(Option::take).flatten() {
+        match self.shell.try_update_value(|s| s.retry.take()).flatten() {
             Some(credentials) => {
                 self.sign_in(credentials);
                 true
@@ -114,7 +115,7 @@ impl DeviceSession {
 
     /// The user pressed "Log out": the session ends on the device.
     pub fn logout(self) {
-        self.retry.set_value(None);
+        self.shell.update_value(|s| s.retry = None);
         self.dispatch(Event::LogoutRequested);
         self.identity.set(None);
         self.quota.set(None);
@@ -139,15 +140,15 @@ impl DeviceSession {
     /// it (a sped-up demo device is recognised within a couple of checks).
     fn check_clock(self) {
         let local = now_micros();
-        let checks = self.clock_checks.get_value();
+        let checks = self.shell.with_value(|s| s.clock_checks);
         let quiet = if checks == 0 {
             FIRST_CHECK_QUIET_MICROS
         } else {
             CLOCK_CHECK_QUIET_MICROS
         };
-        let due = self.clock.with_value(|c| !c.speed_known())
+        let due = self.shell.with_value(|s| !s.clock.speed_known())
             && checks < MAX_CLOCK_CHECKS
-            && local - self.last_sent_local.get_value() >= quiet
+            && local - self.shell.with_value(|s| s.last_sent_local) >= quiet
             && self.machine.with_untracked(|m| m.phase == Phase::Active);
         let Some(token) = self
             .machine
@@ -158,7 +159,7 @@ impl DeviceSession {
         if !due {
             return;
         }
-        self.clock_checks.update_value(|n| *n += 1);
+        self.shell.update_value(|s| s.clock_checks += 1);
         let call = (self.profile.clock_probe)(&token);
         spawn_local(async move {
             let _ = self
@@ -168,7 +169,7 @@ impl DeviceSession {
     }
 
     async fn login(self, purpose: LoginPurpose) {
-        let Some(credentials) = self.credentials.get_value() else {
+        let Some(credentials) = self.shell.with_value(|s| s.credentials.clone()) else {
             self.dispatch(Event::LoginFailed {
                 status: 0,
                 message: "the password is no longer in memory.".into(),
@@ -193,7 +194,7 @@ impl DeviceSession {
                 if purpose == LoginPurpose::SignIn {
                     self.login_problem.set(Some(match &err {
                         ApiError::Relay { body, .. } if err.is_trust_problem() => {
-                            self.retry.set_value(Some(credentials));
+                            self.shell.update_value(|s| s.retry = Some(credentials));
                             LoginProblem::Trust(body.clone())
                         }
                         other => LoginProblem::Message(other.to_string()),
@@ -216,7 +217,7 @@ impl DeviceSession {
         self.domains.set(outcome.domains);
         self.domain.set(domain);
         self.identity.set(Some(identity));
-        self.clock_checks.set_value(0);
+        self.shell.update_value(|s| s.clock_checks = 0);
         self.dispatch(Event::LoginSucceeded {
             tokens: outcome.tokens,
         });
@@ -274,8 +275,8 @@ impl DeviceSession {
                 return result;
             };
             let (tx, rx) = oneshot::channel();
-            self.waiters.update_value(|w| {
-                w.insert(request.0, tx);
+            self.shell.update_value(|s| {
+                s.waiters.insert(request.0, tx);
             });
             self.dispatch(Event::RequestFailed401 {
                 request,
@@ -305,7 +306,8 @@ impl DeviceSession {
         loop {
             self.wait_for_slot(entry, priority).await;
             let started = now_ms();
-            self.last_sent_local.set_value(now_micros());
+            self.shell
+                .update_value(|s| s.last_sent_local = now_micros());
             let result = api::device_call(&self.id(), &call).await;
             self.observe_clock(&result);
             // Retry-After counts the device's seconds: a sped-up demo device's pass faster.
@@ -347,36 +349,38 @@ impl DeviceSession {
         if let Ok(reply) = result
             && let Some(date) = reply.header("date")
         {
-            self.clock
-                .update_value(|c| _ = c.observe_http_date(local, date));
+            self.shell
+                .update_value(|s| _ = s.clock.observe_http_date(local, date));
         }
     }
 
     /// Wait until the device's rate budget has a slot for this call (immediately for devices
     /// without a limit).
     async fn wait_for_slot(self, entry: u64, priority: Priority) {
-        if self.pacer.with_value(Option::is_none) {
+        let ticket = self.fresh_id();
+        let (tx, rx) = oneshot::channel();
+        let paced = self
+            .shell
+            .try_update_value(|s| match &mut s.pacer {
+                Some(pacer) => {
+                    pacer.enqueue(ticket, priority);
+                    s.tickets.insert(ticket, tx);
+                    true
+                }
+                None => false,
+            })
+            .unwrap_or(false);
+        if !paced {
             return;
         }
-        let ticket = self.fresh_id();
-        self.pacer.update_value(|p| {
-            if let Some(p) = p {
-                p.enqueue(ticket, priority);
-            }
-        });
-        let (tx, rx) = oneshot::channel();
-        self.tickets.update_value(|t| {
-            t.insert(ticket, tx);
-        });
         self.pump();
-        let waiting = self
-            .pacer
-            .with_value(|p| p.as_ref().is_some_and(|p| p.is_queued(ticket)));
-        if waiting {
-            let until = self
-                .pacer
-                .with_value(|p| p.as_ref().and_then(|p| p.next_slot(now_micros())))
-                .unwrap_or_else(now_micros);
+        let next = self.shell.with_value(|s| {
+            s.pacer
+                .as_ref()
+                .filter(|p| p.is_queued(ticket))
+                .map(|p| p.next_slot(now_micros()).unwrap_or_else(now_micros))
+        });
+        if let Some(until) = next {
             self.mark_waiting(entry, "queued — next slot in", until);
         }
         let _ = rx.await;
@@ -386,48 +390,50 @@ impl DeviceSession {
     /// Start what the budget allows now, and set one timer for the next slot.
     fn pump(self) {
         let now = now_micros();
-        let ready = self
-            .pacer
-            .try_update_value(|p| p.as_mut().map(|p| p.start_ready(now)).unwrap_or_default());
-        for ticket in ready.unwrap_or_default() {
-            if let Some(tx) = self
-                .tickets
-                .try_update_value(|t| t.remove(&ticket))
-                .flatten()
-            {
-                let _ = tx.send(());
-            }
+        let (ready, queued, next, held, timer) = self
+            .shell
+            .try_update_value(|s| {
+                let Some(pacer) = &mut s.pacer else {
+                    return (Vec::new(), 0, None, None, false);
+                };
+                let ready: Vec<_> = pacer
+                    .start_ready(now)
+                    .into_iter()
+                    .filter_map(|t| s.tickets.remove(&t))
+                    .collect();
+                let next = pacer.next_slot(now).filter(|_| !s.pacer_timer);
+                let timer = next.is_some();
+                s.pacer_timer |= timer;
+                (ready, s.tickets.len(), next, pacer.held_until(now), timer)
+            })
+            .unwrap_or_default();
+        for tx in ready {
+            let _ = tx.send(());
         }
-        let (queued, next, held) = self.pacer.with_value(|p| match p {
-            Some(p) => (
-                self.tickets.with_value(|t| t.len()),
-                p.next_slot(now),
-                p.held_until(now),
-            ),
-            None => (0, None, None),
-        });
         self.queued.set(queued);
         self.held_until.set(held);
-        if let Some(next) = next.filter(|_| !self.pacer_timer.get_value()) {
-            self.pacer_timer.set_value(true);
+        if let (Some(next), true) = (next, timer) {
             spawn_local(async move {
                 sleep_until(next).await;
-                self.pacer_timer.set_value(false);
+                self.shell.update_value(|s| s.pacer_timer = false);
                 self.pump();
             });
         }
     }
 
     fn finished_slot(self, rate_limited: Option<Option<u64>>) {
-        if self.pacer.with_value(Option::is_none) {
-            return;
+        let paced = self
+            .shell
+            .try_update_value(|s| {
+                s.pacer
+                    .as_mut()
+                    .map(|p| p.finished(now_micros(), rate_limited))
+                    .is_some()
+            })
+            .unwrap_or(false);
+        if paced {
+            self.pump();
         }
-        self.pacer.update_value(|p| {
-            if let Some(p) = p {
-                p.finished(now_micros(), rate_limited);
-            }
-        });
-        self.pump();
     }
 
     /// Show in Activity why a call waits, with a countdown, and wait.

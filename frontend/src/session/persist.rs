@@ -44,7 +44,7 @@ pub fn restore(session: DeviceSession) {
         kept.snapshot,
     ));
     session.identity.set(kept.identity);
-    session.clock.set_value(kept.clock);
+    session.shell.update_value(|s| s.clock = kept.clock);
     session.domains.set(
         kept.domains
             .into_iter()
@@ -64,7 +64,7 @@ pub fn save(session: DeviceSession) {
             &Kept {
                 snapshot,
                 identity: session.identity.get_untracked(),
-                clock: session.clock.get_value(),
+                clock: session.shell.with_value(|s| s.clock.clone()),
                 domains: session.domains.with_untracked(|d| {
                     d.iter().map(|d| (d.name.clone(), d.uuid.clone())).collect()
                 }),

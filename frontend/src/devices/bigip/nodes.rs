@@ -7,14 +7,14 @@ mod form;
 mod row;
 
 use leptos::prelude::*;
-use shared::devices::Call;
 use shared::devices::bigip::changes::PendingChange;
 use shared::devices::bigip::nodes::{
     NODE_COLUMNS, Node, NodeCollection, NodePath, matches_filter, node_list_path,
 };
+use shared::devices::{Call, Reply};
 
-use crate::api::ApiError;
-use crate::session::{DeviceSession, use_session};
+use crate::components::loaded::{Loaded, unexpected};
+use crate::session::use_session;
 use batch::PendingPanel;
 use form::CreateNodeForm;
 use row::NodeRow;
@@ -61,10 +61,10 @@ pub fn change_call(change: &PendingChange) -> Call {
     }
 }
 
-async fn load(session: DeviceSession, columns: Vec<&'static str>) -> Result<NodeTable, ApiError> {
-    let reply = session.call(Call::get(list_path(&columns))).await?;
-    let collection: NodeCollection = serde_json::from_str(&reply.body)
-        .map_err(|e| ApiError::Unexpected(format!("node list: {e}")))?;
+/// Read a node list that was asked for with `columns`.
+fn read(columns: Vec<&'static str>, body: &str) -> Result<NodeTable, String> {
+    let collection: NodeCollection = serde_json::from_str(body)
+        .map_err(|e| format!("The node list could not be read ({e})."))?;
     let nodes = collection
         .items
         .into_iter()
@@ -80,10 +80,6 @@ pub fn NodesPage() -> impl IntoView {
     // What the user chose survives a page switch: it is kept with the device's session.
     let kept_columns = session.field("nodes.columns", &DEFAULT_COLUMNS.join(","));
     let columns = Signal::derive(move || parse_columns(&kept_columns.get()));
-    let nodes = LocalResource::new(move || {
-        reload.track();
-        load(session, columns.get())
-    });
     let refresh = Callback::new(move |()| reload.update(|n| *n += 1));
     let filter = session.field("nodes.filter", "");
     let staging = RwSignal::new(false);
@@ -91,6 +87,16 @@ pub fn NodesPage() -> impl IntoView {
     let notice = RwSignal::new(None::<Notice>);
     let reading = RwSignal::new(false);
     let show_pending = move || staging.get() || pending.with(|p| !p.is_empty());
+    let render =
+        Callback::new(
+            move |reply: Reply| match read(columns.get_untracked(), &reply.body) {
+                Ok(table) => view! {
+                    <NodeTableView table filter staging pending notice on_changed=refresh />
+                }
+                .into_any(),
+                Err(err) => unexpected(err),
+            },
+        );
 
     view! {
         <section class="card nodes">
@@ -117,19 +123,8 @@ pub fn NodesPage() -> impl IntoView {
                     "Stage changes, then commit them as one transaction"
                 </label>
             </div>
-            <Show when=show_pending>
-                <PendingPanel pending notice on_committed=refresh />
-            </Show>
-            <Transition fallback=|| view! { <p class="muted loading">"Reading the nodes…"</p> } set_pending=reading.write_only()>
-                {move || Suspend::new(async move {
-                    match nodes.await {
-                        Err(err) => view! { <p class="error" role="alert" id="nodes-error">{err.to_string()}</p> }.into_any(),
-                        Ok(table) => view! {
-                            <NodeTableView table filter staging pending notice on_changed=refresh />
-                        }.into_any(),
-                    }
-                })}
-            </Transition>
+            {move || show_pending().then(|| view! { <PendingPanel pending notice on_committed=refresh /> })}
+            <Loaded request=Signal::derive(move || Some(Call::get(list_path(&columns.get())))) render reload pending=reading />
             <p class="hint">"Read with " <code id="node-select">{move || format!("GET {}", list_path(&columns.get()))}</code></p>
         </section>
         <CreateNodeForm on_created=refresh />
@@ -224,9 +219,9 @@ fn NodeTableView(
                 </tbody>
             </table>
         </div>
-        <Show when=move || shown.get() == 0>
-            <p class="muted" id="nodes-no-match">{move || format!("No node matches \u{201c}{}\u{201d}.", filter.get().trim())}</p>
-        </Show>
+        {move || (shown.get() == 0).then(|| view! {
+            <p class="muted" id="nodes-no-match">{format!("No node matches \u{201c}{}\u{201d}.", filter.get().trim())}</p>
+        })}
     }
     .into_any()
 }

@@ -4,15 +4,15 @@
 
 use leptos::prelude::*;
 use leptos::task::spawn_local;
-use shared::devices::Call;
 use shared::devices::bigip::tokens::{
     DELETE_ALL_PHRASE, TokenRow, confirms_delete_all, may_delete_all, other_tokens_of,
     parse_token_list, timeout_patch_body, token_quota, validate_timeout,
 };
 use shared::devices::f5::{TOKENS_PATH, read_token};
+use shared::devices::{Call, Reply};
 use shared::session::{Event, format_countdown, mask_secret};
 
-use crate::api::ApiError;
+use crate::components::loaded::{Loaded, unexpected};
 use crate::session::{DeviceSession, use_session};
 
 /// The page's data: the rows as the device lists them.
@@ -25,8 +25,8 @@ fn token_path(token: &str) -> String {
     format!("{TOKENS_PATH}/{token}")
 }
 
-async fn load(session: DeviceSession) -> Result<TokenTable, ApiError> {
-    let reply = session.call(Call::get(TOKENS_PATH)).await?;
+/// Read the token list, and count the user's tokens against the limit for the session panel.
+fn read(session: DeviceSession, body: &str) -> Result<TokenTable, String> {
     let user = session
         .identity
         .with_untracked(|i| i.as_ref().map(|i| i.username.clone()));
@@ -34,8 +34,7 @@ async fn load(session: DeviceSession) -> Result<TokenTable, ApiError> {
         .machine
         .with_untracked(|m| m.access.as_ref().map(|l| l.token.clone()));
     let known: Vec<&str> = user.as_deref().into_iter().collect();
-    let rows = parse_token_list(&reply.body, &known, current.as_deref())
-        .map_err(|e| ApiError::Unexpected(e.to_string()))?;
+    let rows = parse_token_list(body, &known, current.as_deref()).map_err(|e| e.to_string())?;
     if let Some(user) = &user {
         session
             .quota
@@ -55,10 +54,6 @@ fn short_time(start: &str) -> String {
 pub fn TokensPage() -> impl IntoView {
     let session = use_session();
     let reload = RwSignal::new(0u32);
-    let tokens = LocalResource::new(move || {
-        reload.track();
-        load(session)
-    });
     let message = RwSignal::new(None::<Result<String, String>>);
     let refresh = move || reload.update(|n| *n += 1);
 
@@ -79,6 +74,39 @@ pub fn TokensPage() -> impl IntoView {
         });
     };
 
+    let render = Callback::new(move |reply: Reply| {
+        let table = match read(session, &reply.body) {
+            Ok(table) => table,
+            Err(err) => return unexpected(err),
+        };
+        let user = session
+            .identity
+            .with_untracked(|i| i.as_ref().map(|i| i.username.clone()))
+            .unwrap_or_default();
+        let current = session
+            .machine
+            .with_untracked(|m| m.access.as_ref().map(|l| l.token.clone()))
+            .unwrap_or_default();
+        let others: Vec<String> = other_tokens_of(&table.rows, &user, &current)
+            .into_iter()
+            .map(str::to_owned)
+            .collect();
+        let is_admin = may_delete_all(&user, &table.rows);
+        view! {
+            <TokenTableView table on_changed=Callback::new(move |_| refresh()) message />
+            <div class="bulk">
+                <button class="secondary" id="delete-others" disabled=others.is_empty()
+                    on:click={
+                        let others = others.clone();
+                        move |_| delete_many(others.clone(), "of your other tokens")
+                    }>
+                    {format!("Delete my other tokens ({})", others.len())}
+                </button>
+                {is_admin.then(|| view! { <DeleteAll on_done=Callback::new(move |_| refresh()) message /> })}
+            </div>
+        }.into_any()
+    });
+
     view! {
         <section class="card tokens">
             <div class="card-head">
@@ -89,32 +117,7 @@ pub fn TokensPage() -> impl IntoView {
                 Ok(text) => view! { <p class="success" role="status">{text}</p> }.into_any(),
                 Err(text) => view! { <p class="error" role="alert">{text}</p> }.into_any(),
             })}
-            <Transition fallback=|| view! { <p class="muted">"Reading the tokens…"</p> }>
-                {move || Suspend::new(async move {
-                    match tokens.await {
-                        Err(err) => view! { <p class="error" role="alert">{err.to_string()}</p> }.into_any(),
-                        Ok(table) => {
-                            let user = session.identity.with_untracked(|i| i.as_ref().map(|i| i.username.clone())).unwrap_or_default();
-                            let current = session.machine.with_untracked(|m| m.access.as_ref().map(|l| l.token.clone())).unwrap_or_default();
-                            let others: Vec<String> = other_tokens_of(&table.rows, &user, &current).into_iter().map(str::to_owned).collect();
-                            let is_admin = may_delete_all(&user, &table.rows);
-                            view! {
-                                <TokenTableView table=table.clone() on_changed=Callback::new(move |_| refresh()) message />
-                                <div class="bulk">
-                                    <button class="secondary" id="delete-others" disabled=others.is_empty()
-                                        on:click={
-                                            let others = others.clone();
-                                            move |_| delete_many(others.clone(), "of your other tokens")
-                                        }>
-                                        {format!("Delete my other tokens ({})", others.len())}
-                                    </button>
-                                    {is_admin.then(|| view! { <DeleteAll on_done=Callback::new(move |_| refresh()) message /> })}
-                                </div>
-                            }.into_any()
-                        }
-                    }
-                })}
-            </Transition>
+            <Loaded request=Signal::derive(|| Some(Call::get(TOKENS_PATH))) render reload />
         </section>
     }
 }
@@ -153,7 +156,10 @@ fn TokenTableView(
                         lease_row.lease(now).remaining_secs(now)
                     });
                     // Set through the CSSOM (`style:`), which the relay's CSP allows; a `style` attribute it refuses.
-                    let width = move || format!("{:.1}%", remaining.get() as f64 * 100.0 / longest.get() as f64);
+                    let width = move || {
+                        let permille = remaining.get() * 1000 / longest.get();
+                        format!("{}.{}%", permille / 10, permille % 10)
+                    };
                     let timeout_input = RwSignal::new(row.timeout_secs.to_string());
                     let row_error = RwSignal::new(None::<String>);
                     let token = row.token.clone();
@@ -259,7 +265,7 @@ fn DeleteAll(
         <button class="secondary danger" id="delete-all" on:click=move |_| open.update(|o| *o = !*o)>
             "Delete all tokens…"
         </button>
-        <Show when=move || open.get()>
+        {move || open.get().then(|| view! {
             <div class="confirm" role="alertdialog">
                 <p>"This deletes every user's tokens on the device, including this session's (the console then logs in again if you chose to stay signed in). Type "
                     <code>{DELETE_ALL_PHRASE}</code> " to confirm."</p>
@@ -268,6 +274,6 @@ fn DeleteAll(
                     "Delete all tokens"
                 </button>
             </div>
-        </Show>
+        })}
     }
 }

@@ -110,7 +110,7 @@ pub fn NodeRow(
                         {move || if after.get().2 { "Keep" } else { "Delete" }}
                     </button>
                 </div>
-                <Show when=move || confirming.get()>
+                {move || confirming.get().then(|| view! {
                     <div class="row-confirm" role="alertdialog" aria-label=confirm_label.clone()>
                         <span>{confirm_label.clone()}</span>
                         <button type="button" class="primary danger small confirm-delete" disabled=move || busy.get()
@@ -118,7 +118,7 @@ pub fn NodeRow(
                         <button type="button" class="secondary small cancel-delete"
                             on:click=move |_| confirming.set(false)>"Cancel"</button>
                     </div>
-                </Show>
+                })}
                 {move || row_error.get().map(|e| view! { <p class="error small row-error" role="alert">{e}</p> })}
             </td>
         </tr>
