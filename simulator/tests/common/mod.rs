@@ -2,6 +2,8 @@
 //! clock and talk to it over real HTTPS, trusting only that device's own certificate.
 #![allow(dead_code)]
 
+pub mod raw;
+
 use std::time::Duration;
 
 use reqwest::{Client, Response, StatusCode};
@@ -75,6 +77,25 @@ impl Sim {
             .unwrap();
         assert_eq!(reply.status(), StatusCode::OK, "login of {user}");
         reply.json().await.unwrap()
+    }
+
+    /// An FMC access token for `user`, from `generatetoken`.
+    pub async fn fmc_token(&self, user: &str, password: &str) -> String {
+        let reply = self
+            .post("/api/fmc_platform/v1/auth/generatetoken")
+            .basic_auth(user, Some(password))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(
+            reply.status(),
+            StatusCode::NO_CONTENT,
+            "generatetoken of {user}"
+        );
+        reply.headers()["x-auth-access-token"]
+            .to_str()
+            .unwrap()
+            .to_owned()
     }
 
     /// A BIG-IP token for `user`.
