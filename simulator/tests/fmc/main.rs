@@ -4,6 +4,8 @@
 mod common;
 
 mod auth;
+mod console_pages;
+mod limits;
 mod objects;
 
 use reqwest::StatusCode;
