@@ -246,7 +246,20 @@ async fn device_info_stats_and_managed_bigips() {
     .await;
     assert_eq!(status, StatusCode::OK);
     assert_eq!(info["product"], "BIG-IQ");
-    assert!(info["version"].is_string());
+    assert_eq!(info["version"], "8.3.0");
+    assert_eq!(
+        info["kind"],
+        "shared:resolver:device-groups:deviceinfostate"
+    );
+    for field in [
+        "hostname",
+        "build",
+        "edition",
+        "managementAddress",
+        "machineId",
+    ] {
+        assert!(info[field].is_string(), "{field}");
+    }
     let (_, before) = stats(&sim, &token).await;
     sim.advance(120);
     let (_, after) = stats(&sim, &token).await;
@@ -268,6 +281,19 @@ async fn device_info_stats_and_managed_bigips() {
             .iter()
             .all(|d| d["product"] == "BIG-IP" && d["state"] == "ACTIVE")
     );
+    for device in items {
+        for field in [
+            "uuid",
+            "hostname",
+            "address",
+            "managementAddress",
+            "version",
+            "mcpDeviceName",
+        ] {
+            assert!(device[field].is_string(), "{field} in {device}");
+        }
+        assert_eq!(device["httpsPort"], 443);
+    }
     let one = items[0]["selfLink"]
         .as_str()
         .unwrap()
@@ -281,4 +307,136 @@ async fn device_info_stats_and_managed_bigips() {
     let (status, body) = status_json(get("/mgmt/shared/nothing-here").await.unwrap()).await;
     assert_eq!(status, StatusCode::NOT_FOUND);
     assert_eq!(body["kind"], ":resterrorresponse");
+}
+
+async fn delete_token(sim: &Sim, auth: &str, token: &str) -> (StatusCode, Value) {
+    status_json(
+        sim.delete(&format!("/mgmt/shared/authz/tokens/{token}"))
+            .header("X-F5-Auth-Token", auth)
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await
+}
+
+#[tokio::test]
+async fn logout_deletes_the_refresh_token_then_the_access_token_by_their_self_links() {
+    let sim = Sim::start(DeviceKind::Bigiq).await;
+    let login = admin_login(&sim).await;
+    let access = login["token"]["token"].as_str().unwrap();
+    let refresh = login["refreshToken"]["token"].as_str().unwrap();
+    for token in [&login["token"], &login["refreshToken"]] {
+        let link = token["selfLink"].as_str().unwrap();
+        assert_eq!(
+            link,
+            format!(
+                "https://localhost/mgmt/shared/authz/tokens/{}",
+                token["token"].as_str().unwrap()
+            )
+        );
+    }
+    // Reading a token through its link shows its object.
+    let (status, shown) = status_json(
+        sim.get(&format!("/mgmt/shared/authz/tokens/{refresh}"))
+            .header("X-F5-Auth-Token", access)
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{shown}");
+    assert_eq!(shown["type"], "REFRESH");
+    assert_eq!(shown["jti"], login["refreshToken"]["jti"]);
+
+    // The refresh token first: it can no longer be exchanged; the access token still works.
+    let (status, deleted) = delete_token(&sim, access, refresh).await;
+    assert_eq!(status, StatusCode::OK, "{deleted}");
+    assert_eq!(deleted["type"], "REFRESH");
+    let (status, body) = exchange(&sim, refresh).await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+    assert_framework_error(&body, 401, "X-F5-Auth-Token does not exist.");
+    assert_eq!(stats(&sim, access).await.0, StatusCode::OK);
+
+    // Then the access token, with itself: it stops authenticating at once.
+    let (status, deleted) = delete_token(&sim, access, access).await;
+    assert_eq!(status, StatusCode::OK, "{deleted}");
+    assert_eq!(deleted["type"], "ACCESS");
+    let (status, body) = stats(&sim, access).await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+    assert_framework_error(&body, 401, "X-F5-Auth-Token does not exist.");
+}
+
+#[tokio::test]
+async fn tokens_can_be_deleted_only_by_their_owner_or_an_administrator() {
+    let sim = Sim::start(DeviceKind::Bigiq).await;
+    let admin = admin_login(&sim).await;
+    let (_, foo) = login(&sim, json!({"username": "foo", "password": "fooPass"})).await;
+    let foo_access = foo["token"]["token"].as_str().unwrap();
+    let admin_refresh = admin["refreshToken"]["token"].as_str().unwrap();
+    let (status, body) = delete_token(&sim, foo_access, admin_refresh).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert!(
+        body["message"]
+            .as_str()
+            .unwrap()
+            .starts_with("Authorization failed"),
+        "{body}"
+    );
+    let admin_access = admin["token"]["token"].as_str().unwrap();
+    let foo_refresh = foo["refreshToken"]["token"].as_str().unwrap();
+    assert_eq!(
+        delete_token(&sim, admin_access, foo_refresh).await.0,
+        StatusCode::OK
+    );
+    // Already deleted, expired or not a token of this device: 404.
+    assert_eq!(
+        delete_token(&sim, admin_access, foo_refresh).await.0,
+        StatusCode::NOT_FOUND
+    );
+    assert_eq!(
+        delete_token(&sim, admin_access, "eyJnot.a.token").await.0,
+        StatusCode::NOT_FOUND
+    );
+    // Deleting needs a live access token.
+    let (status, _) = delete_token(&sim, admin_refresh, admin_refresh).await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+}
+
+#[tokio::test]
+async fn a_remote_provider_is_named_by_its_login_link() {
+    let config = SimConfig {
+        remote_providers: vec!["corp-ldap".into()],
+        ..SimConfig::default()
+    };
+    let sim = Sim::start_with(DeviceKind::Bigiq, config).await;
+    let link = "https://localhost/mgmt/cm/system/authn/providers/corp-ldap/login";
+    let (status, body) = login(
+        &sim,
+        json!({"username": "foo", "password": "fooPass", "loginReference": {"link": link}}),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert_eq!(body["loginReference"]["link"], link);
+    assert_eq!(body["loginProviderName"], "corp-ldap");
+    assert_eq!(body["token"]["authProviderName"], "corp-ldap");
+    assert_eq!(body["refreshToken"]["authProviderName"], "corp-ldap");
+    // An unconfigured provider is refused like a bad password.
+    let (status, body) = login(
+        &sim,
+        json!({"username": "foo", "password": "fooPass", "loginReference": {"link": "https://localhost/mgmt/cm/system/authn/providers/other-ldap/login"}}),
+    )
+    .await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+    assert_framework_error(&body, 401, "Authentication failed.");
+    // Local: the link omitted, empty, or naming `local`.
+    for request in [
+        json!({"username": "foo", "password": "fooPass"}),
+        json!({"username": "foo", "password": "fooPass", "loginReference": {}}),
+        json!({"username": "foo", "password": "fooPass", "loginReference": {"link": ""}}),
+    ] {
+        let (status, body) = login(&sim, request).await;
+        assert_eq!(status, StatusCode::OK);
+        assert_eq!(body["loginProviderName"], "local");
+    }
 }
