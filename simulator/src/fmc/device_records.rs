@@ -13,111 +13,116 @@ use super::FmcError;
 use super::auth::FmcCaller;
 use super::domains::{DOMAINS, Domain, find_domain};
 use super::extract::FmcPath;
-use super::paging::{PageRequest, page};
+use super::paging::paged_objects;
 use crate::origin::origin;
 
-/// One managed device.
-struct DeviceRecord {
-    id: &'static str,
-    name: &'static str,
-    host: &'static str,
-    model: &'static str,
-    model_number: &'static str,
-    version: &'static str,
-    health: &'static str,
-    mode: &'static str,
-    domain: usize,
-}
+/// One managed device: id, name, management address, model, model number, software
+/// version, health, firewall mode, and the index of its domain in `DOMAINS`.
+struct DeviceRecord(
+    &'static str,
+    &'static str,
+    &'static str,
+    &'static str,
+    &'static str,
+    &'static str,
+    &'static str,
+    &'static str,
+    usize,
+);
 
 const ACCESS_POLICY: (&str, &str) = (
     "Default-Access-Policy",
     "0050568A-3F3F-0ed3-0000-004294967299",
 );
+const FTD_3110: &str = "Cisco Secure Firewall 3110 Threat Defense";
+const FTD_4115: &str = "Cisco Firepower 4115 Threat Defense";
+const FTD_1120: &str = "Cisco Firepower 1120 Threat Defense";
+const FTDV: &str = "Cisco Secure Firewall Threat Defense for VMware";
 
 /// The demo estate: six firewalls in `Global`, two in `Global/Sub`.
 const RECORDS: [DeviceRecord; 8] = [
-    record(
+    DeviceRecord(
         "8e8f2a6c-4b1e-11ee-9c1a-9f3b2c1d0a01",
         "ftd-edge-01",
         "10.20.0.11",
-        "Cisco Secure Firewall 3110 Threat Defense",
+        FTD_3110,
         "3110",
         "7.4.1",
         "green",
         "ROUTED",
         0,
     ),
-    record(
+    DeviceRecord(
         "8e8f2a6c-4b1e-11ee-9c1a-9f3b2c1d0a02",
         "ftd-edge-02",
         "10.20.0.12",
-        "Cisco Secure Firewall 3110 Threat Defense",
+        FTD_3110,
         "3110",
         "7.4.1",
         "green",
         "ROUTED",
         0,
     ),
-    record(
+    DeviceRecord(
         "8e8f2a6c-4b1e-11ee-9c1a-9f3b2c1d0a03",
         "ftd-dc-01",
         "10.20.1.11",
-        "Cisco Firepower 4115 Threat Defense",
+        FTD_4115,
         "4115",
         "7.2.5",
         "yellow",
         "ROUTED",
         0,
     ),
-    record(
+    DeviceRecord(
         "8e8f2a6c-4b1e-11ee-9c1a-9f3b2c1d0a04",
         "ftd-dc-02",
         "10.20.1.12",
-        "Cisco Firepower 4115 Threat Defense",
+        FTD_4115,
         "4115",
         "7.2.5",
         "green",
         "ROUTED",
         0,
     ),
-    record(
+    DeviceRecord(
         "8e8f2a6c-4b1e-11ee-9c1a-9f3b2c1d0a05",
         "ftdv-lab-01",
         "10.20.9.21",
-        "Cisco Secure Firewall Threat Defense for VMware",
+        FTDV,
         "75",
         "7.4.1",
         "green",
         "TRANSPARENT",
         0,
     ),
-    record(
+    DeviceRecord(
         "8e8f2a6c-4b1e-11ee-9c1a-9f3b2c1d0a06",
         "ftdv-branch-01",
         "10.30.0.11",
-        "Cisco Secure Firewall Threat Defense for VMware",
+        FTDV,
         "75",
         "7.4.1",
         "red",
         "ROUTED",
         0,
     ),
-    record(
+    DeviceRecord(
         "8e8f2a6c-4b1e-11ee-9c1a-9f3b2c1d0a07",
         "ftd-sub-01",
         "10.40.0.11",
-        "Cisco Firepower 1120 Threat Defense",
+        FTD_1120,
         "1120",
         "7.2.5",
         "green",
         "ROUTED",
         1,
     ),
-    record(
+    DeviceRecord(
         "8e8f2a6c-4b1e-11ee-9c1a-9f3b2c1d0a08",
         "ftd-sub-02",
         "10.40.0.12",
-        "Cisco Firepower 1120 Threat Defense",
+        FTD_1120,
         "1120",
         "7.2.5",
         "green",
@@ -126,63 +131,39 @@ const RECORDS: [DeviceRecord; 8] = [
     ),
 ];
 
-#[allow(clippy::too_many_arguments)]
-const fn record(
-    id: &'static str,
-    name: &'static str,
-    host: &'static str,
-    model: &'static str,
-    model_number: &'static str,
-    version: &'static str,
-    health: &'static str,
-    mode: &'static str,
-    domain: usize,
-) -> DeviceRecord {
-    DeviceRecord {
-        id,
-        name,
-        host,
-        model,
-        model_number,
-        version,
-        health,
-        mode,
-        domain,
-    }
-}
-
 impl DeviceRecord {
     fn domain(&self) -> Domain {
-        DOMAINS[self.domain]
+        DOMAINS[self.8]
     }
 
     fn to_json(&self, origin: &str, expanded: bool) -> Value {
+        let DeviceRecord(id, name, host, model, model_number, version, health, mode, _) = *self;
         let domain = self.domain();
         let link = format!(
-            "{origin}/api/fmc_config/v1/domain/{}/devices/devicerecords/{}",
-            domain.uuid, self.id
+            "{origin}/api/fmc_config/v1/domain/{}/devices/devicerecords/{id}",
+            domain.uuid
         );
         let mut body = json!({
-            "id": self.id,
+            "id": id,
             "type": "Device",
             "links": {"self": link},
-            "name": self.name,
+            "name": name,
         });
         if expanded {
             let (policy_name, policy_id) = ACCESS_POLICY;
             let extra = json!({
                 "description": "NOT SUPPORTED",
-                "hostName": self.host,
-                "model": self.model,
+                "hostName": host,
+                "model": model,
                 "modelId": "A",
-                "modelNumber": self.model_number,
+                "modelNumber": model_number,
                 "modelType": "Sensor",
-                "sw_version": self.version,
-                "healthStatus": self.health,
+                "sw_version": version,
+                "healthStatus": health,
                 "healthPolicy": {"name": "Initial_Health_Policy", "type": "HealthPolicy"},
-                "ftdMode": self.mode,
+                "ftdMode": mode,
                 "deploymentStatus": "DEPLOYED",
-                "isConnected": self.health != "red",
+                "isConnected": health != "red",
                 "keepLocalEvents": false,
                 "prohibitPacketTransfer": false,
                 "license_caps": ["BASE", "MALWARE", "URLFilter", "THREAT"],
@@ -209,16 +190,10 @@ pub async fn list(
     parts: Parts,
 ) -> Result<Json<Value>, FmcError> {
     let domain = find_domain(&domain)?;
-    let request = PageRequest::from_query(parts.uri.query())?;
-    let origin = origin(&parts);
     let all: Vec<&DeviceRecord> = RECORDS.iter().filter(|r| r.domain() == domain).collect();
-    let items = request
-        .window(&all)
-        .into_iter()
-        .map(|r| r.to_json(&origin, request.expanded))
-        .collect();
-    let base = format!("{origin}{}", parts.uri.path());
-    Ok(Json(page(&base, &request, all.len(), items)))
+    paged_objects(&parts, &all, |record, origin, expanded| {
+        record.to_json(origin, expanded)
+    })
 }
 
 /// `GET …/devices/devicerecords/<id>`: always the expanded form.
@@ -230,7 +205,7 @@ pub async fn get_one(
     let domain = find_domain(&domain)?;
     RECORDS
         .iter()
-        .find(|r| r.domain() == domain && r.id.eq_ignore_ascii_case(&id))
+        .find(|r| r.domain() == domain && r.0.eq_ignore_ascii_case(&id))
         .map(|r| Json(r.to_json(&origin(&parts), true)))
         .ok_or_else(|| FmcError::NotFound(format!("The object with id {id} was not found.")))
 }

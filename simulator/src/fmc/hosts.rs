@@ -11,7 +11,7 @@ use super::auth::FmcCaller;
 use super::domains::find_domain;
 use super::extract::{FmcBody, FmcPath};
 use super::host_store::Host;
-use super::paging::{PageRequest, page};
+use super::paging::paged_objects;
 use super::{Fmc, FmcError};
 use crate::origin::origin;
 use crate::query::query_flag;
@@ -24,17 +24,12 @@ pub async fn list(
     parts: Parts,
 ) -> Result<Json<Value>, FmcError> {
     let domain = find_domain(&domain)?;
-    let request = PageRequest::from_query(parts.uri.query())?;
-    let origin = origin(&parts);
     let hosts = fmc.hosts();
-    let all = hosts.in_domain(domain);
-    let items = request
-        .window(&all)
-        .into_iter()
-        .map(|h| h.to_json(&origin, request.expanded))
-        .collect();
-    let base = format!("{origin}{}", parts.uri.path());
-    Ok(Json(page(&base, &request, all.len(), items)))
+    paged_objects(
+        &parts,
+        &hosts.in_domain(domain),
+        |host, origin, expanded| host.to_json(origin, expanded),
+    )
 }
 
 /// `POST …/object/hosts` → 201 with the new object (expanded form). With `?bulk=true` the

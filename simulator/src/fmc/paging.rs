@@ -92,12 +92,27 @@ pub fn page(base: &str, request: &PageRequest, total: usize, items: Vec<Value>) 
     body
 }
 
+/// A whole collection of objects, paged as the client asked: only the page's objects are
+/// rendered, short or expanded, with links on the address the client called.
+pub fn paged_objects<T>(
+    parts: &Parts,
+    all: &[T],
+    render: impl Fn(&T, &str, bool) -> Value,
+) -> Result<Json<Value>, FmcError> {
+    let request = PageRequest::from_query(parts.uri.query())?;
+    let origin = origin(parts);
+    let items = request
+        .window(all)
+        .into_iter()
+        .map(|object| render(object, &origin, request.expanded))
+        .collect();
+    let base = format!("{origin}{}", parts.uri.path());
+    Ok(Json(page(&base, &request, all.len(), items)))
+}
+
 /// A whole collection of already rendered objects, paged as the client asked.
 pub fn paged(parts: &Parts, all: Vec<Value>) -> Result<Json<Value>, FmcError> {
-    let request = PageRequest::from_query(parts.uri.query())?;
-    let total = all.len();
-    let base = format!("{}{}", origin(parts), parts.uri.path());
-    Ok(Json(page(&base, &request, total, request.window(all))))
+    paged_objects(parts, &all, |object, _, _| object.clone())
 }
 
 #[cfg(test)]

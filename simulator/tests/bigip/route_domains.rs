@@ -2,31 +2,20 @@
 //! travels as `%25` in paths and links, over real HTTPS (issue 9).
 
 use reqwest::StatusCode;
-use serde_json::{Value, json};
+use serde_json::json;
 use shared::wire::DeviceKind;
 
-use crate::common::{Sim, status_json};
+use crate::common::{Sim, f5_call};
 
 const NODES: &str = "/mgmt/tm/ltm/node";
 /// The node named `10.1.1.1%0`, with its `%` encoded as a path must carry it.
 const ENCODED: &str = "/mgmt/tm/ltm/node/~Common~10.1.1.1%250";
 
-async fn call(request: reqwest::RequestBuilder, token: &str) -> (StatusCode, Value) {
-    status_json(
-        request
-            .header("X-F5-Auth-Token", token)
-            .send()
-            .await
-            .unwrap(),
-    )
-    .await
-}
-
 #[tokio::test]
 async fn a_route_domain_node_is_created_listed_read_changed_and_deleted_by_its_encoded_path() {
     let sim = Sim::start(DeviceKind::Bigip).await;
     let token = sim.token("admin", "admin").await;
-    let (status, created) = call(
+    let (status, created) = f5_call(
         sim.post(NODES)
             .json(&json!({"name": "10.1.1.1%0", "address": "10.1.1.1%0", "partition": "Common"})),
         &token,
@@ -37,7 +26,7 @@ async fn a_route_domain_node_is_created_listed_read_changed_and_deleted_by_its_e
     assert_eq!(created["fullPath"], "/Common/10.1.1.1%0");
     assert_eq!(created["address"], "10.1.1.1");
 
-    let (_, list) = call(sim.get(NODES), &token).await;
+    let (_, list) = f5_call(sim.get(NODES), &token).await;
     let link = list["items"][0]["selfLink"].as_str().unwrap();
     assert_eq!(
         link,
@@ -51,13 +40,13 @@ async fn a_route_domain_node_is_created_listed_read_changed_and_deleted_by_its_e
         .next()
         .unwrap();
     assert_eq!(path, ENCODED);
-    let (status, node) = call(sim.get(path), &token).await;
+    let (status, node) = f5_call(sim.get(path), &token).await;
     assert_eq!(
         (status, node["name"].as_str()),
         (StatusCode::OK, Some("10.1.1.1%0"))
     );
 
-    let (status, changed) = call(
+    let (status, changed) = f5_call(
         sim.patch(ENCODED)
             .json(&json!({"session": "user-disabled"})),
         &token,
@@ -68,15 +57,15 @@ async fn a_route_domain_node_is_created_listed_read_changed_and_deleted_by_its_e
     assert_eq!(changed["selfLink"], list["items"][0]["selfLink"]);
 
     // The bare form names the same node.
-    let (status, bare) = call(sim.get("/mgmt/tm/ltm/node/10.1.1.1%250"), &token).await;
+    let (status, bare) = f5_call(sim.get("/mgmt/tm/ltm/node/10.1.1.1%250"), &token).await;
     assert_eq!(
         (status, bare["fullPath"].as_str()),
         (StatusCode::OK, Some("10.1.1.1%0"))
     );
 
-    let (status, _) = call(sim.delete(ENCODED), &token).await;
+    let (status, _) = f5_call(sim.delete(ENCODED), &token).await;
     assert_eq!(status, StatusCode::OK);
-    let (status, missing) = call(sim.get(ENCODED), &token).await;
+    let (status, missing) = f5_call(sim.get(ENCODED), &token).await;
     assert_eq!(status, StatusCode::NOT_FOUND);
     assert_eq!(
         missing["message"],
@@ -88,16 +77,16 @@ async fn a_route_domain_node_is_created_listed_read_changed_and_deleted_by_its_e
 async fn a_transaction_creates_and_changes_a_route_domain_node() {
     let sim = Sim::start(DeviceKind::Bigip).await;
     let token = sim.token("admin", "admin").await;
-    call(
+    f5_call(
         sim.post(NODES)
             .json(&json!({"name": "10.2.2.2%0", "address": "10.2.2.2"})),
         &token,
     )
     .await;
-    let (_, transaction) = call(sim.post("/mgmt/tm/transaction").json(&json!({})), &token).await;
+    let (_, transaction) = f5_call(sim.post("/mgmt/tm/transaction").json(&json!({})), &token).await;
     let id = transaction["transId"].as_u64().unwrap().to_string();
     let queue = |request: reqwest::RequestBuilder| {
-        call(request.header("X-F5-REST-Coordination-Id", &id), &token)
+        f5_call(request.header("X-F5-REST-Coordination-Id", &id), &token)
     };
     let (status, queued) = queue(
         sim.post(NODES)
@@ -115,7 +104,7 @@ async fn a_transaction_creates_and_changes_a_route_domain_node() {
         queued["uri"],
         "https://localhost/mgmt/tm/ltm/node/~Common~10.2.2.2%250"
     );
-    let (status, done) = call(
+    let (status, done) = f5_call(
         sim.patch(&format!("/mgmt/tm/transaction/{id}"))
             .json(&json!({"state": "VALIDATING"})),
         &token,
@@ -123,11 +112,11 @@ async fn a_transaction_creates_and_changes_a_route_domain_node() {
     .await;
     assert_eq!(status, StatusCode::OK, "{done}");
     assert_eq!(done["state"], "COMPLETED");
-    let (status, created) = call(sim.get(ENCODED), &token).await;
+    let (status, created) = f5_call(sim.get(ENCODED), &token).await;
     assert_eq!(
         (status, created["address"].as_str()),
         (StatusCode::OK, Some("10.1.1.1"))
     );
-    let (_, changed) = call(sim.get("/mgmt/tm/ltm/node/~Common~10.2.2.2%250"), &token).await;
+    let (_, changed) = f5_call(sim.get("/mgmt/tm/ltm/node/~Common~10.2.2.2%250"), &token).await;
     assert_eq!(changed["state"], "user-down");
 }

@@ -118,6 +118,20 @@ pub fn client_for(device: &RunningDevice) -> Client {
         .unwrap()
 }
 
+/// Send `request` with `token` in the `header` a device reads it from; status and JSON body.
+pub async fn with_token(
+    request: reqwest::RequestBuilder,
+    header: &str,
+    token: &str,
+) -> (StatusCode, Value) {
+    status_json(request.header(header, token).send().await.unwrap()).await
+}
+
+/// [`with_token`] for BIG-IP and BIG-IQ: the token in `X-F5-Auth-Token`.
+pub async fn f5_call(request: reqwest::RequestBuilder, token: &str) -> (StatusCode, Value) {
+    with_token(request, "X-F5-Auth-Token", token).await
+}
+
 /// Status and JSON body (`Value::Null` for an empty body).
 pub async fn status_json(reply: Response) -> (StatusCode, Value) {
     let status = reply.status();

@@ -2,24 +2,10 @@
 //! like every FMC collection, with links on the address the client called.
 
 use reqwest::StatusCode;
-use serde_json::Value;
 use shared::wire::DeviceKind;
 
-use crate::common::{Sim, status_json};
-use crate::{GLOBAL, assert_fmc_error, generate};
-
-const SUB: &str = "6f3c1a52-9c4e-11ee-8c90-0242ac120002";
-
-async fn get(sim: &Sim, token: &str, path: &str) -> (StatusCode, Value) {
-    status_json(
-        sim.get(path)
-            .header("X-auth-access-token", token)
-            .send()
-            .await
-            .unwrap(),
-    )
-    .await
-}
+use crate::common::Sim;
+use crate::{GLOBAL, SUB, assert_fmc_error, generate, get};
 
 #[tokio::test]
 async fn server_version_and_domains_are_single_pages() {

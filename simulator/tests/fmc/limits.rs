@@ -3,38 +3,12 @@
 use std::time::{Duration, Instant};
 
 use reqwest::StatusCode;
-use serde_json::Value;
 use shared::wire::DeviceKind;
 use simulator::SimConfig;
 
 use crate::common::raw::{Raw, request};
 use crate::common::{Sim, status_json};
-use crate::{GLOBAL, Pair, assert_fmc_error, generate};
-
-const VERSION: &str = "/api/fmc_platform/v1/info/serverversion";
-
-async fn version(sim: &Sim, access: &str) -> (StatusCode, Value) {
-    status_json(
-        sim.get(VERSION)
-            .header("X-auth-access-token", access)
-            .send()
-            .await
-            .unwrap(),
-    )
-    .await
-}
-
-async fn refresh(sim: &Sim, pair: &Pair) -> (StatusCode, Value) {
-    status_json(
-        sim.post("/api/fmc_platform/v1/auth/refreshtoken")
-            .header("X-auth-access-token", &pair.access)
-            .header("X-auth-refresh-token", &pair.refresh)
-            .send()
-            .await
-            .unwrap(),
-    )
-    .await
-}
+use crate::{GLOBAL, VERSION, assert_fmc_error, generate, refresh, version};
 
 #[tokio::test]
 async fn a_new_login_by_the_same_user_ends_the_older_session() {
@@ -47,7 +21,7 @@ async fn a_new_login_by_the_same_user_ends_the_older_session() {
     let (status, body) = version(&sim, &first.access).await;
     assert_eq!(status, StatusCode::UNAUTHORIZED);
     assert_fmc_error(&body, "Access token invalid.");
-    let (status, body) = refresh(&sim, &first).await;
+    let (status, body) = status_json(refresh(&sim, &first).await).await;
     assert_eq!(status, StatusCode::UNAUTHORIZED);
     assert_fmc_error(&body, "Invalid refresh token");
 
@@ -70,7 +44,7 @@ async fn without_takeover_sessions_of_one_user_live_side_by_side() {
     let (second, _) = generate(&sim, "admin", "admin").await;
     assert_eq!(version(&sim, &first.access).await.0, StatusCode::OK);
     assert_eq!(version(&sim, &second.access).await.0, StatusCode::OK);
-    assert_eq!(refresh(&sim, &first).await.0, StatusCode::NO_CONTENT);
+    assert_eq!(refresh(&sim, &first).await.status(), StatusCode::NO_CONTENT);
 }
 
 #[tokio::test]

@@ -5,23 +5,10 @@ use serde_json::{Value, json};
 use shared::wire::DeviceKind;
 
 use crate::common::{Sim, status_json};
-use crate::{GLOBAL, assert_fmc_error, generate};
-
-const SUB: &str = "6f3c1a52-9c4e-11ee-8c90-0242ac120002";
+use crate::{GLOBAL, SUB, assert_fmc_error, generate, get};
 
 fn hosts(domain: &str) -> String {
     format!("/api/fmc_config/v1/domain/{domain}/object/hosts")
-}
-
-async fn get(sim: &Sim, token: &str, path: &str) -> (StatusCode, Value) {
-    status_json(
-        sim.get(path)
-            .header("X-auth-access-token", token)
-            .send()
-            .await
-            .unwrap(),
-    )
-    .await
 }
 
 #[tokio::test]

@@ -13,6 +13,33 @@ use crate::common::Sim;
 use crate::common::raw::{Raw, request};
 use crate::quick_limits;
 
+/// A connection that has served one request and now sits idle.
+async fn served_then_idle(sim: &Sim) -> Raw {
+    let mut raw = Raw::connect(&sim.device).await;
+    let echo = request(
+        "GET",
+        "/mgmt/shared/echo-query",
+        &[("Authorization", "Basic YWRtaW46YWRtaW4=")],
+        "",
+    );
+    raw.send(echo).await.unwrap();
+    assert_eq!(raw.response().await.unwrap().status, 200);
+    raw
+}
+
+/// The head and all but the last bytes of a login: a request whose body never finishes.
+async fn unfinished_login(sim: &Sim) -> Raw {
+    let mut raw = Raw::connect(&sim.device).await;
+    let login = request(
+        "POST",
+        "/mgmt/shared/authn/login",
+        &[],
+        r#"{"username":"admin","password":"admin"}"#,
+    );
+    raw.send(&login[..login.len() - 5]).await.unwrap();
+    raw
+}
+
 async fn device(limits: ServerLimits) -> Sim {
     let config = SimConfig {
         limits,
@@ -31,16 +58,7 @@ async fn an_idle_connection_is_closed_after_the_keep_alive_timeout() {
     // Never a request.
     let mut silent = Raw::connect(&sim.device).await;
     // One request, then silence.
-    let mut done = Raw::connect(&sim.device).await;
-    done.send(request(
-        "GET",
-        "/mgmt/shared/echo-query",
-        &[("Authorization", "Basic YWRtaW46YWRtaW4=")],
-        "",
-    ))
-    .await
-    .unwrap();
-    assert_eq!(done.response().await.unwrap().status, 200);
+    let mut done = served_then_idle(&sim).await;
     let started = Instant::now();
     assert!(silent.closed_within(Duration::from_secs(4)).await);
     assert!(done.closed_within(Duration::from_secs(4)).await);
@@ -88,14 +106,7 @@ async fn a_body_that_does_not_arrive_in_time_gets_408_and_the_connection_closes(
         ..quick_limits()
     })
     .await;
-    let mut raw = Raw::connect(&sim.device).await;
-    let text = request(
-        "POST",
-        "/mgmt/shared/authn/login",
-        &[],
-        r#"{"username":"admin","password":"admin"}"#,
-    );
-    raw.send(&text[..text.len() - 10]).await.unwrap();
+    let mut raw = unfinished_login(&sim).await;
     let reply = tokio::time::timeout(Duration::from_secs(4), raw.response())
         .await
         .expect("an answer within the body timeout")
@@ -150,24 +161,8 @@ async fn shutdown_finishes_within_its_deadline_despite_a_slow_client() {
     })
     .await;
     // A request whose body never finishes, and an idle keep-alive connection.
-    let mut slow = Raw::connect(&sim.device).await;
-    let text = request(
-        "POST",
-        "/mgmt/shared/authn/login",
-        &[],
-        r#"{"username":"admin","password":"admin"}"#,
-    );
-    slow.send(&text[..text.len() - 5]).await.unwrap();
-    let mut idle = Raw::connect(&sim.device).await;
-    idle.send(request(
-        "GET",
-        "/mgmt/shared/echo-query",
-        &[("Authorization", "Basic YWRtaW46YWRtaW4=")],
-        "",
-    ))
-    .await
-    .unwrap();
-    assert_eq!(idle.response().await.unwrap().status, 200);
+    let mut slow = unfinished_login(&sim).await;
+    let mut idle = served_then_idle(&sim).await;
 
     let Sim { device, .. } = sim;
     let started = Instant::now();
@@ -188,16 +183,7 @@ async fn shutdown_with_only_idle_connections_is_immediate() {
         ..quick_limits()
     })
     .await;
-    let mut idle = Raw::connect(&sim.device).await;
-    idle.send(request(
-        "GET",
-        "/mgmt/shared/echo-query",
-        &[("Authorization", "Basic YWRtaW46YWRtaW4=")],
-        "",
-    ))
-    .await
-    .unwrap();
-    assert_eq!(idle.response().await.unwrap().status, 200);
+    let mut idle = served_then_idle(&sim).await;
     let Sim { device, .. } = sim;
     let started = Instant::now();
     device.shutdown().await;

@@ -58,6 +58,27 @@ async fn sequential(mut raw: Raw, calls: Vec<(String, String)>) -> usize {
     answered
 }
 
+/// `clients` clients, each on its own connection with its own list of requests, all at once;
+/// every request must be answered and no client may need a second connection.
+async fn many_clients(sim: &Sim, requests: Vec<Vec<(String, String)>>) {
+    let accepted_before = sim.device.connections().accepted();
+    let (clients, total) = (requests.len(), requests.iter().map(Vec::len).sum::<usize>());
+    let mut tasks = JoinSet::new();
+    for calls in requests {
+        tasks.spawn(sequential(Raw::connect(&sim.device).await, calls));
+    }
+    let mut answered = 0;
+    while let Some(done) = tasks.join_next().await {
+        answered += done.unwrap();
+    }
+    assert_eq!(answered, total);
+    assert_eq!(
+        sim.device.connections().accepted() - accepted_before,
+        clients as u64,
+        "each client kept its one connection"
+    );
+}
+
 /// A request split into its head and its body.
 fn split(method: &str, path: &str, headers: &[(&str, &str)], body: &str) -> (String, String) {
     let text = request(method, path, headers, body);
@@ -69,90 +90,66 @@ fn split(method: &str, path: &str, headers: &[(&str, &str)], body: &str) -> (Str
 async fn fmc_clients_each_on_one_connection_see_every_request_answered() {
     let sim = Sim::start(DeviceKind::Fmc).await;
     let token = sim.fmc_token("admin", "admin").await;
-    let accepted_before = sim.device.connections().accepted();
-    let (clients, calls) = (8, 150);
     let hosts = format!("/api/fmc_config/v1/domain/{GLOBAL}/object/hosts");
-    let mut tasks = JoinSet::new();
-    for c in 0..clients {
-        let requests = (0..calls)
-            .map(|n| match n % 3 {
-                // Answered 200 until the shared per-user budget runs out, then 429.
-                0 => split(
-                    "GET",
-                    "/api/fmc_platform/v1/info/serverversion",
-                    &[("X-auth-access-token", &token)],
-                    "",
-                ),
-                // Refused (401) by a handler that never looks at the body.
-                1 => split(
-                    "POST",
-                    &hosts,
-                    &[("X-auth-access-token", "stale")],
-                    &json!({"name": format!("c{c}-{n}"), "value": "10.0.0.1"}).to_string(),
-                ),
-                // Paged read, 200 or 429.
-                _ => split(
-                    "GET",
-                    &format!("{hosts}?limit=5&offset={n}"),
-                    &[("X-auth-access-token", &token)],
-                    "",
-                ),
-            })
-            .collect();
-        tasks.spawn(sequential(Raw::connect(&sim.device).await, requests));
-    }
-    let mut answered = 0;
-    while let Some(done) = tasks.join_next().await {
-        answered += done.unwrap();
-    }
-    assert_eq!(answered, clients * calls);
-    assert_eq!(
-        sim.device.connections().accepted() - accepted_before,
-        clients as u64
-    );
+    let version = "/api/fmc_platform/v1/info/serverversion";
+    let requests = (0..8)
+        .map(|c| {
+            (0..150)
+                .map(|n| match n % 3 {
+                    // 200 until the shared per-user budget runs out, then 429.
+                    0 => split("GET", version, &[("X-auth-access-token", &token)], ""),
+                    // Refused (401) by a handler that never looks at the body.
+                    1 => split(
+                        "POST",
+                        &hosts,
+                        &[("X-auth-access-token", "stale")],
+                        &json!({"name": format!("c{c}-{n}"), "value": "10.0.0.1"}).to_string(),
+                    ),
+                    // A paged read, 200 or 429.
+                    _ => split(
+                        "GET",
+                        &format!("{hosts}?limit=5&offset={n}"),
+                        &[("X-auth-access-token", &token)],
+                        "",
+                    ),
+                })
+                .collect()
+        })
+        .collect();
+    many_clients(&sim, requests).await;
 }
 
 #[tokio::test]
 async fn bigip_clients_each_on_one_connection_see_every_request_answered() {
     let sim = Sim::start(DeviceKind::Bigip).await;
     let token = sim.token("admin", "admin").await;
-    let accepted_before = sim.device.connections().accepted();
-    let (clients, calls) = (32, 60);
-    let mut tasks = JoinSet::new();
-    for c in 0..clients {
-        let requests = (0..calls)
-            .map(|n| match n % 3 {
-                0 => split(
-                    "GET",
-                    "/mgmt/tm/sys/version",
-                    &[("X-F5-Auth-Token", &token)],
-                    "",
-                ),
-                1 => split(
-                    "POST",
-                    "/mgmt/shared/echo",
-                    &[("X-F5-Auth-Token", &token)],
-                    &json!({"client": c, "call": n, "pad": "x".repeat(20_000)}).to_string(),
-                ),
-                _ => split(
-                    "POST",
-                    "/mgmt/tm/ltm/node",
-                    &[("X-F5-Auth-Token", "STALE")],
-                    &json!({"name": format!("n{c}-{n}"), "address": "10.0.0.1"}).to_string(),
-                ),
-            })
-            .collect();
-        tasks.spawn(sequential(Raw::connect(&sim.device).await, requests));
-    }
-    let mut answered = 0;
-    while let Some(done) = tasks.join_next().await {
-        answered += done.unwrap();
-    }
-    assert_eq!(answered, clients * calls);
-    assert_eq!(
-        sim.device.connections().accepted() - accepted_before,
-        clients as u64
-    );
+    let requests = (0..32)
+        .map(|c| {
+            (0..60)
+                .map(|n| match n % 3 {
+                    0 => split(
+                        "GET",
+                        "/mgmt/tm/sys/version",
+                        &[("X-F5-Auth-Token", &token)],
+                        "",
+                    ),
+                    1 => split(
+                        "POST",
+                        "/mgmt/shared/echo",
+                        &[("X-F5-Auth-Token", &token)],
+                        &json!({"client": c, "call": n, "pad": "x".repeat(20_000)}).to_string(),
+                    ),
+                    _ => split(
+                        "POST",
+                        "/mgmt/tm/ltm/node",
+                        &[("X-F5-Auth-Token", "STALE")],
+                        &json!({"name": format!("n{c}-{n}"), "address": "10.0.0.1"}).to_string(),
+                    ),
+                })
+                .collect()
+        })
+        .collect();
+    many_clients(&sim, requests).await;
     let echoed = sim
         .post("/mgmt/shared/echo")
         .header("X-F5-Auth-Token", &token)
