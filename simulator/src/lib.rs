@@ -11,36 +11,50 @@
 //! State lives in memory behind per-table locks; every time rule reads the injected [`Clock`],
 //! which tests advance by hand and demos speed up (`--clock-speed`).
 //!
-//! Code map: [`bigip`] (tokens, nodes, transactions), [`bigiq`] (JWT login and exchange),
-//! [`fmc`] (token pairs, rate limit, host objects). Pure state machines (`*_store.rs`,
-//! `node_table.rs`, `sessions.rs`, `rate_limit.rs`, `jwt.rs`) hold the rules; handlers parse,
-//! call them and map errors to each device's error body. Request bodies pass through one
-//! bounded, content-type-checking reader (`payload.rs`), so bad input always gets the device's
-//! error shape.
+//! Code map: [`bigip`] (tokens, nodes, transactions), [`bigiq`] (JWT login, exchange, token
+//! deletion, device endpoints), [`fmc`] (token pairs, session takeover, rate limit, domains,
+//! devices, host objects). Pure state machines (`*_store.rs`, `node_table.rs`,
+//! `sessions.rs`, `rate_limit.rs`, `jwt.rs`) hold the rules; handlers parse, call them and
+//! map errors to each device's error body. [`device_router`] matches on the kind once and puts
+//! the kind's routes behind its guard (`guard.rs`: `Date` from the device clock, the cap on
+//! requests in progress, the body read whole within its timeout and size cap); [`server`]
+//! serves them over TLS with a handshake timeout, header-read and idle keep-alive timeouts, a
+//! connection cap and a shutdown deadline ([`ServerLimits`]). [`parsing`] gathers the pure
+//! request-parsing functions for property tests and fuzz targets.
 
 mod basic;
 pub mod bigip;
 pub mod bigiq;
 pub mod clock;
+mod f5_echo;
 mod f5_extract;
 pub mod fmc;
+mod guard;
+mod origin;
+pub mod parsing;
 mod paths;
 mod payload;
 mod peer;
+mod query;
 pub mod rest_error;
+pub mod server;
 pub mod tls;
 pub mod users;
 
 use std::net::SocketAddr;
+use std::sync::Arc;
 
 use axum::Router;
 use shared::wire::DeviceKind;
+use tokio::sync::watch;
 
 pub use clock::Clock;
+pub use server::{ConnectionStats, ServerLimits};
 pub use tls::DeviceCertificate;
 pub use users::{Role, User};
 
-/// What every simulated device is configured with.
+/// What every simulated device is configured with. Build one with struct-update syntax over
+/// [`SimConfig::default()`], so fields added later keep their defaults.
 #[derive(Clone, Debug)]
 pub struct SimConfig {
     pub users: Vec<User>,
@@ -48,6 +62,11 @@ pub struct SimConfig {
     /// Remote login providers (LDAP, RADIUS, …) a BIG-IP or BIG-IQ accepts besides its local
     /// one. Their users are looked up in `users`, like local ones.
     pub remote_providers: Vec<String>,
+    /// FMC: a new `generatetoken` by a user ends that user's older sessions, as a real FMC
+    /// does ("same credentials in UI and API log each other out"). On by default.
+    pub fmc_session_takeover: bool,
+    /// Timeouts, caps and the shutdown deadline of the device's server.
+    pub limits: ServerLimits,
 }
 
 impl Default for SimConfig {
@@ -56,19 +75,22 @@ impl Default for SimConfig {
             users: users::default_users(),
             clock: Clock::system(),
             remote_providers: Vec::new(),
+            fmc_session_takeover: true,
+            limits: ServerLimits::default(),
         }
     }
 }
 
-/// A simulated device serving HTTPS on a loopback socket.
+/// A simulated device serving HTTPS on a loopback socket. Dropping it stops the device.
 pub struct RunningDevice {
     pub kind: DeviceKind,
     pub addr: SocketAddr,
     /// `sha256:<hex>` of the certificate the device presents.
     pub fingerprint: String,
     pub cert_pem: String,
-    handle: axum_server::Handle<SocketAddr>,
-    task: Option<tokio::task::JoinHandle<std::io::Result<()>>>,
+    connections: Arc<ConnectionStats>,
+    shutdown: watch::Sender<bool>,
+    task: Option<tokio::task::JoinHandle<()>>,
 }
 
 impl RunningDevice {
@@ -77,9 +99,15 @@ impl RunningDevice {
         format!("https://{}", self.addr)
     }
 
-    /// Stop serving and wait for the listener to close.
+    /// How many connections the device has accepted and has open.
+    pub fn connections(&self) -> &ConnectionStats {
+        &self.connections
+    }
+
+    /// Stop accepting, let requests in progress finish within the configured
+    /// `limits.shutdown_grace`, then drop every connection. Returns when the device is down.
     pub async fn shutdown(mut self) {
-        self.handle.shutdown();
+        let _ = self.shutdown.send(true);
         if let Some(task) = self.task.take() {
             let _ = task.await;
         }
@@ -88,17 +116,33 @@ impl RunningDevice {
 
 impl Drop for RunningDevice {
     fn drop(&mut self) {
-        self.handle.shutdown();
+        let _ = self.shutdown.send(true);
     }
 }
 
-/// Build the HTTP routes of one kind of device.
+/// Build the HTTP routes of one kind of device, behind that kind's guard (the `Date` header,
+/// the cap on requests in progress, the body size cap and body-read timeout).
 pub fn device_router(kind: DeviceKind, config: &SimConfig) -> anyhow::Result<Router> {
-    match kind {
-        DeviceKind::Bigip => Ok(bigip::router(bigip::BigIp::new(config.clone()))),
-        DeviceKind::Bigiq => Ok(bigiq::router(bigiq::BigIq::new(config.clone()))),
-        DeviceKind::Fmc => Ok(fmc::router(fmc::Fmc::new(config.clone()))),
-    }
+    let (routes, guard) = match kind {
+        DeviceKind::Bigip => (
+            bigip::router(bigip::BigIp::new(config.clone())),
+            f5_extract::device_guard(&config.limits),
+        ),
+        DeviceKind::Bigiq => (
+            bigiq::router(bigiq::BigIq::new(config.clone())),
+            f5_extract::device_guard(&config.limits),
+        ),
+        DeviceKind::Fmc => (
+            fmc::router(fmc::Fmc::new(config.clone())),
+            fmc::device_guard(&config.limits),
+        ),
+    };
+    Ok(guard::guarded(
+        routes,
+        guard,
+        config.limits.body_read,
+        config.clock.clone(),
+    ))
 }
 
 /// Start a device of `kind` on `addr` (use port 0 for an ephemeral port) with a freshly
@@ -118,20 +162,25 @@ pub async fn start(
         ),
     );
     let cert = DeviceCertificate::generate(&format!("{} simulator", kind.label()))?;
-    let listener = std::net::TcpListener::bind(addr)?;
-    listener.set_nonblocking(true)?;
+    let listener = tokio::net::TcpListener::bind(addr).await?;
     let addr = listener.local_addr()?;
-    let handle = axum_server::Handle::new();
-    let tls = axum_server::tls_rustls::RustlsConfig::from_config(cert.server_config.clone());
-    let server = axum_server::from_tcp_rustls(listener, tls)?.handle(handle.clone());
-    let task =
-        tokio::spawn(server.serve(router.into_make_service_with_connect_info::<SocketAddr>()));
+    let connections = Arc::new(ConnectionStats::default());
+    let (shutdown, stop) = watch::channel(false);
+    let task = tokio::spawn(server::serve(
+        listener,
+        cert.server_config.clone(),
+        router,
+        config.limits.clone(),
+        Arc::clone(&connections),
+        stop,
+    ));
     Ok(RunningDevice {
         kind,
         addr,
         fingerprint: cert.fingerprint(),
         cert_pem: cert.cert_pem,
-        handle,
+        connections,
+        shutdown,
         task: Some(task),
     })
 }

@@ -2,17 +2,19 @@
 //! address with a fresh self-signed certificate. See `devsim --help`.
 
 use std::net::SocketAddr;
+use std::time::Duration;
 
 use anyhow::{Context, bail};
 use clap::Parser;
 use shared::wire::DeviceKind;
-use simulator::{Clock, SimConfig, User};
+use simulator::{Clock, ServerLimits, SimConfig, User};
 
 /// Simulated F5 BIG-IP, F5 BIG-IQ and Cisco FMC management APIs over HTTPS.
 ///
 /// Start any subset of the three devices. Each listener gets a self-signed certificate
 /// generated at start-up; its SHA-256 fingerprint is printed so a client can pin it. State
-/// lives in memory and is lost on exit. Ctrl-C stops all devices.
+/// lives in memory and is lost on exit. Ctrl-C or SIGTERM stops all devices: requests in
+/// progress get --shutdown-grace seconds to finish, then every connection is dropped.
 ///
 /// Example: devsim --bigip 127.0.0.1:8443 --bigiq 127.0.0.1:8444 --fmc 127.0.0.1:8445
 #[derive(Debug, Parser)]
@@ -45,6 +47,16 @@ struct Args {
     /// minute; 1 is real time.
     #[arg(long, value_name = "N", default_value_t = 1.0)]
     clock_speed: f64,
+
+    /// FMC: a new generatetoken by a user ends that user's older sessions, as on a real FMC
+    /// (the same credentials in the UI and a script log each other out). `false` lets
+    /// sessions of one user live side by side.
+    #[arg(long, value_name = "BOOL", default_value_t = true, action = clap::ArgAction::Set)]
+    fmc_session_takeover: bool,
+
+    /// Seconds that requests in progress get to finish when devsim is stopped.
+    #[arg(long, value_name = "SECS", default_value_t = 5)]
+    shutdown_grace: u64,
 }
 
 #[tokio::main]
@@ -86,6 +98,11 @@ async fn run() -> anyhow::Result<()> {
     let mut config = SimConfig {
         clock: Clock::with_speed(args.clock_speed),
         remote_providers: args.remote_providers,
+        fmc_session_takeover: args.fmc_session_takeover,
+        limits: ServerLimits {
+            shutdown_grace: Duration::from_secs(args.shutdown_grace),
+            ..ServerLimits::default()
+        },
         ..SimConfig::default()
     };
     if !args.users.is_empty() {
@@ -112,12 +129,31 @@ async fn run() -> anyhow::Result<()> {
         args.clock_speed
     );
 
-    tokio::signal::ctrl_c()
-        .await
-        .context("waiting for Ctrl-C")?;
-    for device in running {
-        device.shutdown().await;
+    stop_signal().await?;
+    let stopping: Vec<_> = running
+        .into_iter()
+        .map(|device| tokio::spawn(device.shutdown()))
+        .collect();
+    for device in stopping {
+        let _ = device.await;
     }
     println!("stopped");
     Ok(())
+}
+
+/// Ctrl-C, or SIGTERM (how service managers and `kill` stop a process).
+async fn stop_signal() -> anyhow::Result<()> {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{SignalKind, signal};
+        let mut term = signal(SignalKind::terminate()).context("listening for SIGTERM")?;
+        tokio::select! {
+            ctrl_c = tokio::signal::ctrl_c() => ctrl_c.context("waiting for Ctrl-C"),
+            _ = term.recv() => Ok(()),
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        tokio::signal::ctrl_c().await.context("waiting for Ctrl-C")
+    }
 }

@@ -16,10 +16,7 @@ pub fn accepting_trailing_slashes(routes: Router) -> Router {
 /// Drop trailing slashes (`/mgmt/tm/sys/` → `/mgmt/tm/sys`): f5-sdk and others send them and
 /// the devices accept them. The query string is kept.
 pub async fn trim_trailing_slash(mut request: Request) -> Request {
-    let path = request.uri().path();
-    if path.len() > 1 && path.ends_with('/') {
-        let trimmed = path.trim_end_matches('/');
-        let trimmed = if trimmed.is_empty() { "/" } else { trimmed };
+    if let Some(trimmed) = without_trailing_slash(request.uri().path()) {
         let rebuilt = match request.uri().query() {
             Some(query) => format!("{trimmed}?{query}"),
             None => trimmed.to_owned(),
@@ -31,4 +28,14 @@ pub async fn trim_trailing_slash(mut request: Request) -> Request {
         }
     }
     request
+}
+
+/// The path without its trailing slashes, or `None` when it has none to drop (`/` stays `/`).
+pub fn without_trailing_slash(path: &str) -> Option<&str> {
+    if path.len() > 1 && path.ends_with('/') {
+        let trimmed = path.trim_end_matches('/');
+        Some(if trimmed.is_empty() { "/" } else { trimmed })
+    } else {
+        None
+    }
 }

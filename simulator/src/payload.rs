@@ -22,21 +22,13 @@ pub enum PayloadError {
     Unreadable,
 }
 
-/// Read at most `limit` bytes of `body` and parse them as JSON.
-///
-/// An empty body (or the literal `null`, which some FMC clients send) reads as `None`. A body
-/// with a non-JSON `Content-Type` is refused; a body without one is parsed anyway, as curl and
-/// many scripts omit it.
+/// Read at most `limit` bytes of `body` and parse them as JSON (see [`json_body`]).
 pub async fn read_json(
     headers: &HeaderMap,
     body: Body,
     limit: usize,
 ) -> Result<Option<Value>, PayloadError> {
-    let declared = headers
-        .get(header::CONTENT_LENGTH)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.parse::<u64>().ok());
-    if declared.is_some_and(|len| len > limit as u64) {
+    if declared_length(headers).is_some_and(|len| len > limit as u64) {
         return Err(PayloadError::TooLarge { limit });
     }
     let bytes = axum::body::to_bytes(body, limit).await.map_err(|err| {
@@ -46,11 +38,29 @@ pub async fn read_json(
             PayloadError::Unreadable
         }
     })?;
+    let content_type = headers.get(header::CONTENT_TYPE).map(|v| v.as_bytes());
+    json_body(content_type, &bytes)
+}
+
+/// The `Content-Length` a request declares, if it declares a readable one.
+pub fn declared_length(headers: &HeaderMap) -> Option<u64> {
+    headers
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.trim().parse::<u64>().ok())
+}
+
+/// Parse a request body as JSON.
+///
+/// An empty body (or the literal `null`, which some FMC clients send) reads as `None`. A body
+/// with a non-JSON `Content-Type` is refused; a body without one is parsed anyway, as curl and
+/// many scripts omit it.
+pub fn json_body(content_type: Option<&[u8]>, bytes: &[u8]) -> Result<Option<Value>, PayloadError> {
     if bytes.iter().all(u8::is_ascii_whitespace) {
         return Ok(None);
     }
-    if let Some(content_type) = headers.get(header::CONTENT_TYPE) {
-        let text = content_type.to_str().unwrap_or("(not text)");
+    if let Some(content_type) = content_type {
+        let text = std::str::from_utf8(content_type).unwrap_or("(not text)");
         let essence = text
             .split(';')
             .next()
@@ -61,7 +71,7 @@ pub async fn read_json(
             return Err(PayloadError::NotJsonContentType(text.to_owned()));
         }
     }
-    match serde_json::from_slice::<Value>(&bytes) {
+    match serde_json::from_slice::<Value>(bytes) {
         Ok(Value::Null) => Ok(None),
         Ok(value) => Ok(Some(value)),
         Err(err) => Err(PayloadError::Malformed(err.to_string())),

@@ -4,10 +4,12 @@ use std::sync::atomic::{AtomicU64, Ordering};
 
 use axum::Json;
 use axum::extract::Request;
-use axum::http::{Method, StatusCode};
+use axum::http::request::Parts;
+use axum::http::{HeaderValue, Method, StatusCode};
 use axum::response::{IntoResponse, Response};
 use serde_json::json;
 
+use crate::guard::Refusal;
 use crate::payload::PayloadError;
 
 static OPERATION_ID: AtomicU64 = AtomicU64::new(166_493_500);
@@ -146,4 +148,39 @@ pub async fn method_not_allowed(method: Method, request: Request) -> Response {
         &crate::peer::peer_of(&parts),
     )
     .into_response()
+}
+
+/// A BIG-IP's or BIG-IQ's answer when it will not take a request at all, in the REST
+/// framework's shape (the texts are unverified): 503 with `Retry-After` when too many requests
+/// are in progress, 413 for a body over the limit, 408 for a body that did not arrive in time.
+pub fn refuse(refusal: &Refusal, parts: &Parts) -> Response {
+    let (status, message) = match refusal {
+        Refusal::Busy { limit } => (
+            StatusCode::SERVICE_UNAVAILABLE,
+            format!("The REST service is busy with {limit} requests in progress; retry later."),
+        ),
+        Refusal::TooLarge { limit } => (
+            StatusCode::PAYLOAD_TOO_LARGE,
+            PayloadError::TooLarge { limit: *limit }.to_string(),
+        ),
+        Refusal::BodyTimeout { after } => (
+            StatusCode::REQUEST_TIMEOUT,
+            format!(
+                "The request body was not received within {} seconds.",
+                after.as_secs()
+            ),
+        ),
+        Refusal::Unreadable => (
+            StatusCode::BAD_REQUEST,
+            PayloadError::Unreadable.to_string(),
+        ),
+    };
+    let mut response =
+        F5Error::framework(status, message, &crate::peer::peer_of(parts)).into_response();
+    if matches!(refusal, Refusal::Busy { .. }) {
+        response
+            .headers_mut()
+            .insert("retry-after", HeaderValue::from_static("1"));
+    }
+    response
 }

@@ -5,6 +5,8 @@ mod auth;
 mod echo;
 mod links;
 mod login;
+mod node_error;
+mod node_name;
 mod node_props;
 mod node_table;
 mod nodes;
@@ -24,9 +26,10 @@ use crate::rest_error;
 use crate::{SimConfig, User};
 
 pub use auth::Caller;
-pub use echo::echo_body;
 pub use links::VERSION;
-pub use node_table::{NodeError, NodeTable};
+pub use node_error::NodeError;
+pub use node_name::{NodeRef, valid_name as valid_node_name};
+pub use node_table::{NodeCommand, NodeTable};
 pub use token_store::{
     DEFAULT_TIMEOUT_SECS, MAX_TIMEOUT_SECS, MAX_TOKENS_PER_USER, TokenError, TokenRecord,
     TokenStore,
@@ -103,6 +106,10 @@ pub fn router(state: BigIp) -> Router {
     let routes = Router::new()
         .route("/mgmt/shared/authn/login", post(login::login))
         .route("/mgmt/shared/echo-query", get(echo::echo_query))
+        .route(
+            "/mgmt/shared/echo",
+            get(echo::echo).post(echo::echo).put(echo::echo),
+        )
         .route(
             "/mgmt/shared/authz/tokens",
             get(tokens::list).delete(tokens::delete_all),

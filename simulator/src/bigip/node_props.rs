@@ -5,23 +5,24 @@ use std::net::IpAddr;
 
 use serde_json::{Map, Value, json};
 
-use super::node_table::{NodeError, NodeRef};
+use super::node_error::NodeError;
+use super::node_name::{NodeRef, is_route_domain_id};
 
-pub(super) fn valid_name(name: &str) -> bool {
-    !name.is_empty()
-        && name.len() <= 255
-        && name
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || "._-:".contains(c))
-        && !name.starts_with(['-', '.'])
-}
-
-pub(super) fn valid_address(address: &str) -> bool {
+/// An address as the device stores it: an IP, with `%<route domain>` unless the route domain
+/// is the default one, 0 (`10.1.1.1%0` is kept as `10.1.1.1`, `10.1.1.1%2` as given).
+/// `None` for anything that is not an address.
+pub(super) fn stored_address(address: &str) -> Option<String> {
     let (ip, route_domain) = match address.split_once('%') {
         Some((ip, rd)) => (ip, Some(rd)),
         None => (address, None),
     };
-    ip.parse::<IpAddr>().is_ok() && route_domain.is_none_or(|rd| rd.parse::<u16>().is_ok())
+    ip.parse::<IpAddr>().ok()?;
+    match route_domain {
+        None => Some(ip.to_owned()),
+        Some(rd) if !is_route_domain_id(rd) => None,
+        Some(rd) if rd.parse::<u16>() == Ok(0) => Some(ip.to_owned()),
+        Some(_) => Some(address.to_owned()),
+    }
 }
 
 /// Keep the settable fields of a body, check their values, drop read-only ones and refuse
@@ -38,10 +39,7 @@ pub(super) fn settable(
         let accepted = match key.as_str() {
             "kind" | "name" | "partition" | "fullPath" | "generation" | "selfLink"
             | "ephemeral" => continue,
-            "address" => value
-                .as_str()
-                .filter(|a| valid_address(a))
-                .map(|a| json!(a)),
+            "address" => value.as_str().and_then(stored_address).map(Value::from),
             "connectionLimit" => whole(value, 0, u32::MAX as u64),
             "dynamicRatio" | "ratio" => whole(value, 1, 65_535),
             "rateLimit" => whole(value, 0, u32::MAX as u64)

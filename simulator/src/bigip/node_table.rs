@@ -4,83 +4,15 @@
 //! Pure state; [`NodeCommand`]s are built (and syntax-checked) first and applied later, so a
 //! transaction can queue them and apply them all-or-nothing on a copy of the table.
 
-use axum::http::StatusCode;
 use serde_json::{Map, Value, json};
 use std::collections::BTreeMap;
 
 use super::links::tm_self_link;
-use super::node_props::{defaults, merge, settable, valid_name};
-use crate::rest_error::F5Error;
+use super::node_error::NodeError;
+use super::node_name::{DEFAULT_PARTITION, NodeRef, valid_name};
+use super::node_props::{defaults, merge, settable};
 
-pub const DEFAULT_PARTITION: &str = "Common";
 const COLLECTION_PATH: &str = "/mgmt/tm/ltm/node";
-
-/// Why a node operation failed. The texts with message codes are the device's own; the rest
-/// follow its style (unverified).
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-pub enum NodeError {
-    #[error("01020036:3: The requested Node ({0}) was not found.")]
-    NotFound(String),
-    #[error(
-        "01020066:3: The requested Node ({full_path}) already exists in partition {partition}."
-    )]
-    Exists {
-        full_path: String,
-        partition: String,
-    },
-    #[error("01070734:3: Configuration error: Invalid Node, the IP address {0} already exists.")]
-    AddressTaken(String),
-    #[error("{0}")]
-    Invalid(String),
-}
-
-impl From<NodeError> for F5Error {
-    fn from(err: NodeError) -> Self {
-        let status = match err {
-            NodeError::NotFound(_) => StatusCode::NOT_FOUND,
-            NodeError::Exists { .. } => StatusCode::CONFLICT,
-            NodeError::AddressTaken(_) | NodeError::Invalid(_) => StatusCode::BAD_REQUEST,
-        };
-        F5Error::configuration(status, err.to_string())
-    }
-}
-
-/// A node named in a URL: `~Partition~Name`, or a bare `Name` meaning `/Common/Name`. The form
-/// matters: replies to a bare name leave out `partition` and use the bare `fullPath`.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct NodeRef {
-    pub partition: String,
-    pub name: String,
-    pub bare: bool,
-}
-
-impl NodeRef {
-    /// Parse the last path segment (already percent-decoded).
-    pub fn parse(segment: &str) -> NodeRef {
-        if let Some(rest) = segment.strip_prefix('~')
-            && let Some((partition, name)) = rest.split_once('~')
-        {
-            return NodeRef {
-                partition: partition.to_owned(),
-                name: name.to_owned(),
-                bare: false,
-            };
-        }
-        NodeRef {
-            partition: DEFAULT_PARTITION.to_owned(),
-            name: segment.to_owned(),
-            bare: true,
-        }
-    }
-
-    pub fn full_path(&self) -> String {
-        format!("/{}/{}", self.partition, self.name)
-    }
-
-    fn key(&self) -> (String, String) {
-        (self.partition.clone(), self.name.clone())
-    }
-}
 
 /// A change to the node table, validated for syntax but not yet applied.
 #[derive(Debug, Clone, PartialEq)]
@@ -122,11 +54,7 @@ impl NodeCommand {
                 )));
             }
         }
-        let target = NodeRef {
-            partition,
-            name,
-            bare: false,
-        };
+        let target = NodeRef::full(&partition, &name);
         let mut props = settable(&body, &target)?;
         if !props.contains_key("address") {
             if props.get("fqdn").and_then(|f| f.get("tmName")).is_none() {
@@ -275,14 +203,7 @@ impl NodeTable {
         self.nodes
             .iter()
             .filter(|((p, _), _)| partition.is_none_or(|want| want == p))
-            .map(|((partition, name), node)| {
-                let target = NodeRef {
-                    partition: partition.clone(),
-                    name: name.clone(),
-                    bare: false,
-                };
-                render(&target, node)
-            })
+            .map(|((partition, name), node)| render(&NodeRef::full(partition, name), node))
             .collect()
     }
 }
@@ -291,19 +212,15 @@ fn render(target: &NodeRef, node: &Node) -> Value {
     let mut body = Map::new();
     body.insert("kind".into(), json!("tm:ltm:node:nodestate"));
     body.insert("name".into(), json!(target.name));
-    let segment = if target.bare {
+    if target.bare {
         body.insert("fullPath".into(), json!(target.name));
-        target.name.clone()
     } else {
         body.insert("partition".into(), json!(target.partition));
         body.insert("fullPath".into(), json!(target.full_path()));
-        format!("~{}~{}", target.partition, target.name)
-    };
+    }
     body.insert("generation".into(), json!(node.generation));
-    body.insert(
-        "selfLink".into(),
-        json!(tm_self_link(&format!("{COLLECTION_PATH}/{segment}"), None)),
-    );
+    let link = format!("{COLLECTION_PATH}/{}", target.link_segment());
+    body.insert("selfLink".into(), json!(tm_self_link(&link, None)));
     body.extend(node.props.clone());
     Value::Object(body)
 }

@@ -9,9 +9,11 @@ use serde_json::{Map, Value, json};
 use super::BigIp;
 use super::auth::Caller;
 use super::links::tm_self_link;
-use super::node_table::{NodeCommand, NodeRef};
+use super::node_name::NodeRef;
+use super::node_table::NodeCommand;
 use super::transactions::{Coordination, run_or_queue};
-use crate::f5_extract::{F5Body, F5Path, query_param};
+use crate::f5_extract::{F5Body, F5Path};
+use crate::query::query_param;
 use crate::rest_error::F5Error;
 
 const COLLECTION_PATH: &str = "/mgmt/tm/ltm/node";

@@ -6,14 +6,19 @@ use axum::http::StatusCode;
 use axum::http::request::Parts;
 
 use super::BigIq;
-use super::tokens::{TokenType, check};
+use super::tokens::TokenType;
 use crate::peer::peer_of;
 use crate::rest_error::F5Error;
+use crate::users::Role;
 
 /// A caller holding a live access token.
 #[derive(Clone, Debug)]
 pub struct BigIqCaller {
     pub user: String,
+    /// Whether the user is an administrator, who may manage every user's tokens.
+    pub admin: bool,
+    /// The caller's address, for error bodies.
+    pub referer: String,
 }
 
 impl FromRequestParts<BigIq> for BigIqCaller {
@@ -32,13 +37,17 @@ impl FromRequestParts<BigIq> for BigIqCaller {
             ));
         };
         let token = token.to_str().unwrap_or_default();
-        check(
-            &bigiq.inner.signer,
-            token,
-            TokenType::Access,
-            bigiq.now_micros(),
-        )
-        .map(|subject| BigIqCaller { user: subject.user })
-        .map_err(|err| F5Error::framework(StatusCode::UNAUTHORIZED, err.to_string(), &referer))
+        let checked = bigiq
+            .live_token(token, Some(TokenType::Access))
+            .map_err(|err| {
+                F5Error::framework(StatusCode::UNAUTHORIZED, err.to_string(), &referer)
+            })?;
+        let user = checked.subject.user;
+        let admin = bigiq.user(&user).is_some_and(|u| u.role == Role::Admin);
+        Ok(BigIqCaller {
+            user,
+            admin,
+            referer,
+        })
     }
 }

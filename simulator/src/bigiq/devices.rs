@@ -14,7 +14,7 @@ const DEVICES_PATH: &str = "/mgmt/shared/resolver/device-groups/cm-bigip-allBigI
 
 /// `GET /mgmt/shared/echo-query`: liveness check.
 pub async fn echo_query(_caller: BigIqCaller) -> Json<Value> {
-    Json(crate::bigip::echo_body())
+    Json(crate::f5_echo::echo_state())
 }
 
 /// `GET /mgmt/shared/identified-devices/config/device-info`.
@@ -25,6 +25,8 @@ pub async fn device_info(State(bigiq): State<BigIq>, _caller: BigIqCaller) -> Js
         "machineId": "9c1f2e62-3b1d-4f0e-8f35-5c6b2d7a1e40",
         "address": "127.0.0.1",
         "managementAddress": "127.0.0.1",
+        "httpsPort": 443,
+        "mcpDeviceName": "/Common/bigiq-sim.example.com",
         "version": VERSION,
         "product": "BIG-IQ",
         "edition": "Final",
@@ -63,6 +65,9 @@ pub async fn device_stats(State(bigiq): State<BigIq>, _caller: BigIqCaller) -> J
     }))
 }
 
+/// The TMOS version the managed BIG-IPs run.
+const MANAGED_VERSION: &str = "17.1.3";
+
 /// The managed BIG-IPs: (uuid, hostname, management address).
 const MANAGED: [(&str, &str, &str); 3] = [
     (
@@ -89,12 +94,15 @@ fn managed(uuid: &str, hostname: &str, address: &str) -> Value {
         "deviceUri": format!("https://{address}:443"),
         "address": address,
         "managementAddress": address,
+        "httpsPort": 443,
         "hostname": hostname,
+        "mcpDeviceName": format!("/Common/{hostname}"),
         "state": "ACTIVE",
         "product": "BIG-IP",
-        "version": crate::bigip::VERSION,
+        "version": MANAGED_VERSION,
         "edition": "Final",
         "build": "0.20.11",
+        "restFrameworkVersion": format!("{}-0.20.11", MANAGED_VERSION),
         "isClustered": false,
         "isVirtual": true,
         "generation": 1,
@@ -104,12 +112,12 @@ fn managed(uuid: &str, hostname: &str, address: &str) -> Value {
 }
 
 /// `GET …/device-groups/cm-bigip-allBigIpDevices/devices`.
-pub async fn managed_devices(caller: BigIqCaller) -> Json<Value> {
-    tracing::debug!(user = %caller.user, "listing managed BIG-IPs");
+pub async fn managed_devices(State(bigiq): State<BigIq>, _caller: BigIqCaller) -> Json<Value> {
     let items: Vec<Value> = MANAGED.iter().map(|(u, h, a)| managed(u, h, a)).collect();
     Json(json!({
         "items": items,
         "generation": 3,
+        "lastUpdateMicros": bigiq.inner.started_micros,
         "kind": "shared:resolver:device-groups:devicegroupdevicecollectionstate",
         "selfLink": format!("https://localhost{DEVICES_PATH}"),
     }))

@@ -9,62 +9,73 @@ use serde_json::{Value, json};
 use shared::devices::bigip::user_uuid::f5_name_uuid;
 
 use super::BigIq;
-use super::tokens::{Subject, TokenType, check, mint};
+use super::tokens::{Subject, TokenType, mint};
 use crate::f5_extract::F5Body;
+use crate::origin::called_host;
 use crate::peer::peer_of;
 use crate::rest_error::F5Error;
 
+const PROVIDERS: &str = "/mgmt/cm/system/authn/providers/";
 const LOCAL_LOGIN: &str = "https://localhost/mgmt/cm/system/authn/providers/local/login";
 
-/// The provider a login asks for: `loginReference.link` (empty or absent → `local`), or
-/// `loginProviderName`. `tmos` also means the local provider: bigrest and f5-sdk send it by
-/// default against BIG-IQ and are known to work with real devices (inferred from clients). A remote provider's link names it by name or by its name UUID, e.g.
-/// `…/providers/ldap/<uuid("corp-ldap")>/login`.
-fn provider(bigiq: &BigIq, request: &Value) -> Option<(String, String)> {
-    let link = request
-        .pointer("/loginReference/link")
-        .and_then(Value::as_str)
-        .unwrap_or("");
-    let name = request
-        .get("loginProviderName")
-        .and_then(Value::as_str)
-        .unwrap_or("");
-    if (link.is_empty() && (name.is_empty() || name == "local" || name == "tmos"))
-        || link.ends_with("/providers/local/login")
-    {
-        return Some(("local".to_owned(), LOCAL_LOGIN.to_owned()));
-    }
-    bigiq
-        .remote_providers()
-        .iter()
-        .find(|p| {
-            if link.is_empty() {
-                p.as_str() == name
-            } else {
-                link.contains(&format!("/{p}/")) || link.contains(&f5_name_uuid(p))
-            }
-        })
-        .map(|p| {
-            let link = if link.is_empty() {
-                format!(
+/// The provider a login asks for, as `(provider name, login link)`: `loginReference.link`
+/// (empty or absent → `local`), or `loginProviderName`. `tmos` also means the local provider:
+/// bigrest and f5-sdk send it by default against BIG-IQ and are known to work with real
+/// devices (inferred from clients). A remote provider's link names it by name
+/// (`…/providers/<name>/login`) or by type and name or name UUID
+/// (`…/providers/ldap/<uuid("corp-ldap")>/login`). `None`: no such provider.
+pub fn login_provider(
+    link: &str,
+    name: &str,
+    remote_providers: &[String],
+) -> Option<(String, String)> {
+    if link.is_empty() {
+        if name.is_empty() || name == "local" || name == "tmos" {
+            return Some(("local".to_owned(), LOCAL_LOGIN.to_owned()));
+        }
+        return remote_providers
+            .iter()
+            .find(|p| p.as_str() == name)
+            .map(|p| {
+                let link = format!(
                     "https://localhost/mgmt/cm/system/authn/providers/ldap/{}/login",
                     f5_name_uuid(p)
-                )
-            } else {
-                link.to_owned()
-            };
-            (p.clone(), link)
-        })
+                );
+                (p.clone(), link)
+            });
+    }
+    // `https://localhost/mgmt/cm/system/authn/providers/<…>/login`, any host.
+    let path = link
+        .split_once("://")
+        .map_or(link, |(_, rest)| rest.find('/').map_or("", |i| &rest[i..]));
+    let named = path
+        .strip_prefix(PROVIDERS)?
+        .strip_suffix("/login")?
+        .split('/')
+        .collect::<Vec<_>>();
+    let names = |p: &str| named.iter().any(|n| *n == p || *n == f5_name_uuid(p));
+    match named.as_slice() {
+        ["local"] => Some(("local".to_owned(), LOCAL_LOGIN.to_owned())),
+        [_] | [_, _] => remote_providers
+            .iter()
+            .find(|p| names(p))
+            .map(|p| (p.clone(), link.to_owned())),
+        _ => None,
+    }
 }
 
-/// The BIG-IQ's own address as the client reached it (the tokens' `address`).
-fn own_address(parts: &Parts) -> String {
-    let origin = crate::fmc::origin(parts);
-    let authority = origin.trim_start_matches("https://");
-    match authority.rsplit_once(':') {
-        Some((host, port)) if port.chars().all(|c| c.is_ascii_digit()) => host.to_owned(),
-        _ => authority.to_owned(),
-    }
+fn provider(bigiq: &BigIq, request: &Value) -> Option<(String, String)> {
+    let text = |pointer: &str| {
+        request
+            .pointer(pointer)
+            .and_then(Value::as_str)
+            .unwrap_or("")
+    };
+    login_provider(
+        text("/loginReference/link"),
+        text("/loginProviderName"),
+        bigiq.remote_providers(),
+    )
 }
 
 /// Log in. Unknown provider, unknown user or wrong password → 401 "Authentication failed.".
@@ -93,7 +104,7 @@ pub async fn login(
     let subject = Subject {
         user: user.name.clone(),
         provider: provider.clone(),
-        address: own_address(&parts),
+        address: called_host(&parts),
     };
     let now = bigiq.now_micros();
     let signer = &bigiq.inner.signer;
@@ -110,7 +121,8 @@ pub async fn login(
 
 /// Exchange `{"refreshToken":{"token":"<jwt>"}}` for a new 300 s access token. The refresh
 /// token keeps its original `exp` (its 10-hour clock never resets); once past it → 401
-/// "Invalid registered claims.". Any `Authorization` header (some clients send
+/// "Invalid registered claims."; a deleted one → 401 "X-F5-Auth-Token does not exist.". Any
+/// `Authorization` header (some clients send
 /// `Basic Tm9uZTpOb25l`) is ignored.
 pub async fn exchange(
     State(bigiq): State<BigIq>,
@@ -131,12 +143,52 @@ pub async fn exchange(
         })?;
     let now = bigiq.now_micros();
     let signer = &bigiq.inner.signer;
-    let mut subject = check(signer, token, TokenType::Refresh, now)
-        .map_err(|err| F5Error::framework(StatusCode::UNAUTHORIZED, err.to_string(), &referer))?;
-    subject.address = own_address(&parts);
+    let mut subject = bigiq
+        .live_token(token, Some(TokenType::Refresh))
+        .map_err(|err| F5Error::framework(StatusCode::UNAUTHORIZED, err.to_string(), &referer))?
+        .subject;
+    subject.address = called_host(&parts);
     Ok(Json(json!({
         "token": mint(signer, TokenType::Access, &subject, bigiq.next_generation(), now),
         "generation": bigiq.next_generation(),
         "lastUpdateMicros": now,
     })))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn login_links_name_local_or_a_configured_remote_provider() {
+        let remote = vec!["corp-ldap".to_owned(), "radius1".to_owned()];
+        let local = Some(("local".to_owned(), LOCAL_LOGIN.to_owned()));
+        assert_eq!(login_provider("", "", &remote), local);
+        assert_eq!(login_provider("", "tmos", &remote), local);
+        assert_eq!(login_provider(LOCAL_LOGIN, "", &remote), local);
+        let by_name = "https://localhost/mgmt/cm/system/authn/providers/corp-ldap/login";
+        assert_eq!(
+            login_provider(by_name, "", &remote),
+            Some(("corp-ldap".to_owned(), by_name.to_owned()))
+        );
+        let by_uuid = format!(
+            "https://localhost/mgmt/cm/system/authn/providers/radius/{}/login",
+            f5_name_uuid("radius1")
+        );
+        assert_eq!(login_provider(&by_uuid, "", &remote).unwrap().0, "radius1");
+        for unknown in [
+            "https://localhost/mgmt/cm/system/authn/providers/other/login",
+            "https://localhost/mgmt/cm/system/authn/providers/corp-ldap",
+            "https://localhost/mgmt/cm/corp-ldap/login",
+            "https://localhost/mgmt/cm/system/authn/providers/a/b/corp-ldap/login",
+            "not a link",
+        ] {
+            assert_eq!(login_provider(unknown, "", &remote), None, "{unknown}");
+        }
+        assert_eq!(
+            login_provider("", "corp-ldap", &remote).unwrap().0,
+            "corp-ldap"
+        );
+        assert_eq!(login_provider("", "nobody", &remote), None);
+    }
 }

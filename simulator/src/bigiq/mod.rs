@@ -1,14 +1,16 @@
-//! Simulated F5 BIG-IQ: login with JWT access and refresh tokens, token exchange, and the
-//! device-info, device-stats and managed-BIG-IP endpoints.
+//! Simulated F5 BIG-IQ: login with JWT access and refresh tokens, token exchange, token
+//! deletion (logout), and the device-info, device-stats and managed-BIG-IP endpoints.
 
 mod auth;
+mod authz;
 mod devices;
 mod jwt;
 mod login;
+mod revocations;
 mod tokens;
 
-use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard};
 
 use axum::Router;
 use axum::routing::{get, post};
@@ -16,13 +18,14 @@ use axum::routing::{get, post};
 use crate::rest_error;
 use crate::{SimConfig, User};
 
+pub use login::login_provider;
 pub use tokens::{ACCESS_TIMEOUT_SECS, REFRESH_TIMEOUT_SECS};
 
 /// The BIG-IQ version the simulated device runs.
 pub const VERSION: &str = "8.3.0";
 
-/// Shared state of one simulated BIG-IQ. Tokens are self-contained JWTs, so the only state
-/// is the signing key and a generation counter.
+/// Shared state of one simulated BIG-IQ. Tokens are self-contained JWTs, so the state is the
+/// signing key, a generation counter and the tokens deleted before their end.
 #[derive(Clone)]
 pub struct BigIq {
     inner: Arc<Inner>,
@@ -32,6 +35,7 @@ struct Inner {
     config: SimConfig,
     signer: jwt::Signer,
     generation: AtomicU64,
+    revocations: Mutex<revocations::Revocations>,
     /// When the device "booted", for uptime.
     started_micros: i64,
 }
@@ -44,6 +48,7 @@ impl BigIq {
                 config,
                 signer: jwt::Signer::generate(),
                 generation: AtomicU64::new(1),
+                revocations: Mutex::default(),
                 started_micros,
             }),
         }
@@ -64,6 +69,27 @@ impl BigIq {
     fn next_generation(&self) -> u64 {
         self.inner.generation.fetch_add(1, Ordering::Relaxed)
     }
+
+    fn revocations(&self) -> MutexGuard<'_, revocations::Revocations> {
+        self.inner
+            .revocations
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    /// A token this device issued, of `kind` (any when `None`), not expired and not deleted.
+    /// A deleted token reads as one that does not exist.
+    fn live_token(
+        &self,
+        token: &str,
+        kind: Option<tokens::TokenType>,
+    ) -> Result<tokens::Checked, tokens::BigIqTokenError> {
+        let checked = tokens::check(&self.inner.signer, token, kind, self.now_micros())?;
+        if self.revocations().is_revoked(&checked.jti) {
+            return Err(tokens::BigIqTokenError::Unknown);
+        }
+        Ok(checked)
+    }
 }
 
 /// All BIG-IQ routes.
@@ -71,6 +97,10 @@ pub fn router(state: BigIq) -> Router {
     let routes = Router::new()
         .route("/mgmt/shared/authn/login", post(login::login))
         .route("/mgmt/shared/authn/exchange", post(login::exchange))
+        .route(
+            "/mgmt/shared/authz/tokens/{token}",
+            get(authz::get_token).delete(authz::delete_token),
+        )
         .route("/mgmt/shared/echo-query", get(devices::echo_query))
         .route(
             "/mgmt/shared/identified-devices/config/device-info",

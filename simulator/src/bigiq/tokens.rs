@@ -63,15 +63,13 @@ pub fn mint(
 ) -> Value {
     let iat = now_micros.div_euclid(1_000_000);
     let timeout = kind.timeout_secs();
-    let user_link = format!("https://localhost/mgmt/shared/authz/users/{}", subject.user);
-    let jti = new_jti();
     let claims = json!({
         "iss": "BIG-IQ",
-        "jti": jti,
+        "jti": new_jti(),
         "sub": subject.user,
         "userName": subject.user,
         "authProviderName": subject.provider,
-        "user": user_link,
+        "user": user_link(&subject.user),
         "type": kind.as_str(),
         "timeout": timeout,
         "iat": iat,
@@ -79,34 +77,67 @@ pub fn mint(
         "exp": iat + timeout,
     });
     let token = signer.sign(&claims);
+    token_object(&token, &claims, &subject.address, generation, now_micros)
+}
+
+fn user_link(user: &str) -> String {
+    format!("https://localhost/mgmt/shared/authz/users/{user}")
+}
+
+/// The token object for a token and its claims: what login and exchange return, and what
+/// `/mgmt/shared/authz/tokens/<token>` shows. `address` is the BIG-IQ's own address as the
+/// client reached it.
+pub fn token_object(
+    token: &str,
+    claims: &Value,
+    address: &str,
+    generation: u64,
+    last_update_micros: i64,
+) -> Value {
+    let user = claims.get("sub").and_then(Value::as_str).unwrap_or("");
     json!({
         "token": token,
-        "userName": subject.user,
-        "authProviderName": subject.provider,
-        "user": {"link": user_link},
+        "userName": user,
+        "authProviderName": claims.get("authProviderName"),
+        "user": {"link": user_link(user)},
         "groupReferences": [],
-        "timeout": timeout,
-        "address": subject.address,
-        "type": kind.as_str(),
-        "jti": jti,
-        "exp": iat + timeout,
-        "iat": iat,
+        "timeout": claims.get("timeout"),
+        "address": address,
+        "type": claims.get("type"),
+        "jti": claims.get("jti"),
+        "exp": claims.get("exp"),
+        "iat": claims.get("iat"),
         "generation": generation,
-        "lastUpdateMicros": now_micros,
+        "lastUpdateMicros": last_update_micros,
         "kind": "shared:authz:tokens:authtokenitemstate",
         "selfLink": format!("https://localhost/mgmt/shared/authz/tokens/{token}"),
     })
 }
 
-/// Check a presented token: signed here, of the expected type, and not past `exp`.
+/// A token that passed [`check`]: who it is for, and what identifies it for deletion.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Checked {
+    pub subject: Subject,
+    pub jti: String,
+    /// Epoch seconds.
+    pub exp: i64,
+    pub claims: Value,
+}
+
+/// Check a presented token: signed here, of the expected type (any type when `kind` is
+/// `None`), and not past `exp`. Deletions are the caller's to check (see `revocations`).
 pub fn check(
     signer: &Signer,
     token: &str,
-    kind: TokenType,
+    kind: Option<TokenType>,
     now_micros: i64,
-) -> Result<Subject, BigIqTokenError> {
+) -> Result<Checked, BigIqTokenError> {
     let claims = signer.verify(token).map_err(|_| BigIqTokenError::Unknown)?;
-    if claims.get("type").and_then(Value::as_str) != Some(kind.as_str()) {
+    let token_type = claims.get("type").and_then(Value::as_str);
+    let known_type = [TokenType::Access, TokenType::Refresh]
+        .into_iter()
+        .any(|t| Some(t.as_str()) == token_type);
+    if !known_type || kind.is_some_and(|k| Some(k.as_str()) != token_type) {
         return Err(BigIqTokenError::Unknown);
     }
     let exp = claims
@@ -123,10 +154,15 @@ pub fn check(
             .unwrap_or("")
             .to_owned()
     };
-    Ok(Subject {
-        user: text("sub"),
-        provider: text("authProviderName"),
-        address: String::new(),
+    Ok(Checked {
+        subject: Subject {
+            user: text("sub"),
+            provider: text("authProviderName"),
+            address: String::new(),
+        },
+        jti: text("jti"),
+        exp,
+        claims,
     })
 }
 
@@ -153,18 +189,18 @@ mod tests {
         assert!(access.get("expirationMicros").is_none());
         let a = access["token"].as_str().unwrap();
         let r = refresh["token"].as_str().unwrap();
-        assert!(check(&signer, a, TokenType::Access, NOW + 299_000_000).is_ok());
+        assert!(check(&signer, a, Some(TokenType::Access), NOW + 299_000_000).is_ok());
         assert_eq!(
-            check(&signer, a, TokenType::Access, NOW + 300_000_000),
+            check(&signer, a, Some(TokenType::Access), NOW + 300_000_000),
             Err(BigIqTokenError::Expired)
         );
         assert_eq!(
-            check(&signer, r, TokenType::Access, NOW),
+            check(&signer, r, Some(TokenType::Access), NOW),
             Err(BigIqTokenError::Unknown)
         );
-        assert!(check(&signer, r, TokenType::Refresh, NOW + 35_999_000_000).is_ok());
+        assert!(check(&signer, r, Some(TokenType::Refresh), NOW + 35_999_000_000).is_ok());
         assert_eq!(
-            check(&signer, r, TokenType::Refresh, NOW + 36_000_000_000),
+            check(&signer, r, Some(TokenType::Refresh), NOW + 36_000_000_000),
             Err(BigIqTokenError::Expired)
         );
     }

@@ -67,8 +67,9 @@ fn token_reply(user: &str, access: &str, refresh: &str) -> Response {
 }
 
 /// `POST /api/fmc_platform/v1/auth/generatetoken` with HTTP Basic; any body (often none or
-/// `null`) is ignored. Bad or missing credentials → 401 "User authentication failed".
-/// Unlike the real device, a second login of the same user does not end the first session.
+/// `null`) is ignored. Bad or missing credentials → 401 "User authentication failed". As on a
+/// real FMC, a login ends the same user's older sessions (fmcapi #94) unless the simulator is
+/// configured without `fmc_session_takeover`.
 pub async fn generate(State(fmc): State<Fmc>, parts: Parts) -> Result<Response, FmcError> {
     let (name, password) = basic_credentials(&parts).ok_or(FmcError::AuthenticationFailed)?;
     let user = fmc
@@ -76,7 +77,8 @@ pub async fn generate(State(fmc): State<Fmc>, parts: Parts) -> Result<Response, 
         .filter(|u| u.password == password)
         .ok_or(FmcError::AuthenticationFailed)?;
     fmc.admit(&user.name)?;
-    let session = fmc.sessions().issue(&user.name, fmc.now_micros());
+    let takeover = fmc.inner.config.fmc_session_takeover;
+    let session = fmc.sessions().issue(&user.name, takeover, fmc.now_micros());
     Ok(token_reply(
         &user.name,
         &session.access_token,

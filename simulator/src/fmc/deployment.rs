@@ -1,15 +1,16 @@
-//! `GET /api/fmc_config/v1/domain/<DOMAIN_UUID>/deployment/deployabledevices`: the simulated
-//! FMC manages no firewalls, so nothing is ever pending deployment. fmcapi asks for this list
-//! on exit when `autodeploy` is on (its default).
+//! `GET /api/fmc_config/v1/domain/<DOMAIN_UUID>/deployment/deployabledevices`: every device
+//! of the simulated FMC is deployed, so nothing is ever pending. fmcapi asks for this list on
+//! exit when `autodeploy` is on (its default).
 
 use axum::Json;
 use axum::http::request::Parts;
-use serde_json::{Value, json};
+use serde_json::Value;
 
+use super::FmcError;
 use super::auth::FmcCaller;
+use super::domains::find_domain;
 use super::extract::FmcPath;
-use super::host_store::find_domain;
-use super::{FmcError, origin};
+use super::paging::paged;
 
 pub async fn deployable_devices(
     _caller: FmcCaller,
@@ -17,8 +18,5 @@ pub async fn deployable_devices(
     parts: Parts,
 ) -> Result<Json<Value>, FmcError> {
     find_domain(&domain)?;
-    Ok(Json(json!({
-        "links": {"self": format!("{}{}?offset=0&limit=25", origin(&parts), parts.uri.path())},
-        "paging": {"offset": 0, "limit": 0, "count": 0, "pages": 0},
-    })))
+    paged(&parts, Vec::new())
 }

@@ -7,7 +7,8 @@ use std::net::IpAddr;
 
 use serde_json::{Value, json};
 
-use super::{DOMAINS, Domain, FmcError};
+use super::FmcError;
+use super::domains::{DOMAINS, Domain};
 
 /// One host object.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -53,14 +54,8 @@ impl Host {
     }
 }
 
-/// The domain with this UUID.
-pub fn find_domain(uuid: &str) -> Result<Domain, FmcError> {
-    DOMAINS
-        .iter()
-        .find(|d| d.uuid.eq_ignore_ascii_case(uuid))
-        .copied()
-        .ok_or_else(|| FmcError::NotFound(format!("Domain {uuid} does not exist.")))
-}
+/// How many hosts the demo FMC starts with in `Global`.
+pub const DEMO_HOSTS: usize = 180;
 
 /// Every host object of the device.
 #[derive(Debug, Default)]
@@ -69,13 +64,13 @@ pub struct HostStore {
 }
 
 impl HostStore {
-    /// 30 hosts in `Global` (`demo-host-01` … `demo-host-30`, in 192.0.2.0/24), so that the
-    /// default page of 25 has a second page to fetch.
+    /// [`DEMO_HOSTS`] hosts in `Global` (`demo-host-001` … `demo-host-180`, in
+    /// 192.0.2.0/24): at the default page of 25, "fetch all" takes eight pages.
     pub fn with_demo_hosts(now_micros: i64) -> Self {
-        let hosts = (1..=30)
+        let hosts = (1..=DEMO_HOSTS)
             .map(|n| Host {
                 id: uuid::Uuid::new_v4().to_string(),
-                name: format!("demo-host-{n:02}"),
+                name: format!("demo-host-{n:03}"),
                 value: format!("192.0.2.{n}"),
                 description: " ".to_owned(),
                 overridable: false,
@@ -87,11 +82,9 @@ impl HostStore {
         Self { hosts }
     }
 
-    /// One page of a domain's hosts and the domain's total.
-    pub fn page(&self, domain: Domain, offset: usize, limit: usize) -> (Vec<&Host>, usize) {
-        let all: Vec<&Host> = self.hosts.iter().filter(|h| h.domain == domain).collect();
-        let total = all.len();
-        (all.into_iter().skip(offset).take(limit).collect(), total)
+    /// A domain's hosts, in creation order.
+    pub fn in_domain(&self, domain: Domain) -> Vec<&Host> {
+        self.hosts.iter().filter(|h| h.domain == domain).collect()
     }
 
     pub fn get(&self, domain: Domain, id: &str) -> Result<&Host, FmcError> {

@@ -8,32 +8,15 @@ use axum::http::request::Parts;
 use serde_json::{Value, json};
 
 use super::auth::FmcCaller;
+use super::domains::find_domain;
 use super::extract::{FmcBody, FmcPath};
-use super::host_store::{Host, find_domain};
-use super::{Fmc, FmcError, origin};
-use crate::f5_extract::query_param;
+use super::host_store::Host;
+use super::paging::paged_objects;
+use super::{Fmc, FmcError};
+use crate::origin::origin;
+use crate::query::query_flag;
 
-/// Page size when `limit` is not given, and the largest FMC accepts.
-pub const DEFAULT_LIMIT: usize = 25;
-pub const MAX_LIMIT: usize = 1000;
-
-fn number(query: Option<&str>, name: &str, default: usize) -> Result<usize, FmcError> {
-    match query_param(query, name) {
-        None => Ok(default),
-        Some(text) => text.trim().parse().map_err(|_| {
-            FmcError::BadRequest(format!(
-                "Invalid value {text:?} for query parameter {name}."
-            ))
-        }),
-    }
-}
-
-fn is_true(query: Option<&str>, name: &str) -> bool {
-    query_param(query, name).is_some_and(|v| v.eq_ignore_ascii_case("true"))
-}
-
-/// `GET …/object/hosts?offset=&limit=&expanded=`. `limit` is clamped to 1..=1000. Empty
-/// results leave out `items` and report a zero page.
+/// `GET …/object/hosts?offset=&limit=&expanded=`, paged as every FMC collection is.
 pub async fn list(
     State(fmc): State<Fmc>,
     _caller: FmcCaller,
@@ -41,38 +24,12 @@ pub async fn list(
     parts: Parts,
 ) -> Result<Json<Value>, FmcError> {
     let domain = find_domain(&domain)?;
-    let query = parts.uri.query();
-    let offset = number(query, "offset", 0)?;
-    let limit = number(query, "limit", DEFAULT_LIMIT)?.clamp(1, MAX_LIMIT);
-    let expanded = is_true(query, "expanded");
-    let origin = origin(&parts);
     let hosts = fmc.hosts();
-    let (page, total) = hosts.page(domain, offset, limit);
-    let link = |offset: usize| {
-        let expanded = if expanded { "&expanded=true" } else { "" };
-        format!(
-            "{origin}{}?offset={offset}&limit={limit}{expanded}",
-            parts.uri.path()
-        )
-    };
-    let mut body = json!({"links": {"self": link(offset)}});
-    if total == 0 {
-        body["paging"] = json!({"offset": 0, "limit": 0, "count": 0, "pages": 0});
-        return Ok(Json(body));
-    }
-    let mut paging =
-        json!({"offset": offset, "limit": limit, "count": total, "pages": total.div_ceil(limit)});
-    if offset + limit < total {
-        paging["next"] = json!([link(offset + limit)]);
-    }
-    if offset > 0 {
-        paging["previous"] = json!([link(offset.saturating_sub(limit))]);
-    }
-    if !page.is_empty() {
-        body["items"] = page.iter().map(|h| h.to_json(&origin, expanded)).collect();
-    }
-    body["paging"] = paging;
-    Ok(Json(body))
+    paged_objects(
+        &parts,
+        &hosts.in_domain(domain),
+        |host, origin, expanded| host.to_json(origin, expanded),
+    )
 }
 
 /// `POST …/object/hosts` → 201 with the new object (expanded form). With `?bulk=true` the
@@ -88,7 +45,7 @@ pub async fn create(
     let origin = origin(&parts);
     let now = fmc.now_micros();
     let mut hosts = fmc.hosts();
-    if is_true(parts.uri.query(), "bulk") {
+    if query_flag(parts.uri.query(), "bulk") {
         let entries = body
             .as_array()
             .cloned()

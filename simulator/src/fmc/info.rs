@@ -1,27 +1,21 @@
-//! `/api/fmc_platform/v1/info/…`: server version and the domain list.
+//! `/api/fmc_platform/v1/info/…`: server version and the domain list, paged like every FMC
+//! collection.
 
 use axum::Json;
 use axum::http::request::Parts;
 use serde_json::{Value, json};
 
+use super::FmcError;
 use super::auth::FmcCaller;
-use super::{DOMAINS, origin};
+use super::domains::DOMAINS;
+use super::paging::paged;
 
 /// The version the simulated FMC reports.
 pub const SERVER_VERSION: &str = "7.4.1 (build 172)";
 
-fn single_page(parts: &Parts, items: Vec<Value>) -> Json<Value> {
-    let count = items.len();
-    Json(json!({
-        "links": {"self": format!("{}{}?offset=0&limit={count}", origin(parts), parts.uri.path())},
-        "items": items,
-        "paging": {"offset": 0, "limit": count, "count": count, "pages": 1},
-    }))
-}
-
 /// `GET /api/fmc_platform/v1/info/serverversion`.
-pub async fn server_version(_caller: FmcCaller, parts: Parts) -> Json<Value> {
-    single_page(
+pub async fn server_version(_caller: FmcCaller, parts: Parts) -> Result<Json<Value>, FmcError> {
+    paged(
         &parts,
         vec![json!({
             "serverVersion": SERVER_VERSION,
@@ -34,11 +28,11 @@ pub async fn server_version(_caller: FmcCaller, parts: Parts) -> Json<Value> {
     )
 }
 
-/// `GET /api/fmc_platform/v1/info/domain`.
-pub async fn domains(_caller: FmcCaller, parts: Parts) -> Json<Value> {
+/// `GET /api/fmc_platform/v1/info/domain`: every domain, `Global` first.
+pub async fn domains(_caller: FmcCaller, parts: Parts) -> Result<Json<Value>, FmcError> {
     let items = DOMAINS
         .iter()
         .map(|d| json!({"uuid": d.uuid, "name": d.name, "type": "Domain"}))
         .collect();
-    single_page(&parts, items)
+    paged(&parts, items)
 }

@@ -48,9 +48,12 @@ pub struct SessionStore {
 }
 
 impl SessionStore {
-    /// `generatetoken`: a fresh pair with no refreshes used.
-    pub fn issue(&mut self, user: &str, now: i64) -> Session {
-        self.sessions.retain(|_, s| s.is_active(now));
+    /// `generatetoken`: a fresh pair with no refreshes used. With `takeover`, as on a real
+    /// FMC, the user's older sessions end here: their access tokens get "Access token
+    /// invalid." and their refresh tokens "Invalid refresh token" from now on.
+    pub fn issue(&mut self, user: &str, takeover: bool, now: i64) -> Session {
+        self.sessions
+            .retain(|_, s| s.is_active(now) && !(takeover && s.user == user));
         let session = Session::new(user, 0, now);
         self.sessions
             .insert(session.access_token.clone(), session.clone());
@@ -106,7 +109,7 @@ mod tests {
     #[test]
     fn pairs_last_thirty_minutes() {
         let mut store = SessionStore::default();
-        let s = store.issue("admin", NOW);
+        let s = store.issue("admin", false, NOW);
         assert!(store.check(&s.access_token, NOW + 30 * MINUTE - 1).is_ok());
         assert_eq!(
             store.check(&s.access_token, NOW + 30 * MINUTE),
@@ -117,7 +120,7 @@ mod tests {
     #[test]
     fn three_refreshes_then_invalid_refresh_token() {
         let mut store = SessionStore::default();
-        let mut s = store.issue("admin", NOW);
+        let mut s = store.issue("admin", false, NOW);
         for n in 1..=3 {
             let next = store
                 .refresh(&s.access_token, &s.refresh_token, NOW)
@@ -140,10 +143,32 @@ mod tests {
     }
 
     #[test]
+    fn a_new_login_ends_the_same_users_older_sessions_when_taking_over() {
+        let mut store = SessionStore::default();
+        let old = store.issue("admin", true, NOW);
+        let other_user = store.issue("foo", true, NOW);
+        let new = store.issue("admin", true, NOW + MINUTE);
+        assert_eq!(
+            store.check(&old.access_token, NOW + MINUTE),
+            Err(FmcError::AccessTokenInvalid)
+        );
+        assert_eq!(
+            store.refresh(&old.access_token, &old.refresh_token, NOW + MINUTE),
+            Err(FmcError::InvalidRefreshToken)
+        );
+        assert!(store.check(&new.access_token, NOW + MINUTE).is_ok());
+        assert!(store.check(&other_user.access_token, NOW + MINUTE).is_ok());
+        // Without takeover, sessions of one user live side by side.
+        let side = store.issue("admin", false, NOW + MINUTE);
+        assert!(store.check(&new.access_token, NOW + MINUTE).is_ok());
+        assert!(store.check(&side.access_token, NOW + MINUTE).is_ok());
+    }
+
+    #[test]
     fn mismatched_or_expired_pairs_do_not_refresh() {
         let mut store = SessionStore::default();
-        let a = store.issue("admin", NOW);
-        let b = store.issue("admin", NOW);
+        let a = store.issue("admin", false, NOW);
+        let b = store.issue("admin", false, NOW);
         assert!(
             store
                 .refresh(&a.access_token, &b.refresh_token, NOW)

@@ -4,6 +4,7 @@
 mod common;
 
 mod nodes;
+mod route_domains;
 mod sys;
 mod token_management;
 mod tokens;

@@ -1,10 +1,10 @@
 //! LTM nodes over HTTPS, following the seed 003 session.
 
 use reqwest::StatusCode;
-use serde_json::{Value, json};
+use serde_json::json;
 use shared::wire::DeviceKind;
 
-use crate::common::{Sim, assert_configuration_error, assert_framework_error, status_json};
+use crate::common::{Sim, assert_configuration_error, assert_framework_error, f5_call};
 
 const NODES: &str = "/mgmt/tm/ltm/node";
 
@@ -14,21 +14,10 @@ async fn signed_in() -> (Sim, String) {
     (sim, token)
 }
 
-async fn call(request: reqwest::RequestBuilder, token: &str) -> (StatusCode, Value) {
-    status_json(
-        request
-            .header("X-F5-Auth-Token", token)
-            .send()
-            .await
-            .unwrap(),
-    )
-    .await
-}
-
 #[tokio::test]
 async fn empty_collection_omits_items() {
     let (sim, token) = signed_in().await;
-    let (status, body) = call(sim.get(NODES), &token).await;
+    let (status, body) = f5_call(sim.get(NODES), &token).await;
     assert_eq!(status, StatusCode::OK);
     assert_eq!(body["kind"], "tm:ltm:node:nodecollectionstate");
     assert_eq!(
@@ -41,7 +30,7 @@ async fn empty_collection_omits_items() {
 #[tokio::test]
 async fn create_fills_defaults_and_get_lists_it() {
     let (sim, token) = signed_in().await;
-    let (status, node) = call(
+    let (status, node) = f5_call(
         sim.post(NODES)
             .json(&json!({"name": "Test2", "address": "10.10.10.32"})),
         &token,
@@ -68,7 +57,7 @@ async fn create_fills_defaults_and_get_lists_it() {
     );
     assert_eq!(without_generation, expected);
 
-    let (_, list) = call(sim.get(NODES), &token).await;
+    let (_, list) = f5_call(sim.get(NODES), &token).await;
     assert_eq!(list["items"].as_array().unwrap().len(), 1);
     assert_eq!(list["items"][0]["fullPath"], "/Common/Test2");
 }
@@ -76,20 +65,20 @@ async fn create_fills_defaults_and_get_lists_it() {
 #[tokio::test]
 async fn bare_names_and_tilde_paths_address_the_same_node() {
     let (sim, token) = signed_in().await;
-    call(
+    f5_call(
         sim.post(NODES)
             .json(&json!({"name": "Test", "address": "10.10.10.31"})),
         &token,
     )
     .await;
-    let (_, bare) = call(sim.get(&format!("{NODES}/Test")), &token).await;
+    let (_, bare) = f5_call(sim.get(&format!("{NODES}/Test")), &token).await;
     assert_eq!(bare["fullPath"], "Test");
     assert!(bare.get("partition").is_none());
     assert_eq!(
         bare["selfLink"],
         "https://localhost/mgmt/tm/ltm/node/Test?ver=17.1.3"
     );
-    let (status, full) = call(sim.get(&format!("{NODES}/~Common~Test/")), &token).await;
+    let (status, full) = f5_call(sim.get(&format!("{NODES}/~Common~Test/")), &token).await;
     assert_eq!(status, StatusCode::OK);
     assert_eq!(full["fullPath"], "/Common/Test");
     assert_eq!(full["address"], bare["address"]);
@@ -98,7 +87,7 @@ async fn bare_names_and_tilde_paths_address_the_same_node() {
 #[tokio::test]
 async fn partitions_are_separate() {
     let (sim, token) = signed_in().await;
-    let (status, dev) = call(
+    let (status, dev) = f5_call(
         sim.post(NODES)
             .json(&json!({"name": "web", "partition": "Dev", "address": "10.1.0.1"})),
         &token,
@@ -110,15 +99,15 @@ async fn partitions_are_separate() {
         dev["selfLink"],
         "https://localhost/mgmt/tm/ltm/node/~Dev~web?ver=17.1.3"
     );
-    let (status, _) = call(sim.get(&format!("{NODES}/web")), &token).await;
+    let (status, _) = f5_call(sim.get(&format!("{NODES}/web")), &token).await;
     assert_eq!(status, StatusCode::NOT_FOUND);
-    let (_, filtered) = call(
+    let (_, filtered) = f5_call(
         sim.get(NODES).query(&[("$filter", "partition eq Dev")]),
         &token,
     )
     .await;
     assert_eq!(filtered["items"].as_array().unwrap().len(), 1);
-    let (_, common) = call(
+    let (_, common) = f5_call(
         sim.get(NODES).query(&[("$filter", "partition eq Common")]),
         &token,
     )
@@ -129,19 +118,19 @@ async fn partitions_are_separate() {
 #[tokio::test]
 async fn select_limits_item_fields_and_keeps_the_query_in_self_link() {
     let (sim, token) = signed_in().await;
-    call(
+    f5_call(
         sim.post(NODES)
             .json(&json!({"name": "Test", "address": "10.10.10.31"})),
         &token,
     )
     .await;
-    call(
+    f5_call(
         sim.post(NODES)
             .json(&json!({"name": "Test2", "address": "10.10.10.32"})),
         &token,
     )
     .await;
-    let (_, body) = call(sim.get(NODES).query(&[("$select", "name,address")]), &token).await;
+    let (_, body) = f5_call(sim.get(NODES).query(&[("$select", "name,address")]), &token).await;
     assert_eq!(
         body,
         json!({
@@ -155,20 +144,20 @@ async fn select_limits_item_fields_and_keeps_the_query_in_self_link() {
 #[tokio::test]
 async fn missing_and_duplicate_nodes_get_404_and_409() {
     let (sim, token) = signed_in().await;
-    let (status, body) = call(sim.get(&format!("{NODES}/~Common~x")), &token).await;
+    let (status, body) = f5_call(sim.get(&format!("{NODES}/~Common~x")), &token).await;
     assert_eq!(status, StatusCode::NOT_FOUND);
     assert_configuration_error(
         &body,
         404,
         "01020036:3: The requested Node (/Common/x) was not found.",
     );
-    call(
+    f5_call(
         sim.post(NODES)
             .json(&json!({"name": "x", "address": "10.0.0.1"})),
         &token,
     )
     .await;
-    let (status, body) = call(
+    let (status, body) = f5_call(
         sim.post(NODES)
             .json(&json!({"name": "x", "address": "10.0.0.2"})),
         &token,
@@ -185,14 +174,14 @@ async fn missing_and_duplicate_nodes_get_404_and_409() {
 #[tokio::test]
 async fn patch_changes_session_and_state_and_delete_returns_an_empty_200() {
     let (sim, token) = signed_in().await;
-    call(
+    f5_call(
         sim.post(NODES)
             .json(&json!({"name": "Test", "address": "10.10.10.31"})),
         &token,
     )
     .await;
     let path = format!("{NODES}/Test");
-    let (status, node) = call(
+    let (status, node) = f5_call(
         sim.patch(&path).json(&json!({"session": "user-disabled"})),
         &token,
     )
@@ -202,7 +191,7 @@ async fn patch_changes_session_and_state_and_delete_returns_an_empty_200() {
         (node["session"].as_str(), node["state"].as_str()),
         (Some("user-disabled"), Some("unchecked"))
     );
-    let (_, node) = call(
+    let (_, node) = f5_call(
         sim.patch(&path).json(&json!({"state": "user-down"})),
         &token,
     )
@@ -211,7 +200,8 @@ async fn patch_changes_session_and_state_and_delete_returns_an_empty_200() {
         (node["session"].as_str(), node["state"].as_str()),
         (Some("user-disabled"), Some("user-down"))
     );
-    let (status, body) = call(sim.patch(&path).json(&json!({"session": "sleepy"})), &token).await;
+    let (status, body) =
+        f5_call(sim.patch(&path).json(&json!({"session": "sleepy"})), &token).await;
     assert_eq!(status, StatusCode::BAD_REQUEST);
     assert_eq!(body["code"], 400);
 
@@ -223,16 +213,16 @@ async fn patch_changes_session_and_state_and_delete_returns_an_empty_200() {
         .unwrap();
     assert_eq!(reply.status(), StatusCode::OK);
     assert_eq!(reply.text().await.unwrap(), "");
-    let (status, _) = call(sim.get(&path), &token).await;
+    let (status, _) = f5_call(sim.get(&path), &token).await;
     assert_eq!(status, StatusCode::NOT_FOUND);
-    let (status, _) = call(sim.delete(&path), &token).await;
+    let (status, _) = f5_call(sim.delete(&path), &token).await;
     assert_eq!(status, StatusCode::NOT_FOUND);
 }
 
 #[tokio::test]
 async fn malformed_bodies_get_framework_errors() {
     let (sim, token) = signed_in().await;
-    let (status, body) = call(
+    let (status, body) = f5_call(
         sim.post(NODES)
             .header("Content-Type", "application/json")
             .body("{\"name\": "),
@@ -241,7 +231,7 @@ async fn malformed_bodies_get_framework_errors() {
     .await;
     assert_eq!(status, StatusCode::BAD_REQUEST);
     assert_eq!(body["kind"], ":resterrorresponse");
-    let (status, body) = call(
+    let (status, body) = f5_call(
         sim.post(NODES)
             .header("Content-Type", "application/x-www-form-urlencoded")
             .body("name=x"),
@@ -255,7 +245,7 @@ async fn malformed_bodies_get_framework_errors() {
         "Found invalid content-type. The content-type must be application/json. The received content-type is application/x-www-form-urlencoded",
     );
     let huge = vec![b' '; 5 * 1024 * 1024];
-    let (status, body) = call(
+    let (status, body) = f5_call(
         sim.post(NODES)
             .header("Content-Type", "application/json")
             .body(huge),

@@ -2,6 +2,8 @@
 //! clock and talk to it over real HTTPS, trusting only that device's own certificate.
 #![allow(dead_code)]
 
+pub mod raw;
+
 use std::time::Duration;
 
 use reqwest::{Client, Response, StatusCode};
@@ -77,6 +79,25 @@ impl Sim {
         reply.json().await.unwrap()
     }
 
+    /// An FMC access token for `user`, from `generatetoken`.
+    pub async fn fmc_token(&self, user: &str, password: &str) -> String {
+        let reply = self
+            .post("/api/fmc_platform/v1/auth/generatetoken")
+            .basic_auth(user, Some(password))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(
+            reply.status(),
+            StatusCode::NO_CONTENT,
+            "generatetoken of {user}"
+        );
+        reply.headers()["x-auth-access-token"]
+            .to_str()
+            .unwrap()
+            .to_owned()
+    }
+
     /// A BIG-IP token for `user`.
     pub async fn token(&self, user: &str, password: &str) -> String {
         self.f5_login(user, password).await["token"]["token"]
@@ -95,6 +116,20 @@ pub fn client_for(device: &RunningDevice) -> Client {
         .https_only(true)
         .build()
         .unwrap()
+}
+
+/// Send `request` with `token` in the `header` a device reads it from; status and JSON body.
+pub async fn with_token(
+    request: reqwest::RequestBuilder,
+    header: &str,
+    token: &str,
+) -> (StatusCode, Value) {
+    status_json(request.header(header, token).send().await.unwrap()).await
+}
+
+/// [`with_token`] for BIG-IP and BIG-IQ: the token in `X-F5-Auth-Token`.
+pub async fn f5_call(request: reqwest::RequestBuilder, token: &str) -> (StatusCode, Value) {
+    with_token(request, "X-F5-Auth-Token", token).await
 }
 
 /// Status and JSON body (`Value::Null` for an empty body).

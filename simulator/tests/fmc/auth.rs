@@ -5,29 +5,7 @@ use serde_json::Value;
 use shared::wire::DeviceKind;
 
 use crate::common::{Sim, status_json};
-use crate::{GLOBAL, Pair, assert_fmc_error, generate};
-
-const VERSION: &str = "/api/fmc_platform/v1/info/serverversion";
-
-async fn version(sim: &Sim, access: &str) -> (StatusCode, Value) {
-    status_json(
-        sim.get(VERSION)
-            .header("X-auth-access-token", access)
-            .send()
-            .await
-            .unwrap(),
-    )
-    .await
-}
-
-async fn refresh(sim: &Sim, pair: &Pair) -> reqwest::Response {
-    sim.post("/api/fmc_platform/v1/auth/refreshtoken")
-        .header("X-auth-access-token", &pair.access)
-        .header("X-auth-refresh-token", &pair.refresh)
-        .send()
-        .await
-        .unwrap()
-}
+use crate::{GLOBAL, Pair, VERSION, assert_fmc_error, generate, refresh, version};
 
 #[tokio::test]
 async fn generatetoken_returns_204_with_every_documented_header() {

@@ -5,23 +5,10 @@ use serde_json::{Value, json};
 use shared::wire::DeviceKind;
 
 use crate::common::{Sim, status_json};
-use crate::{GLOBAL, assert_fmc_error, generate};
-
-const SUB: &str = "6f3c1a52-9c4e-11ee-8c90-0242ac120002";
+use crate::{GLOBAL, SUB, assert_fmc_error, generate, get};
 
 fn hosts(domain: &str) -> String {
     format!("/api/fmc_config/v1/domain/{domain}/object/hosts")
-}
-
-async fn get(sim: &Sim, token: &str, path: &str) -> (StatusCode, Value) {
-    status_json(
-        sim.get(path)
-            .header("X-auth-access-token", token)
-            .send()
-            .await
-            .unwrap(),
-    )
-    .await
 }
 
 #[tokio::test]
@@ -30,16 +17,24 @@ async fn hosts_page_with_limit_offset_and_expanded() {
     let (pair, _) = generate(&sim, "admin", "admin").await;
     let (status, first) = get(&sim, &pair.access, &hosts(GLOBAL)).await;
     assert_eq!(status, StatusCode::OK);
-    assert_eq!(first["paging"]["count"], 30);
+    assert_eq!(first["paging"]["count"], 180);
     assert_eq!(first["paging"]["limit"], 25);
-    assert_eq!(first["paging"]["pages"], 2);
+    assert_eq!(first["paging"]["pages"], 8);
     assert_eq!(first["items"].as_array().unwrap().len(), 25);
     assert!(
         first["items"][0].get("value").is_none(),
         "short form without expanded"
     );
     let next = first["paging"]["next"][0].as_str().unwrap();
-    assert!(next.ends_with("offset=25&limit=25"), "{next}");
+    assert_eq!(
+        next,
+        format!(
+            "{}{}?offset=25&limit=25",
+            sim.device.base_url(),
+            hosts(GLOBAL)
+        ),
+        "links use the address the client called"
+    );
 
     let (_, page) = get(
         &sim,
@@ -49,12 +44,45 @@ async fn hosts_page_with_limit_offset_and_expanded() {
     .await;
     let items = page["items"].as_array().unwrap();
     assert_eq!(items.len(), 8);
-    assert_eq!(items[0]["name"], "demo-host-21");
+    assert_eq!(items[0]["name"], "demo-host-021");
     assert_eq!(items[0]["value"], "192.0.2.21");
     assert_eq!(items[0]["type"], "Host");
     assert_eq!(items[0]["metadata"]["domain"]["id"], GLOBAL);
     assert_eq!(page["paging"]["offset"], 20);
-    assert_eq!(page["paging"]["pages"], 4);
+    assert_eq!(page["paging"]["pages"], 23);
+}
+
+#[tokio::test]
+async fn fetching_all_hosts_follows_next_links_over_several_pages() {
+    let sim = Sim::start(DeviceKind::Fmc).await;
+    let (pair, _) = generate(&sim, "admin", "admin").await;
+    let mut url = format!("{}?limit=50&expanded=true", sim.url(&hosts(GLOBAL)));
+    let (mut pages, mut names) = (0, Vec::new());
+    loop {
+        let (status, page) = status_json(
+            sim.http
+                .get(&url)
+                .header("X-auth-access-token", &pair.access)
+                .send()
+                .await
+                .unwrap(),
+        )
+        .await;
+        assert_eq!(status, StatusCode::OK, "{page}");
+        pages += 1;
+        for item in page["items"].as_array().unwrap() {
+            assert!(item["value"].is_string(), "expanded: {item}");
+            names.push(item["name"].as_str().unwrap().to_owned());
+        }
+        match page["paging"]["next"][0].as_str() {
+            Some(next) => url = next.to_owned(),
+            None => break,
+        }
+    }
+    assert_eq!(pages, 4);
+    assert_eq!(names.len(), 180);
+    assert_eq!(names.first().map(String::as_str), Some("demo-host-001"));
+    assert_eq!(names.last().map(String::as_str), Some("demo-host-180"));
 }
 
 #[tokio::test]
@@ -87,7 +115,7 @@ async fn create_adds_a_host_to_one_domain_only() {
         (StatusCode::OK, Some("10.1.1.1"))
     );
     let (_, global) = get(&sim, &pair.access, &hosts(GLOBAL)).await;
-    assert_eq!(global["paging"]["count"], 30, "Global is unchanged");
+    assert_eq!(global["paging"]["count"], 180, "Global is unchanged");
 }
 
 #[tokio::test]
@@ -101,7 +129,7 @@ async fn invalid_and_duplicate_hosts_get_fmc_errors() {
             .send()
     };
     let (status, body) = status_json(
-        post(json!({"name": "demo-host-01", "value": "10.9.9.9"}))
+        post(json!({"name": "demo-host-001", "value": "10.9.9.9"}))
             .await
             .unwrap(),
     )
@@ -109,7 +137,7 @@ async fn invalid_and_duplicate_hosts_get_fmc_errors() {
     assert_eq!(status, StatusCode::BAD_REQUEST);
     assert_fmc_error(
         &body,
-        "The object name demo-host-01 already exists. Enter a new name.",
+        "The object name demo-host-001 already exists. Enter a new name.",
     );
     let (status, body) =
         status_json(post(json!({"name": "x", "value": "10.9.9"})).await.unwrap()).await;

@@ -1,5 +1,7 @@
-//! Property test: whatever arrives — any verb, path, headers, malformed or absurd body — each
-//! device answers promptly, never with a 5xx, and every error is in that device's own shape.
+//! Property tests: whatever arrives — any verb, path, headers, malformed or absurd body — each
+//! device answers promptly, never with a 5xx, and every error is in that device's own shape;
+//! and the pure request-parsing functions a fuzz target would call (`simulator::parsing`)
+//! never panic (`parsing.rs`).
 
 use std::time::Duration;
 
@@ -15,6 +17,7 @@ use simulator::{Clock, SimConfig, device_router};
 use tower::ServiceExt;
 
 mod inputs;
+mod parsing;
 
 use inputs::{Auth, BodyKind, Input, input};
 

@@ -126,3 +126,37 @@ fn partitions_are_kept_apart() {
         .unwrap();
     assert!(table.list(Some("Dev")).is_empty());
 }
+
+#[test]
+fn route_domain_names_link_with_an_encoded_percent() {
+    let mut table = NodeTable::default();
+    let node = create(
+        &mut table,
+        json!({"name": "10.1.1.1%0", "address": "10.1.1.1%0"}),
+    )
+    .unwrap()
+    .unwrap();
+    assert_eq!(node["name"], "10.1.1.1%0");
+    assert_eq!(node["fullPath"], "/Common/10.1.1.1%0");
+    assert_eq!(node["address"], "10.1.1.1", "route domain 0 is the default");
+    assert_eq!(
+        node["selfLink"],
+        "https://localhost/mgmt/tm/ltm/node/~Common~10.1.1.1%250?ver=17.1.3"
+    );
+    assert!(matches!(
+        create(&mut table, json!({"name": "other", "address": "10.1.1.1"})),
+        Err(NodeError::AddressTaken(_))
+    ));
+    let in_rd2 = create(
+        &mut table,
+        json!({"name": "10.1.1.1%2", "address": "10.1.1.1%2"}),
+    )
+    .unwrap()
+    .unwrap();
+    assert_eq!(in_rd2["address"], "10.1.1.1%2");
+    assert!(table.get(&NodeRef::parse("~Common~10.1.1.1%0")).is_ok());
+    assert!(matches!(
+        create(&mut table, json!({"name": "bad%x", "address": "10.1.1.3"})),
+        Err(NodeError::Invalid(_))
+    ));
+}
