@@ -27,6 +27,8 @@ pub enum ApiError {
         advice: Option<&'static str>,
         body: String,
         retry_after: Option<u64>,
+        /// The reply's `Date`: the device's clock shows in its refusals too.
+        date: Option<String>,
     },
     /// The relay itself could not be reached.
     Network,
@@ -137,16 +139,19 @@ async fn finish(response: Response) -> Result<Reply, ApiError> {
                 body.chars().take(300).collect()
             }
         });
-        let retry_after = headers
-            .iter()
-            .find(|(n, _)| n == "retry-after")
-            .and_then(|(_, v)| v.trim().parse().ok());
+        let header = |name: &str| {
+            headers
+                .iter()
+                .find(|(n, _)| n == name)
+                .map(|(_, v)| v.clone())
+        };
         return Err(ApiError::Device {
             status,
             advice: advice(status, &message),
             message,
             body,
-            retry_after,
+            retry_after: header("retry-after").and_then(|v| v.trim().parse().ok()),
+            date: header("date"),
         });
     }
     Ok(Reply {

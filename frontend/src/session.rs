@@ -88,6 +88,8 @@ struct Shell {
     /// Calls waiting for a slot of the budget.
     tickets: HashMap<u64, oneshot::Sender<()>>,
     pacer_timer: bool,
+    /// The next login was asked for by the user (the form), not started by the machine.
+    user_login: bool,
     clock_checks: u8,
     last_sent_local: i64,
     /// Page inputs kept with the session.

@@ -95,7 +95,6 @@ async fn a_session_taken_over_is_explained_not_fought_over_and_logout_revokes() 
     );
     let button = browser.text_of(".overlay #login").await.unwrap();
     assert!(button.contains("ends the other session"), "{button}");
-    assert_eq!(browser.activity_rows(&["auto login"]).await.unwrap(), 0);
     browser.screenshot("fmc-takeover").await.unwrap();
 
     // The user decides to take it back.
@@ -103,6 +102,20 @@ async fn a_session_taken_over_is_explained_not_fought_over_and_logout_revokes() 
     browser.click(".overlay #login").await.unwrap();
     browser.text_of("#hosts").await.unwrap();
     assert!(!browser.exists(".overlay").await.unwrap());
+    // The console never logged in again on its own: only the user's two sign-ins.
+    assert_eq!(
+        browser.activity_rows(&["auto login"]).await.unwrap(),
+        0,
+        "{}",
+        browser.text_of("#activity-table").await.unwrap()
+    );
+    assert_eq!(
+        browser
+            .activity_rows(&["generatetoken", "sign-in", "204"])
+            .await
+            .unwrap(),
+        2
+    );
 
     // Logout revokes the token on the device.
     let token = revealed_token(&browser).await;

@@ -41,7 +41,8 @@ pub fn SessionPanel() -> impl IntoView {
         match lease() {
             None => "no token".to_string(),
             Some(l) if l.remaining_secs(now) == 0 => "expired".to_string(),
-            Some(l) => format_countdown(l.remaining_secs(now)),
+            // A `Date` header is second-exact: never show more than the token's lifetime.
+            Some(l) => format_countdown(l.remaining_secs(now).min(l.timeout_secs)),
         }
     };
     let plan = move || {

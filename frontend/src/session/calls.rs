@@ -95,8 +95,10 @@ impl DeviceSession {
     pub fn sign_in(self, credentials: Credentials) {
         self.login_problem.set(None);
         let user = credentials.username.clone();
-        self.shell
-            .update_value(|s| s.credentials = Some(credentials));
+        self.shell.update_value(|s| {
+            s.credentials = Some(credentials);
+            s.user_login = true;
+        });
         self.dispatch(Event::LoginSubmitted { user });
     }
 
@@ -176,8 +178,12 @@ impl DeviceSession {
             });
             return;
         };
-        let activity = match purpose {
-            LoginPurpose::SignIn => Purpose::SignIn,
+        // A login the user asked for (the form) or one the machine started on its own.
+        let asked = self
+            .shell
+            .try_update_value(|s| std::mem::take(&mut s.user_login));
+        let activity = match (&purpose, asked) {
+            (LoginPurpose::SignIn, _) | (_, Some(true)) => Purpose::SignIn,
             _ => Purpose::AutoLogin,
         };
         // Never a token on a login: a stale one would make the device refuse it.
@@ -346,9 +352,12 @@ impl DeviceSession {
     /// Read the device's clock from a reply (or a device error's headers).
     fn observe_clock(self, result: &Result<Reply, ApiError>) {
         let local = now_micros();
-        if let Ok(reply) = result
-            && let Some(date) = reply.header("date")
-        {
+        let date = match result {
+            Ok(reply) => reply.header("date"),
+            Err(ApiError::Device { date, .. }) => date.as_deref(),
+            Err(_) => None,
+        };
+        if let Some(date) = date {
             self.shell
                 .update_value(|s| _ = s.clock.observe_http_date(local, date));
         }
