@@ -187,7 +187,7 @@ async fn the_access_key_is_required_checked_and_guesses_are_rate_limited() {
         .unwrap();
     assert_eq!(metrics.status(), 200);
 
-    for _ in 0..relay::access_key::MAX_FAILURES {
+    for _ in 0..relay::guard::access_key::MAX_FAILURES {
         let wrong = get(Some("correct-horse-battery-stapler")).await.unwrap();
         assert_eq!(relay_error_code(wrong).await, "access_key_wrong");
     }

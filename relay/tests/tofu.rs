@@ -5,11 +5,10 @@ mod common;
 
 use std::path::PathBuf;
 
-use common::{Relay, client, device, relay_error_code};
+use common::{Relay, client, device, relay_error_code, tofu_device};
 use relay::AppState;
-use relay::adhoc::AdHocPolicy;
-use relay::inventory::{Inventory, InventoryOptions, Timeouts};
-use relay::pins::PinStore;
+use relay::inventory::adhoc::AdHocPolicy;
+use relay::inventory::{DeviceConfig, Inventory, InventoryOptions, PinStore, Timeouts};
 use relay::trust::TrustPolicy;
 use shared::wire::DeviceKind;
 use simulator::SimConfig;
@@ -33,12 +32,11 @@ fn temp_state_file(name: &str) -> PathBuf {
 }
 
 async fn relay(sim_url: &str, trust: TrustPolicy, options: InventoryOptions) -> Relay {
-    let inventory = Inventory::with_options(
-        vec![device("lab", sim_url, trust)],
-        Timeouts::default(),
-        options,
-    )
-    .unwrap();
+    relay_for(device("lab", sim_url, trust), options).await
+}
+
+async fn relay_for(device: DeviceConfig, options: InventoryOptions) -> Relay {
+    let inventory = Inventory::with_options(vec![device], Timeouts::default(), options).unwrap();
     Relay::start(AppState::new(inventory, None)).await
 }
 
@@ -63,12 +61,11 @@ async fn version_status(relay: &Relay) -> reqwest::Response {
 async fn probe_then_pin_what_was_checked_and_keep_it_across_restarts() {
     let sim = simulator().await;
     let state_file = temp_state_file("restart");
-    let system_ca = TrustPolicy::Ca { roots_pem: None };
     let options = || InventoryOptions {
         pins: PinStore::open(&state_file).unwrap(),
         ..InventoryOptions::default()
     };
-    let first = relay(&sim.base_url(), system_ca.clone(), options()).await;
+    let first = relay_for(tofu_device("lab", &sim.base_url()), options()).await;
     assert_eq!(
         relay_error_code(version_status(&first).await).await,
         "untrusted_certificate"
@@ -128,7 +125,7 @@ async fn probe_then_pin_what_was_checked_and_keep_it_across_restarts() {
 
     // A restarted relay reads the pin back.
     drop(first);
-    let second = relay(&sim.base_url(), system_ca, options()).await;
+    let second = relay_for(tofu_device("lab", &sim.base_url()), options()).await;
     let response = version_status(&second).await;
     assert!(response.headers().get("x-tokendeck-relay-error").is_none());
 }
@@ -136,9 +133,8 @@ async fn probe_then_pin_what_was_checked_and_keep_it_across_restarts() {
 #[tokio::test]
 async fn operators_can_switch_tofu_off_and_their_own_pins_cannot_be_replaced() {
     let sim = simulator().await;
-    let off = relay(
-        &sim.base_url(),
-        TrustPolicy::Ca { roots_pem: None },
+    let off = relay_for(
+        tofu_device("lab", &sim.base_url()),
         InventoryOptions {
             deny_tofu: true,
             ..InventoryOptions::default()
@@ -215,7 +211,10 @@ async fn ad_hoc_devices_only_inside_the_allowlist_and_only_with_trust() {
         &sim.base_url(),
         TrustPolicy::Insecure,
         InventoryOptions {
-            ad_hoc: AdHocPolicy::parse(&["127.0.0.1/32".into()]).unwrap(),
+            // Loopback is never dialled ad hoc; the simulated device lives there.
+            ad_hoc: AdHocPolicy::parse(&["127.0.0.1/32".into()])
+                .unwrap()
+                .admitting_loopback_for_tests(),
             ..InventoryOptions::default()
         },
     )
