@@ -243,7 +243,6 @@ async fn main() -> anyhow::Result<()> {
     println!("  Press Ctrl-C to stop.");
     println!();
     relay::serve(listener, state, shutdown_signal()).await?;
-    drop(demo_devices);
     tracing::info!("stopped");
     Ok(())
 }
