@@ -152,3 +152,47 @@ async fn health_metrics_and_request_ids() {
     );
     assert!(text.contains("tokendeck_relay_errors_total{code=\"unknown_device\"} 1"));
 }
+
+#[tokio::test]
+async fn client_request_ids_are_kept_only_when_plain() {
+    let relay = Relay::start(state(vec![], Timeouts::default())).await;
+    let http = client();
+    let id_for = |sent: &'static str| {
+        let request = http.get(relay.url("/healthz")).header("x-request-id", sent);
+        async move {
+            let response = request.send().await.unwrap();
+            response.headers()["x-request-id"]
+                .to_str()
+                .unwrap()
+                .to_owned()
+        }
+    };
+    assert_eq!(id_for("trace-0042:abc").await, "trace-0042:abc");
+    for forged in [
+        "x\" level=ERROR msg=\"forged",
+        "a b",
+        "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa",
+    ] {
+        let echoed = id_for(forged).await;
+        assert_ne!(echoed, forged);
+        assert!(
+            echoed.len() <= 64 && !echoed.contains([' ', '"', '=']),
+            "{echoed}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn info_tells_the_version_and_whether_ad_hoc_devices_are_admitted() {
+    let relay = Relay::start(state(vec![], Timeouts::default())).await;
+    let info: serde_json::Value = client()
+        .get(relay.url("/api/info"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(info["version"], env!("CARGO_PKG_VERSION"));
+    assert_eq!(info["ad_hoc"], false);
+}

@@ -271,3 +271,175 @@ async fn ad_hoc_devices_only_inside_the_allowlist_and_only_with_trust() {
         "the device's own 401"
     );
 }
+
+#[tokio::test]
+async fn only_devices_the_operator_marked_may_be_pinned_and_only_once() {
+    let sim = simulator().await;
+    // A CA-trusted device: its certificate is refused, and no user can pin it instead.
+    let ca = relay(
+        &sim.base_url(),
+        TrustPolicy::Ca { roots_pem: None },
+        InventoryOptions::default(),
+    )
+    .await;
+    let devices: serde_json::Value = client()
+        .get(ca.url("/api/devices"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(devices[0]["tofu"], false);
+    let probe: serde_json::Value = post_json(&ca, "/api/devices/lab/probe", serde_json::json!({}))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(probe["can_pin"], false);
+    let refused = post_json(
+        &ca,
+        "/api/devices/lab/trust",
+        serde_json::json!({"fingerprint": sim.fingerprint}),
+    )
+    .await;
+    assert_eq!(refused.status(), 409);
+    assert_eq!(relay_error_code(refused).await, "trust_conflict");
+    assert_eq!(
+        relay_error_code(version_status(&ca).await).await,
+        "untrusted_certificate",
+        "the CA policy still holds"
+    );
+
+    // A device marked for trust on first use: pinned once, then only the operator may change it.
+    let marked = relay_for(
+        tofu_device("lab", &sim.base_url()),
+        InventoryOptions::default(),
+    )
+    .await;
+    let summary: serde_json::Value = client()
+        .get(marked.url("/api/devices"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(summary[0]["tofu"], true);
+    let probe: serde_json::Value =
+        post_json(&marked, "/api/devices/lab/probe", serde_json::json!({}))
+            .await
+            .json()
+            .await
+            .unwrap();
+    let pinned: serde_json::Value = post_json(
+        &marked,
+        "/api/devices/lab/trust",
+        serde_json::json!({"fingerprint": probe["sha256_certificate"]}),
+    )
+    .await
+    .json()
+    .await
+    .unwrap();
+    assert_eq!(pinned["tofu"], false, "no second pin is offered");
+    let again = post_json(
+        &marked,
+        "/api/devices/lab/trust",
+        serde_json::json!({"fingerprint": probe["sha256_public_key"]}),
+    )
+    .await;
+    assert_eq!(again.status(), 409);
+    let body: serde_json::Value = again.json().await.unwrap();
+    assert_eq!(body["code"], "trust_conflict");
+    assert!(
+        body["message"].as_str().unwrap().contains("operator"),
+        "{body}"
+    );
+}
+
+#[tokio::test]
+async fn racing_pins_leave_the_pin_in_use_equal_to_the_pin_saved() {
+    let sim = simulator().await;
+    for round in 0..5 {
+        let state_file = temp_state_file(&format!("race-{round}"));
+        let options = InventoryOptions {
+            pins: PinStore::open(&state_file).unwrap(),
+            ..InventoryOptions::default()
+        };
+        let relay = relay_for(tofu_device("lab", &sim.base_url()), options).await;
+        let probe: serde_json::Value =
+            post_json(&relay, "/api/devices/lab/probe", serde_json::json!({}))
+                .await
+                .json()
+                .await
+                .unwrap();
+        let fingerprints = [
+            probe["sha256_certificate"].clone(),
+            probe["sha256_public_key"].clone(),
+        ];
+        let racers: Vec<_> = (0..8)
+            .map(|n| {
+                let body = serde_json::json!({"fingerprint": fingerprints[n % 2]});
+                let url = relay.url("/api/devices/lab/trust");
+                tokio::spawn(async move { client().post(url).json(&body).send().await.unwrap() })
+            })
+            .collect();
+        let mut winners = Vec::new();
+        for racer in racers {
+            let response = racer.await.unwrap();
+            if response.status() == 200 {
+                let summary: serde_json::Value = response.json().await.unwrap();
+                winners.push(summary["trust"]["fingerprint"].as_str().unwrap().to_owned());
+            } else {
+                assert_eq!(relay_error_code(response).await, "trust_conflict");
+            }
+        }
+        assert_eq!(winners.len(), 1, "round {round}: exactly one pin wins");
+        let in_use: serde_json::Value = client()
+            .get(relay.url("/api/devices"))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        assert_eq!(in_use[0]["trust"]["fingerprint"], winners[0].as_str());
+        let saved = std::fs::read_to_string(&state_file).unwrap();
+        assert!(saved.contains(&winners[0]), "round {round}: {saved}");
+    }
+}
+
+#[tokio::test]
+async fn reserved_addresses_are_never_ad_hoc_devices() {
+    let sim = simulator().await;
+    let on = relay(
+        &sim.base_url(),
+        TrustPolicy::Insecure,
+        InventoryOptions {
+            ad_hoc: AdHocPolicy::parse(&["169.254.0.0/16".into(), "127.0.0.0/8".into()]).unwrap(),
+            ..InventoryOptions::default()
+        },
+    )
+    .await;
+    for reserved in ["https://169.254.169.254", "https://127.0.0.1:8443"] {
+        let refused = post_json(
+            &on,
+            "/api/devices",
+            serde_json::json!({"kind": "bigip", "base_url": reserved}),
+        )
+        .await;
+        assert_eq!(refused.status(), 403);
+        let body: serde_json::Value = refused.json().await.unwrap();
+        assert_eq!(body["code"], "forbidden_target");
+        assert!(
+            body["message"].as_str().unwrap().contains("never dials"),
+            "{body}"
+        );
+    }
+    let guessed = client()
+        .get(on.url("/api/devices/adhoc~bigip~169.254.169.254~80/fwd/latest/meta-data"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(relay_error_code(guessed).await, "unknown_device");
+}
