@@ -26,6 +26,10 @@ use crate::config::Limits;
 use crate::guard::LocalAddr;
 use crate::metrics::{Metrics, OpenConnection};
 
+/// Most a connection buffers of what its client sends (request heads must fit): uploads
+/// stream through in pieces this size, whatever their total.
+const READ_BUFFER: usize = 64 * 1024;
+
 /// Serve `router` on `listener` until `shutdown` resolves; then stop accepting, let requests in
 /// flight finish for up to `limits.shutdown_deadline`, and cut off what is left.
 pub async fn run(
@@ -107,6 +111,7 @@ impl Connection {
         let mut http = hyper::server::conn::http1::Builder::new();
         http.timer(TokioTimer::new())
             .header_read_timeout(self.limits.header_read_timeout)
+            .max_buf_size(READ_BUFFER)
             .keep_alive(true);
         let connection = http.serve_connection(io, service);
         tokio::pin!(connection);
