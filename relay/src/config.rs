@@ -302,6 +302,59 @@ mod tests {
     }
 
     #[test]
+    fn limits_have_defaults_and_refuse_zero() {
+        let s = load(ONE_DEVICE, &[]).unwrap();
+        assert_eq!(s.limits, Limits::default());
+        assert_eq!(s.limits.max_body, 2_048_000);
+        let s = load(
+            ONE_DEVICE,
+            &[
+                ("TOKENDECK_LIMITS__MAX_IN_FLIGHT", "8"),
+                ("TOKENDECK_LIMITS__HEADER_READ_TIMEOUT_MS", "1500"),
+                ("TOKENDECK_LIMITS__REPLY_IDLE_TIMEOUT_MS", "700"),
+            ],
+        )
+        .unwrap();
+        assert_eq!(s.limits.max_in_flight, 8);
+        assert_eq!(s.limits.header_read_timeout, Duration::from_millis(1500));
+        assert_eq!(s.timeouts.reply_idle, Duration::from_millis(700));
+        let err = load(ONE_DEVICE, &[("TOKENDECK_LIMITS__MAX_CONNECTIONS", "0")]).unwrap_err();
+        assert!(err.to_string().contains("limits.max_connections"), "{err}");
+    }
+
+    #[test]
+    fn tofu_only_for_devices_without_a_trust_policy_of_their_own() {
+        let tofu = r#"
+            [[devices]]
+            id = "lab"
+            name = "Lab"
+            kind = "bigip"
+            base_url = "https://10.1.1.245"
+            tofu = true
+        "#;
+        let s = load(tofu, &[]).unwrap();
+        assert!(s.devices[0].tofu);
+        assert_eq!(s.devices[0].trust, TrustPolicy::Ca { roots_pem: None });
+        for own in ["ca = \"system\"", "insecure = true", "pin = \"sha256:00\""] {
+            let err = load(&format!("{tofu}\n{own}"), &[]).unwrap_err();
+            assert!(err.to_string().contains("tofu"), "{own}: {err}");
+        }
+        let unmarked = load(ONE_DEVICE, &[("TOKENDECK_DEVICES__LAB_BIGIP__TOFU", "true")]);
+        assert!(unmarked.is_err(), "a pinned device cannot be opened to TOFU");
+    }
+
+    #[test]
+    fn an_ad_hoc_allowlist_of_nearly_everything_is_refused_at_start_up() {
+        let err = load(
+            ONE_DEVICE,
+            &[("TOKENDECK_AD_HOC__ALLOWED", "0.0.0.0/1,128.0.0.0/1")],
+        )
+        .unwrap_err();
+        assert!(err.to_string().contains("ad_hoc.allowed"), "{err}");
+        assert!(load(ONE_DEVICE, &[("TOKENDECK_AD_HOC__ALLOWED", "10.1.0.0/16")]).is_ok());
+    }
+
+    #[test]
     fn refuses_bad_devices() {
         for bad in [
             r#"[[devices]]
