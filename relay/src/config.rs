@@ -339,8 +339,14 @@ mod tests {
             let err = load(&format!("{tofu}\n{own}"), &[]).unwrap_err();
             assert!(err.to_string().contains("tofu"), "{own}: {err}");
         }
-        let unmarked = load(ONE_DEVICE, &[("TOKENDECK_DEVICES__LAB_BIGIP__TOFU", "true")]);
-        assert!(unmarked.is_err(), "a pinned device cannot be opened to TOFU");
+        let unmarked = load(
+            ONE_DEVICE,
+            &[("TOKENDECK_DEVICES__LAB_BIGIP__TOFU", "true")],
+        );
+        assert!(
+            unmarked.is_err(),
+            "a pinned device cannot be opened to TOFU"
+        );
     }
 
     #[test]

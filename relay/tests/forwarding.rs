@@ -23,15 +23,23 @@ async fn recording_device(
     (server, log, cert)
 }
 
-#[tokio::test]
-async fn no_path_can_leave_the_device_or_its_base_url() {
-    let (server, log, cert) = recording_device(vec![]).await;
+/// A relay in front of one recording device `lab`, pinned.
+async fn relay_before_recording_device(
+    reply_headers: Vec<(&'static str, &'static str)>,
+) -> (Relay, common::Log, TlsServer) {
+    let (server, log, cert) = recording_device(reply_headers).await;
     let relay = Relay::with_devices(vec![device(
         "lab",
         &server.base_url(),
         TrustPolicy::pin(&cert.fingerprint()).unwrap(),
     )])
     .await;
+    (relay, log, server)
+}
+
+#[tokio::test]
+async fn no_path_can_leave_the_device_or_its_base_url() {
+    let (relay, log, _server) = relay_before_recording_device(vec![]).await;
     for target in [
         "/api/devices/lab/fwd/../../../etc/passwd",
         "/api/devices/lab/fwd/mgmt/../../x",
@@ -354,13 +362,7 @@ async fn an_unreachable_device_and_an_unknown_device_are_relay_errors() {
 
 #[tokio::test]
 async fn route_domain_names_travel_as_percent_25_and_double_encoded_escapes_do_not() {
-    let (server, log, cert) = recording_device(vec![]).await;
-    let relay = Relay::with_devices(vec![device(
-        "lab",
-        &server.base_url(),
-        TrustPolicy::pin(&cert.fingerprint()).unwrap(),
-    )])
-    .await;
+    let (relay, log, _server) = relay_before_recording_device(vec![]).await;
     let node = "/api/devices/lab/fwd/mgmt/tm/ltm/node/~Common~10.1.1.1%250";
     let (status, reply) = raw(relay.addr, "GET", node, "").await;
     assert_eq!(status, 200, "{reply}");
@@ -384,13 +386,7 @@ async fn route_domain_names_travel_as_percent_25_and_double_encoded_escapes_do_n
 
 #[tokio::test]
 async fn only_the_methods_devices_use_are_forwarded() {
-    let (server, log, cert) = recording_device(vec![]).await;
-    let relay = Relay::with_devices(vec![device(
-        "lab",
-        &server.base_url(),
-        TrustPolicy::pin(&cert.fingerprint()).unwrap(),
-    )])
-    .await;
+    let (relay, log, _server) = relay_before_recording_device(vec![]).await;
     for method in ["TRACE", "PROPFIND", "BREW"] {
         let (status, reply) = raw(relay.addr, method, "/api/devices/lab/fwd/mgmt/x", "").await;
         assert_eq!(status, 405, "{method}: {reply}");
@@ -428,13 +424,7 @@ async fn only_the_methods_devices_use_are_forwarded() {
 
 #[tokio::test]
 async fn non_utf8_paths_and_oversized_json_get_relay_errors() {
-    let (server, log, cert) = recording_device(vec![]).await;
-    let relay = Relay::with_devices(vec![device(
-        "lab",
-        &server.base_url(),
-        TrustPolicy::pin(&cert.fingerprint()).unwrap(),
-    )])
-    .await;
+    let (relay, log, _server) = relay_before_recording_device(vec![]).await;
     for (method, target) in [
         ("POST", "/api/devices/%FF%FE/probe"),
         ("GET", "/api/devices/%C3%28/fwd/mgmt/x"),

@@ -6,7 +6,7 @@ mod common;
 use std::path::PathBuf;
 
 use base64::Engine;
-use common::{Relay, TestCert, TlsServer, client, device, raw, recording_router, state};
+use common::{Relay, TestCert, TlsServer, client, device, get_json, raw, recording_router, state};
 use relay::AppState;
 use relay::inventory::{Inventory, Timeouts};
 use relay::trust::TrustPolicy;
@@ -185,14 +185,7 @@ async fn client_request_ids_are_kept_only_when_plain() {
 #[tokio::test]
 async fn info_tells_the_version_and_whether_ad_hoc_devices_are_admitted() {
     let relay = Relay::start(state(vec![], Timeouts::default())).await;
-    let info: serde_json::Value = client()
-        .get(relay.url("/api/info"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let info: serde_json::Value = get_json(&relay, "/api/info").await;
     assert_eq!(info["version"], env!("CARGO_PKG_VERSION"));
     assert_eq!(info["ad_hoc"], false);
 }

@@ -5,7 +5,7 @@ mod common;
 
 use std::path::PathBuf;
 
-use common::{Relay, client, device, relay_error_code, tofu_device};
+use common::{Relay, client, device, get_json, relay_error_code, tofu_device};
 use relay::AppState;
 use relay::inventory::adhoc::AdHocPolicy;
 use relay::inventory::{DeviceConfig, Inventory, InventoryOptions, PinStore, Timeouts};
@@ -49,6 +49,25 @@ async fn post_json(relay: &Relay, path: &str, body: serde_json::Value) -> reqwes
         .unwrap()
 }
 
+/// What device `lab` presents.
+async fn probe_lab(relay: &Relay) -> serde_json::Value {
+    post_json(relay, "/api/devices/lab/probe", serde_json::json!({}))
+        .await
+        .json()
+        .await
+        .unwrap()
+}
+
+/// Ask to pin device `lab` to `fingerprint`.
+async fn pin_lab(relay: &Relay, fingerprint: impl serde::Serialize) -> reqwest::Response {
+    post_json(
+        relay,
+        "/api/devices/lab/trust",
+        serde_json::json!({ "fingerprint": fingerprint }),
+    )
+    .await
+}
+
 async fn version_status(relay: &Relay) -> reqwest::Response {
     client()
         .get(relay.url("/api/devices/lab/fwd/mgmt/tm/sys/version"))
@@ -71,12 +90,7 @@ async fn probe_then_pin_what_was_checked_and_keep_it_across_restarts() {
         "untrusted_certificate"
     );
 
-    let probe: serde_json::Value =
-        post_json(&first, "/api/devices/lab/probe", serde_json::json!({}))
-            .await
-            .json()
-            .await
-            .unwrap();
+    let probe = probe_lab(&first).await;
     assert_eq!(probe["sha256_certificate"], sim.fingerprint.as_str());
     assert_ne!(probe["sha256_public_key"], probe["sha256_certificate"]);
     assert!(
@@ -105,12 +119,7 @@ async fn probe_then_pin_what_was_checked_and_keep_it_across_restarts() {
     assert_eq!(relay_error_code(wrong).await, "trust_conflict");
 
     // The public-key fingerprint the user checked is pinned.
-    let pinned = post_json(
-        &first,
-        "/api/devices/lab/trust",
-        serde_json::json!({"fingerprint": probe["sha256_public_key"]}),
-    )
-    .await;
+    let pinned = pin_lab(&first, &probe["sha256_public_key"]).await;
     assert_eq!(pinned.status(), 200);
     let summary: serde_json::Value = pinned.json().await.unwrap();
     assert_eq!(summary["trust"]["fingerprint"], probe["sha256_public_key"]);
@@ -141,18 +150,9 @@ async fn operators_can_switch_tofu_off_and_their_own_pins_cannot_be_replaced() {
         },
     )
     .await;
-    let probe: serde_json::Value = post_json(&off, "/api/devices/lab/probe", serde_json::json!({}))
-        .await
-        .json()
-        .await
-        .unwrap();
+    let probe = probe_lab(&off).await;
     assert_eq!(probe["can_pin"], false);
-    let refused = post_json(
-        &off,
-        "/api/devices/lab/trust",
-        serde_json::json!({"fingerprint": sim.fingerprint}),
-    )
-    .await;
+    let refused = pin_lab(&off, &sim.fingerprint).await;
     assert_eq!(refused.status(), 403);
     assert_eq!(relay_error_code(refused).await, "tofu_disabled");
 
@@ -163,20 +163,10 @@ async fn operators_can_switch_tofu_off_and_their_own_pins_cannot_be_replaced() {
         InventoryOptions::default(),
     )
     .await;
-    let probe: serde_json::Value =
-        post_json(&pinned, "/api/devices/lab/probe", serde_json::json!({}))
-            .await
-            .json()
-            .await
-            .unwrap();
+    let probe = probe_lab(&pinned).await;
     assert_eq!(probe["matches_pin"], false);
     assert_eq!(probe["can_pin"], false);
-    let refused = post_json(
-        &pinned,
-        "/api/devices/lab/trust",
-        serde_json::json!({"fingerprint": sim.fingerprint}),
-    )
-    .await;
+    let refused = pin_lab(&pinned, &sim.fingerprint).await;
     assert_eq!(refused.status(), 409);
     assert_eq!(relay_error_code(refused).await, "trust_conflict");
 }
@@ -282,27 +272,11 @@ async fn only_devices_the_operator_marked_may_be_pinned_and_only_once() {
         InventoryOptions::default(),
     )
     .await;
-    let devices: serde_json::Value = client()
-        .get(ca.url("/api/devices"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let devices: serde_json::Value = get_json(&ca, "/api/devices").await;
     assert_eq!(devices[0]["tofu"], false);
-    let probe: serde_json::Value = post_json(&ca, "/api/devices/lab/probe", serde_json::json!({}))
-        .await
-        .json()
-        .await
-        .unwrap();
+    let probe = probe_lab(&ca).await;
     assert_eq!(probe["can_pin"], false);
-    let refused = post_json(
-        &ca,
-        "/api/devices/lab/trust",
-        serde_json::json!({"fingerprint": sim.fingerprint}),
-    )
-    .await;
+    let refused = pin_lab(&ca, &sim.fingerprint).await;
     assert_eq!(refused.status(), 409);
     assert_eq!(relay_error_code(refused).await, "trust_conflict");
     assert_eq!(
@@ -317,37 +291,16 @@ async fn only_devices_the_operator_marked_may_be_pinned_and_only_once() {
         InventoryOptions::default(),
     )
     .await;
-    let summary: serde_json::Value = client()
-        .get(marked.url("/api/devices"))
-        .send()
+    let summary: serde_json::Value = get_json(&marked, "/api/devices").await;
+    assert_eq!(summary[0]["tofu"], true);
+    let probe = probe_lab(&marked).await;
+    let pinned: serde_json::Value = pin_lab(&marked, &probe["sha256_certificate"])
         .await
-        .unwrap()
         .json()
         .await
         .unwrap();
-    assert_eq!(summary[0]["tofu"], true);
-    let probe: serde_json::Value =
-        post_json(&marked, "/api/devices/lab/probe", serde_json::json!({}))
-            .await
-            .json()
-            .await
-            .unwrap();
-    let pinned: serde_json::Value = post_json(
-        &marked,
-        "/api/devices/lab/trust",
-        serde_json::json!({"fingerprint": probe["sha256_certificate"]}),
-    )
-    .await
-    .json()
-    .await
-    .unwrap();
     assert_eq!(pinned["tofu"], false, "no second pin is offered");
-    let again = post_json(
-        &marked,
-        "/api/devices/lab/trust",
-        serde_json::json!({"fingerprint": probe["sha256_public_key"]}),
-    )
-    .await;
+    let again = pin_lab(&marked, &probe["sha256_public_key"]).await;
     assert_eq!(again.status(), 409);
     let body: serde_json::Value = again.json().await.unwrap();
     assert_eq!(body["code"], "trust_conflict");
@@ -367,12 +320,7 @@ async fn racing_pins_leave_the_pin_in_use_equal_to_the_pin_saved() {
             ..InventoryOptions::default()
         };
         let relay = relay_for(tofu_device("lab", &sim.base_url()), options).await;
-        let probe: serde_json::Value =
-            post_json(&relay, "/api/devices/lab/probe", serde_json::json!({}))
-                .await
-                .json()
-                .await
-                .unwrap();
+        let probe = probe_lab(&relay).await;
         let fingerprints = [
             probe["sha256_certificate"].clone(),
             probe["sha256_public_key"].clone(),
@@ -395,14 +343,7 @@ async fn racing_pins_leave_the_pin_in_use_equal_to_the_pin_saved() {
             }
         }
         assert_eq!(winners.len(), 1, "round {round}: exactly one pin wins");
-        let in_use: serde_json::Value = client()
-            .get(relay.url("/api/devices"))
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
+        let in_use: serde_json::Value = get_json(&relay, "/api/devices").await;
         assert_eq!(in_use[0]["trust"]["fingerprint"], winners[0].as_str());
         let saved = std::fs::read_to_string(&state_file).unwrap();
         assert!(saved.contains(&winners[0]), "round {round}: {saved}");

@@ -390,6 +390,18 @@ pub async fn others_are_served(relay: &Relay, id: &str) {
     }
 }
 
+/// `GET path` on the relay, as JSON.
+pub async fn get_json(relay: &Relay, path: &str) -> serde_json::Value {
+    client()
+        .get(relay.url(path))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap()
+}
+
 /// The relay's metrics text.
 pub async fn metrics(relay: &Relay) -> String {
     client()
