@@ -132,14 +132,7 @@ async fn health_metrics_and_request_ids() {
         .send()
         .await
         .unwrap();
-    let text = http
-        .get(relay.url("/metrics"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let text = common::metrics(&relay).await;
     assert!(
         text.contains("tokendeck_device_requests_total{device=\"lab\",status=\"200\"} 3"),
         "{text}"
