@@ -384,3 +384,46 @@ async fn reserved_addresses_are_never_ad_hoc_devices() {
         .unwrap();
     assert_eq!(relay_error_code(guessed).await, "unknown_device");
 }
+
+#[tokio::test]
+async fn an_unreachable_ad_hoc_device_gives_one_answer_whatever_the_port_does() {
+    let sim = simulator().await;
+    let relay = relay(
+        &sim.base_url(),
+        TrustPolicy::Insecure,
+        InventoryOptions {
+            ad_hoc: AdHocPolicy::parse(&["127.0.0.1/32".into()])
+                .unwrap()
+                .admitting_loopback_for_tests(),
+            ..InventoryOptions::default()
+        },
+    )
+    .await;
+    // A closed port, and a port that accepts and never speaks (a filtered one, as a scanner
+    // would see it): the same code and the same words, so the relay is no port scanner.
+    let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let closed_port = closed.local_addr().unwrap().port();
+    drop(closed);
+    let mute = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let mute_port = mute.local_addr().unwrap().port();
+    let mut answers = Vec::new();
+    for port in [closed_port, mute_port] {
+        let id = format!("adhoc~bigip~127.0.0.1~{port}");
+        let response = client()
+            .get(relay.url(&format!("/api/devices/{id}/fwd/mgmt/tm/sys/version")))
+            .send()
+            .await
+            .unwrap();
+        let status = response.status();
+        let body: serde_json::Value = response.json().await.unwrap();
+        let message = body["message"]
+            .as_str()
+            .unwrap()
+            .replace(&port.to_string(), "PORT");
+        answers.push((status, body["code"].clone(), message));
+    }
+    assert_eq!(answers[0], answers[1]);
+    assert_eq!(answers[0].1, "device_unreachable");
+    assert!(answers[0].2.contains("down, filtered"), "{}", answers[0].2);
+    drop(mute);
+}
