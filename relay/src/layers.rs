@@ -111,8 +111,9 @@ async fn relay_errors(
     let response = next.run(request).await;
     if let Some(error) = response.extensions().get::<LoggedError>() {
         metrics.relay_error(error.code);
-        let device = error.device.as_deref().unwrap_or("");
-        let detail = error.detail.as_deref().unwrap_or("");
+        // Fields without a value are left out of the line.
+        let device = error.device.as_deref();
+        let detail = error.detail.as_deref();
         if error.internal {
             tracing::error!(code = error.code, device, detail, "{}", error.message);
         } else {
