@@ -300,24 +300,45 @@ async fn a_slow_client_cannot_hold_up_shutdown_past_the_deadline() {
     drop(device);
 }
 
+/// One HTTP/1.1 exchange on a kept-alive connection: the status and the body.
+async fn exchange(stream: &mut TcpStream, request: &[u8]) -> (u16, Vec<u8>) {
+    stream.write_all(request).await.unwrap();
+    let mut head = Vec::new();
+    let mut byte = [0u8; 1];
+    while !head.ends_with(b"\r\n\r\n") {
+        let n = stream.read(&mut byte).await.unwrap();
+        assert_eq!(n, 1, "the relay closed a kept-alive connection");
+        head.push(byte[0]);
+    }
+    let head = String::from_utf8(head).unwrap().to_ascii_lowercase();
+    let status = head[9..12].parse().unwrap();
+    let length: usize = head
+        .lines()
+        .find_map(|l| l.strip_prefix("content-length:"))
+        .map(|v| v.trim().parse().unwrap())
+        .expect("a reply of known length");
+    let mut body = vec![0u8; length];
+    stream.read_exact(&mut body).await.unwrap();
+    (status, body)
+}
+
 #[tokio::test]
 async fn keep_alive_holds_for_many_sequential_requests_from_many_clients() {
     let (device, config) = healthy_device("ok").await;
     let relay = relay_with_limits(vec![config], Timeouts::default(), Limits::default()).await;
-    let url = relay.url("/api/devices/ok/fwd/mgmt/tm/sys/version");
+    let request = format!(
+        "GET /api/devices/ok/fwd/mgmt/tm/sys/version HTTP/1.1\r\nHost: {}\r\n\r\n",
+        relay.addr
+    );
     let clients: Vec<_> = (0..16)
         .map(|_| {
-            let url = url.clone();
+            let (addr, request) = (relay.addr, request.clone());
             tokio::spawn(async move {
-                let http = reqwest::Client::builder()
-                    .no_proxy()
-                    .pool_max_idle_per_host(1)
-                    .build()
-                    .unwrap();
+                let mut connection = TcpStream::connect(addr).await.unwrap();
                 for _ in 0..50 {
-                    let response = http.get(&url).send().await.unwrap();
-                    assert_eq!(response.status(), 200);
-                    assert_eq!(response.text().await.unwrap(), "{\"ok\":true}");
+                    let (status, body) = exchange(&mut connection, request.as_bytes()).await;
+                    assert_eq!(status, 200);
+                    assert_eq!(body, b"{\"ok\":true}");
                 }
             })
         })
@@ -330,7 +351,7 @@ async fn keep_alive_holds_for_many_sequential_requests_from_many_clients() {
         text.contains("tokendeck_device_requests_total{device=\"ok\",status=\"200\"} 800"),
         "{text}"
     );
-    // One connection per client (plus this scrape's): nothing was closed under them.
+    // One connection per client (plus this scrape's), each kept for all its 50 requests.
     assert!(
         text.contains("tokendeck_connections_accepted_total 17"),
         "{text}"

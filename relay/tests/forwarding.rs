@@ -167,6 +167,12 @@ async fn only_allowlisted_headers_cross_in_either_direction() {
         assert!(headers.get(name).is_none(), "{name} must not pass back");
     }
     assert_eq!(headers.get("x-frame-options").unwrap(), "DENY");
+    assert_eq!(
+        headers.get("content-length").unwrap(),
+        "11",
+        "a reply of known length keeps it (not re-sent chunked)"
+    );
+    assert!(headers.get("transfer-encoding").is_none());
     assert!(headers.get("x-request-id").is_some());
     assert_eq!(
         response.text().await.unwrap(),
