@@ -1,97 +1,33 @@
 //! `tokendeck.toml`: the relay's configuration file, with every key overridable by an
-//! environment variable (see [`crate::config_env`]), validated into [`Settings`].
+//! environment variable (`env`), validated into [`Settings`]: the serde shape of the file
+//! (`file`), one device entry (`device`), the server's limits (`limits`).
 //!
-//! `tokendeck.example.toml` at the repository root documents every key.
+//! Values only: nothing here serves requests. `tokendeck.example.toml` at the repository root
+//! documents every key.
+
+mod device;
+mod env;
+mod error;
+mod file;
+mod limits;
 
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use serde::Deserialize;
-
-use crate::access::AccessPolicy;
-use crate::adhoc::AdHocPolicy;
-use crate::config_device::device_config;
-pub use crate::config_device::{DeviceFile, device_base_url, valid_device_id};
+use crate::guard::AccessPolicy;
+use crate::inventory::adhoc::AdHocPolicy;
 use crate::inventory::{DeviceConfig, Timeouts};
+pub use device::DeviceFile;
+use device::device_config;
+pub use env::env_id;
+pub use error::ConfigError;
+use error::invalid;
+pub use file::{FileConfig, LimitsFile, LogFormat};
+pub use limits::{DEFAULT_MAX_BODY, Limits};
 
 /// Default listen address: loopback only.
 pub const DEFAULT_LISTEN: &str = "127.0.0.1:8080";
-/// Default request body limit (4 MiB).
-pub const DEFAULT_MAX_BODY: usize = 4 * 1024 * 1024;
-
-/// Why the configuration cannot be used. Each message names the key and what to do.
-#[derive(Debug, thiserror::Error)]
-pub enum ConfigError {
-    #[error("reading {path}: {source}")]
-    Read {
-        path: PathBuf,
-        source: std::io::Error,
-    },
-    #[error("{path} is not valid TOML: {message}")]
-    Parse { path: PathBuf, message: String },
-    #[error("environment variable {var}: {message}")]
-    Env { var: String, message: String },
-    #[error("{key}: {message}")]
-    Invalid { key: String, message: String },
-}
-
-fn invalid(key: impl Into<String>, message: impl Into<String>) -> ConfigError {
-    ConfigError::Invalid {
-        key: key.into(),
-        message: message.into(),
-    }
-}
-
-/// The file as written (all keys optional except each device's id, name, kind and base_url).
-#[derive(Debug, Default, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct FileConfig {
-    pub listen: Option<String>,
-    pub dist: Option<PathBuf>,
-    pub log_format: Option<LogFormat>,
-    #[serde(default)]
-    pub allowed_hosts: Vec<String>,
-    #[serde(default)]
-    pub allowed_origins: Vec<String>,
-    pub access_key: Option<String>,
-    pub access_key_file: Option<PathBuf>,
-    #[serde(default)]
-    pub insecure_no_access_key: bool,
-    pub allow_tofu: Option<bool>,
-    pub state_file: Option<PathBuf>,
-    #[serde(default)]
-    pub limits: LimitsFile,
-    #[serde(default)]
-    pub ad_hoc: AdHocFile,
-    #[serde(default)]
-    pub devices: Vec<DeviceFile>,
-}
-
-#[derive(Debug, Default, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct LimitsFile {
-    pub connect_timeout_ms: Option<u64>,
-    pub request_timeout_ms: Option<u64>,
-    pub max_body_bytes: Option<usize>,
-    pub pool_idle_timeout_s: Option<u64>,
-}
-
-#[derive(Debug, Default, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct AdHocFile {
-    #[serde(default)]
-    pub allowed: Vec<String>,
-}
-
-/// Log line format.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Deserialize, clap::ValueEnum)]
-#[serde(rename_all = "lowercase")]
-pub enum LogFormat {
-    #[default]
-    Text,
-    Json,
-}
 
 /// Everything the relay runs with, validated.
 #[derive(Debug)]
@@ -101,7 +37,7 @@ pub struct Settings {
     pub log_format: LogFormat,
     pub devices: Vec<DeviceConfig>,
     pub timeouts: Timeouts,
-    pub max_body: usize,
+    pub limits: Limits,
     pub access: AccessPolicy,
     pub allow_tofu: bool,
     /// Where trust-on-first-use pins are kept; `None` keeps them in memory only.
@@ -129,7 +65,7 @@ impl Settings {
             }
             None => toml::Table::new(),
         };
-        let ignored = crate::config_env::apply_env(&mut table, env)?;
+        let ignored = env::apply_env(&mut table, env)?;
         let file: FileConfig =
             toml::Value::Table(table)
                 .try_into()
@@ -192,22 +128,7 @@ impl Settings {
                 ),
             ));
         }
-        let limits = &file.limits;
-        let ms =
-            |v: Option<u64>, default: Duration| v.map(Duration::from_millis).unwrap_or(default);
-        let defaults = Timeouts::default();
-        let timeouts = Timeouts {
-            connect: ms(limits.connect_timeout_ms, defaults.connect),
-            request: ms(limits.request_timeout_ms, defaults.request),
-            pool_idle: limits
-                .pool_idle_timeout_s
-                .map(Duration::from_secs)
-                .unwrap_or(defaults.pool_idle),
-        };
-        if timeouts.connect.is_zero() || timeouts.request.is_zero() {
-            return Err(invalid("limits", "timeouts must be greater than zero"));
-        }
-        let max_body = limits.max_body_bytes.unwrap_or(DEFAULT_MAX_BODY);
+        let (timeouts, limits) = limits_from(&file.limits)?;
         let ad_hoc = AdHocPolicy::parse(&file.ad_hoc.allowed)
             .map_err(|message| invalid("ad_hoc.allowed", message))?;
         let devices = file
@@ -226,13 +147,76 @@ impl Settings {
             log_format: file.log_format.unwrap_or_default(),
             devices,
             timeouts,
-            max_body,
+            limits,
             access,
             allow_tofu: file.allow_tofu.unwrap_or(true),
             state_file,
             ad_hoc,
         })
     }
+}
+
+/// The device-side timeouts and the server's limits from `[limits]`; zero is refused.
+fn limits_from(file: &LimitsFile) -> Result<(Timeouts, Limits), ConfigError> {
+    let ms = |key: &str, v: Option<u64>, default: Duration| match v {
+        Some(0) => Err(invalid(
+            format!("limits.{key}"),
+            "must be greater than zero",
+        )),
+        Some(v) => Ok(Duration::from_millis(v)),
+        None => Ok(default),
+    };
+    let count = |key: &str, v: Option<usize>, default: usize| match v {
+        Some(0) => Err(invalid(
+            format!("limits.{key}"),
+            "must be greater than zero",
+        )),
+        Some(v) => Ok(v),
+        None => Ok(default),
+    };
+    let t = Timeouts::default();
+    let timeouts = Timeouts {
+        connect: ms("connect_timeout_ms", file.connect_timeout_ms, t.connect)?,
+        request: ms("request_timeout_ms", file.request_timeout_ms, t.request)?,
+        reply_idle: ms(
+            "reply_idle_timeout_ms",
+            file.reply_idle_timeout_ms,
+            t.reply_idle,
+        )?,
+        pool_idle: ms(
+            "pool_idle_timeout_s",
+            file.pool_idle_timeout_s.map(|s| s.saturating_mul(1000)),
+            t.pool_idle,
+        )?,
+    };
+    let l = Limits::default();
+    let limits = Limits {
+        header_read_timeout: ms(
+            "header_read_timeout_ms",
+            file.header_read_timeout_ms,
+            l.header_read_timeout,
+        )?,
+        body_read_timeout: ms(
+            "body_read_timeout_ms",
+            file.body_read_timeout_ms,
+            l.body_read_timeout,
+        )?,
+        send_timeout: ms("send_timeout_ms", file.send_timeout_ms, l.send_timeout)?,
+        shutdown_deadline: ms(
+            "shutdown_deadline_ms",
+            file.shutdown_deadline_ms,
+            l.shutdown_deadline,
+        )?,
+        max_connections: count("max_connections", file.max_connections, l.max_connections)?,
+        max_in_flight: count("max_in_flight", file.max_in_flight, l.max_in_flight)?,
+        max_body: count("max_body_bytes", file.max_body_bytes, l.max_body)?,
+        max_reply: count(
+            "max_reply_bytes",
+            file.max_reply_bytes.map(|v| v as usize),
+            l.max_reply as usize,
+        )? as u64,
+    };
+    Ok((timeouts, limits))
 }
 
 #[cfg(test)]
@@ -315,6 +299,65 @@ mod tests {
         let s = Settings::load(Some(&path), []).unwrap().0;
         assert_eq!(s.devices.len(), 3);
         assert_eq!(s.listen, DEFAULT_LISTEN.parse().unwrap());
+    }
+
+    #[test]
+    fn limits_have_defaults_and_refuse_zero() {
+        let s = load(ONE_DEVICE, &[]).unwrap();
+        assert_eq!(s.limits, Limits::default());
+        assert_eq!(s.limits.max_body, 2_048_000);
+        let s = load(
+            ONE_DEVICE,
+            &[
+                ("TOKENDECK_LIMITS__MAX_IN_FLIGHT", "8"),
+                ("TOKENDECK_LIMITS__HEADER_READ_TIMEOUT_MS", "1500"),
+                ("TOKENDECK_LIMITS__REPLY_IDLE_TIMEOUT_MS", "700"),
+            ],
+        )
+        .unwrap();
+        assert_eq!(s.limits.max_in_flight, 8);
+        assert_eq!(s.limits.header_read_timeout, Duration::from_millis(1500));
+        assert_eq!(s.timeouts.reply_idle, Duration::from_millis(700));
+        let err = load(ONE_DEVICE, &[("TOKENDECK_LIMITS__MAX_CONNECTIONS", "0")]).unwrap_err();
+        assert!(err.to_string().contains("limits.max_connections"), "{err}");
+    }
+
+    #[test]
+    fn tofu_only_for_devices_without_a_trust_policy_of_their_own() {
+        let tofu = r#"
+            [[devices]]
+            id = "lab"
+            name = "Lab"
+            kind = "bigip"
+            base_url = "https://10.1.1.245"
+            tofu = true
+        "#;
+        let s = load(tofu, &[]).unwrap();
+        assert!(s.devices[0].tofu);
+        assert_eq!(s.devices[0].trust, TrustPolicy::Ca { roots_pem: None });
+        for own in ["ca = \"system\"", "insecure = true", "pin = \"sha256:00\""] {
+            let err = load(&format!("{tofu}\n{own}"), &[]).unwrap_err();
+            assert!(err.to_string().contains("tofu"), "{own}: {err}");
+        }
+        let unmarked = load(
+            ONE_DEVICE,
+            &[("TOKENDECK_DEVICES__LAB_BIGIP__TOFU", "true")],
+        );
+        assert!(
+            unmarked.is_err(),
+            "a pinned device cannot be opened to TOFU"
+        );
+    }
+
+    #[test]
+    fn an_ad_hoc_allowlist_of_nearly_everything_is_refused_at_start_up() {
+        let err = load(
+            ONE_DEVICE,
+            &[("TOKENDECK_AD_HOC__ALLOWED", "0.0.0.0/1,128.0.0.0/1")],
+        )
+        .unwrap_err();
+        assert!(err.to_string().contains("ad_hoc.allowed"), "{err}");
+        assert!(load(ONE_DEVICE, &[("TOKENDECK_AD_HOC__ALLOWED", "10.1.0.0/16")]).is_ok());
     }
 
     #[test]

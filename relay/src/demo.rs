@@ -1,5 +1,6 @@
 //! `relay --demo`: simulated devices started in-process, and an inventory that pins their
-//! freshly generated certificates.
+//! freshly generated certificates. Behind the default-on `demo` feature, so a release relay
+//! can leave the simulator (and its demo accounts) out.
 
 use std::net::SocketAddr;
 
@@ -35,7 +36,8 @@ pub async fn start_demo_devices(clock: Clock) -> anyhow::Result<DemoDevices> {
             name: name.into(),
             kind,
             base_url: device.base_url().parse()?,
-            trust: TrustPolicy::pin(&device.fingerprint).map_err(anyhow::Error::msg)?,
+            trust: TrustPolicy::pin(&device.fingerprint)?,
+            tofu: false,
         });
         running.push(device);
     }

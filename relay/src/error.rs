@@ -1,14 +1,50 @@
-//! Errors the relay produces itself, each with a stable code and a message that says what to do.
+//! Errors the relay produces itself, each with a stable code and a message worded for a
+//! person: what happened, to which device, what to do. Technical detail (the transport error,
+//! the client address) goes to the log only, through [`LoggedError`], which the error layer in
+//! `layers.rs` writes; `IntoResponse` only builds the response.
 //!
 //! The JSON body is `shared::wire::RelayErrorBody`, with the codes of
 //! `shared::wire::RelayErrorCode`; see [`RelayError::code`].
+
+use std::net::IpAddr;
 
 use axum::Json;
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use shared::wire::{RELAY_ERROR_HEADER, RelayErrorBody, RelayErrorCode};
 
-use crate::trust::PinMismatch;
+use crate::inventory::InventoryError;
+use crate::inventory::adhoc::{AdHocRefused, is_adhoc_id};
+use crate::inventory::resolve::ResolveError;
+use crate::trust::probe::{ProbeError, ProbeFailure};
+use crate::trust::{CertificateProblem, PinMismatch};
+
+/// Why a device could not be reached, as a person would say it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Unreachable {
+    /// Nothing accepts connections at that address and port.
+    Refused,
+    /// The device closed or reset the connection before answering.
+    Closed,
+    /// It answered, but not with HTTP (or not with TLS).
+    NotHttp,
+    /// Any other network failure.
+    Network,
+    /// An ad-hoc device: one message for every failure, so the relay is no port scanner.
+    AdHoc,
+}
+
+impl Unreachable {
+    fn describe(self) -> &'static str {
+        match self {
+            Unreachable::Refused => "nothing accepts connections at that address and port",
+            Unreachable::Closed => "the device closed the connection without answering",
+            Unreachable::NotHttp => "it answered with something that is not an HTTPS reply",
+            Unreachable::Network => "the network connection failed",
+            Unreachable::AdHoc => "it is down, filtered, or not a management interface",
+        }
+    }
+}
 
 /// A failure of the relay (not of the device behind it).
 #[derive(Debug, thiserror::Error)]
@@ -18,46 +54,72 @@ pub enum RelayError {
     )]
     UnknownDevice(String),
     #[error(
-        "Could not connect to {device} at {target}: {detail}. Check that the device is up and reachable from the relay."
+        "Could not reach {device} at {target}: {}. Check that the device is up and reachable from the relay.",
+        .why.describe()
     )]
     Unreachable {
         device: String,
         target: String,
+        why: Unreachable,
         detail: String,
     },
     #[error(
-        "The name of {device} ({host}) could not be resolved: {detail}. Check the device's base URL and the relay's DNS."
+        "The name {host} of {device} could not be resolved. Check the device's base URL and the relay's DNS."
     )]
     DnsFailure {
         device: String,
         host: String,
         detail: String,
     },
-    #[error("The certificate of {device} has CHANGED. The relay pinned {} but the device now presents {} (public key {}). This could be an attack, or the device's certificate was regenerated; verify the new fingerprint out of band before pinning it again.", .mismatch.expected, .mismatch.presented, .mismatch.presented_spki)]
+    #[error("The certificate of {device} has CHANGED. The relay pinned {} but the device now presents {} (public key {}). This could be an attack, or the device's certificate was regenerated; verify the new fingerprint on the device before anyone pins it again.", .mismatch.expected, .mismatch.presented, .mismatch.presented_spki)]
     PinMismatch {
         device: String,
         mismatch: PinMismatch,
     },
     #[error(
-        "The certificate of {device} is not trusted: {detail}. Configure its CA, or pin its fingerprint after checking it."
+        "The relay does not trust the certificate of {device}: it {}. Compare its fingerprint with the one the device shows, then pin it if this relay allows that, or ask the operator to configure its CA.",
+        .problem.describe()
     )]
-    UntrustedCertificate { device: String, detail: String },
+    UntrustedCertificate {
+        device: String,
+        problem: CertificateProblem,
+        detail: String,
+    },
     #[error("{device} did not answer within {ms} ms. The device may be overloaded; try again.")]
     Timeout { device: String, ms: u128 },
     #[error("The request body is larger than the relay's limit of {limit} bytes.")]
     BodyTooLarge { limit: usize },
+    #[error(
+        "The reply of {device} is larger than the relay's limit of {limit} bytes. Ask for less (paging, $select)."
+    )]
+    ReplyTooLarge { device: String, limit: u64 },
+    #[error(
+        "The request body arrived too slowly (the relay waits {secs} s for a whole body). Check the network and try again."
+    )]
+    BodyTooSlow { secs: u64 },
     #[error("The relay refuses to forward this path: {0}.")]
     ForbiddenTarget(String),
+    #[error("The relay does not dial this device: {0}.")]
+    NotAdmitted(String),
     #[error("Bad request: {0}.")]
     BadRequest(String),
+    #[error("The relay does not forward {method} requests; it forwards {allowed}.")]
+    MethodNotAllowed {
+        method: String,
+        allowed: &'static str,
+    },
     #[error("This relay needs its access key. Enter the key your operator gave you.")]
     AccessKeyRequired,
     #[error("The access key is wrong. Check it with your operator.")]
-    AccessKeyWrong,
+    AccessKeyWrong { client: IpAddr },
     #[error(
         "Too many wrong access keys from this address. Wait {retry_after_secs} s before trying again."
     )]
     RateLimited { retry_after_secs: u64 },
+    #[error(
+        "The relay is handling as many requests as it may at once. Try again in {retry_after_secs} s."
+    )]
+    Overloaded { retry_after_secs: u64 },
     #[error(
         "This relay does not answer to the host name {0:?}. Open it by a name its operator configured (allowed_hosts)."
     )]
@@ -76,9 +138,16 @@ pub enum RelayError {
     Internal(String),
 }
 
-/// Attached to every relay error response so middleware (metrics) can read the code.
-#[derive(Clone, Copy, Debug)]
-pub struct RelayErrorCodeTag(pub &'static str);
+/// Put on every relay error response for the error layer: what to count and what to log.
+#[derive(Clone, Debug)]
+pub struct LoggedError {
+    pub code: &'static str,
+    pub message: String,
+    pub device: Option<String>,
+    /// Technical detail for the log only.
+    pub detail: Option<String>,
+    pub internal: bool,
+}
 
 impl RelayError {
     /// Stable machine-readable code (the wire type lives in `shared`).
@@ -90,13 +159,21 @@ impl RelayError {
             RelayError::PinMismatch { .. } => RelayErrorCode::PinMismatch,
             RelayError::UntrustedCertificate { .. } => RelayErrorCode::UntrustedCertificate,
             RelayError::Timeout { .. } => RelayErrorCode::Timeout,
-            RelayError::BodyTooLarge { .. } => RelayErrorCode::BodyTooLarge,
-            RelayError::ForbiddenTarget(_) => RelayErrorCode::ForbiddenTarget,
-            RelayError::BadRequest(_) => RelayErrorCode::BadRequest,
+            RelayError::BodyTooLarge { .. } | RelayError::ReplyTooLarge { .. } => {
+                RelayErrorCode::BodyTooLarge
+            }
+            RelayError::ForbiddenTarget(_) | RelayError::NotAdmitted(_) => {
+                RelayErrorCode::ForbiddenTarget
+            }
+            RelayError::BadRequest(_) | RelayError::BodyTooSlow { .. } => {
+                RelayErrorCode::BadRequest
+            }
+            RelayError::MethodNotAllowed { .. } => RelayErrorCode::MethodNotAllowed,
             RelayError::Internal(_) => RelayErrorCode::Internal,
             RelayError::AccessKeyRequired => RelayErrorCode::AccessKeyRequired,
-            RelayError::AccessKeyWrong => RelayErrorCode::AccessKeyWrong,
+            RelayError::AccessKeyWrong { .. } => RelayErrorCode::AccessKeyWrong,
             RelayError::RateLimited { .. } => RelayErrorCode::RateLimited,
+            RelayError::Overloaded { .. } => RelayErrorCode::Overloaded,
             RelayError::HostNotAllowed(_) => RelayErrorCode::HostNotAllowed,
             RelayError::OriginNotAllowed(_) => RelayErrorCode::OriginNotAllowed,
             RelayError::TofuDisabled(_) => RelayErrorCode::TofuDisabled,
@@ -104,22 +181,29 @@ impl RelayError {
         }
     }
 
-    fn status(&self) -> StatusCode {
+    pub fn status(&self) -> StatusCode {
         match self {
             RelayError::UnknownDevice(_) => StatusCode::NOT_FOUND,
             RelayError::Unreachable { .. }
             | RelayError::DnsFailure { .. }
             | RelayError::PinMismatch { .. }
-            | RelayError::UntrustedCertificate { .. } => StatusCode::BAD_GATEWAY,
+            | RelayError::UntrustedCertificate { .. }
+            | RelayError::ReplyTooLarge { .. } => StatusCode::BAD_GATEWAY,
             RelayError::Timeout { .. } => StatusCode::GATEWAY_TIMEOUT,
             RelayError::BodyTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
+            RelayError::BodyTooSlow { .. } => StatusCode::REQUEST_TIMEOUT,
             RelayError::ForbiddenTarget(_)
+            | RelayError::NotAdmitted(_)
             | RelayError::HostNotAllowed(_)
             | RelayError::OriginNotAllowed(_)
             | RelayError::TofuDisabled(_) => StatusCode::FORBIDDEN,
             RelayError::BadRequest(_) => StatusCode::BAD_REQUEST,
-            RelayError::AccessKeyRequired | RelayError::AccessKeyWrong => StatusCode::UNAUTHORIZED,
+            RelayError::MethodNotAllowed { .. } => StatusCode::METHOD_NOT_ALLOWED,
+            RelayError::AccessKeyRequired | RelayError::AccessKeyWrong { .. } => {
+                StatusCode::UNAUTHORIZED
+            }
             RelayError::RateLimited { .. } => StatusCode::TOO_MANY_REQUESTS,
+            RelayError::Overloaded { .. } => StatusCode::SERVICE_UNAVAILABLE,
             RelayError::TrustConflict { .. } => StatusCode::CONFLICT,
             RelayError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
@@ -133,8 +217,29 @@ impl RelayError {
             | RelayError::PinMismatch { device, .. }
             | RelayError::UntrustedCertificate { device, .. }
             | RelayError::Timeout { device, .. }
+            | RelayError::ReplyTooLarge { device, .. }
             | RelayError::TofuDisabled(device)
             | RelayError::TrustConflict { device, .. } => Some(device.clone()),
+            _ => None,
+        }
+    }
+
+    /// What only the log may see.
+    fn detail(&self) -> Option<String> {
+        match self {
+            RelayError::Unreachable { detail, .. }
+            | RelayError::DnsFailure { detail, .. }
+            | RelayError::UntrustedCertificate { detail, .. }
+            | RelayError::Internal(detail) => Some(detail.clone()),
+            RelayError::AccessKeyWrong { client } => Some(format!("client {client}")),
+            _ => None,
+        }
+    }
+
+    fn retry_after_secs(&self) -> Option<u64> {
+        match self {
+            RelayError::RateLimited { retry_after_secs }
+            | RelayError::Overloaded { retry_after_secs } => Some(*retry_after_secs),
             _ => None,
         }
     }
@@ -142,30 +247,121 @@ impl RelayError {
 
 impl IntoResponse for RelayError {
     fn into_response(self) -> Response {
-        if let RelayError::Internal(detail) = &self {
-            tracing::error!(%detail, "internal relay error");
-        } else {
-            tracing::warn!(code = self.code().as_str(), "{self}");
-        }
+        let code = self.code();
+        let retry_after_secs = self.retry_after_secs();
         let body = RelayErrorBody {
-            code: self.code(),
+            code,
             message: self.to_string(),
             device: self.device(),
-            retry_after_secs: match self {
-                RelayError::RateLimited { retry_after_secs } => Some(retry_after_secs),
-                _ => None,
-            },
+            retry_after_secs,
+        };
+        let logged = LoggedError {
+            code: code.as_str(),
+            message: body.message.clone(),
+            device: body.device.clone(),
+            detail: self.detail(),
+            internal: matches!(self, RelayError::Internal(_)),
         };
         let mut response = (self.status(), Json(body)).into_response();
-        response
-            .extensions_mut()
-            .insert(RelayErrorCodeTag(self.code().as_str()));
+        response.extensions_mut().insert(logged);
         let headers = response.headers_mut();
         headers.insert(RELAY_ERROR_HEADER, HeaderValue::from_static("1"));
-        if let RelayError::RateLimited { retry_after_secs } = self {
-            headers.insert(header::RETRY_AFTER, HeaderValue::from(retry_after_secs));
+        if let Some(secs) = retry_after_secs {
+            headers.insert(header::RETRY_AFTER, HeaderValue::from(secs));
+        }
+        if let RelayError::MethodNotAllowed { allowed, .. } = self {
+            headers.insert(header::ALLOW, HeaderValue::from_static(allowed));
         }
         response
+    }
+}
+
+impl From<InventoryError> for RelayError {
+    fn from(err: InventoryError) -> Self {
+        match err {
+            InventoryError::Unknown(id) => RelayError::UnknownDevice(id),
+            InventoryError::TofuDisabled(id) => RelayError::TofuDisabled(id),
+            InventoryError::NotTofu(device) => RelayError::TrustConflict {
+                device,
+                detail: "its trust is set by the relay's operator (a CA, a pin, or not opened \
+                         to trust on first use), so it cannot be pinned from the console. Ask \
+                         the operator."
+                    .into(),
+            },
+            InventoryError::AlreadyPinned { id, fingerprint } => RelayError::TrustConflict {
+                device: id,
+                detail: format!(
+                    "it is already pinned to {fingerprint}. Only the relay's operator can \
+                     replace a pin (in the relay's state file)."
+                ),
+            },
+            other => RelayError::Internal(other.to_string()),
+        }
+    }
+}
+
+impl From<AdHocRefused> for RelayError {
+    fn from(refused: AdHocRefused) -> Self {
+        RelayError::NotAdmitted(refused.0)
+    }
+}
+
+impl From<&ResolveError> for RelayError {
+    fn from(err: &ResolveError) -> Self {
+        let detail = err.to_string();
+        match err {
+            ResolveError::Reserved { address, .. } => RelayError::NotAdmitted(format!(
+                "its name resolves to {address}, a loopback, link-local or cloud metadata \
+                 address, which the relay never dials for an ad-hoc device"
+            )),
+            ResolveError::Lookup { device, host, .. }
+            | ResolveError::NoAddress { device, host } => RelayError::DnsFailure {
+                device: device.clone(),
+                host: host.clone(),
+                detail,
+            },
+        }
+    }
+}
+
+impl From<ResolveError> for RelayError {
+    fn from(err: ResolveError) -> Self {
+        (&err).into()
+    }
+}
+
+impl From<ProbeError> for RelayError {
+    fn from(err: ProbeError) -> Self {
+        let detail = err.to_string();
+        let (device, target) = (err.device, err.target);
+        let ad_hoc = is_adhoc_id(&device);
+        let unreachable = |why| RelayError::Unreachable {
+            device: device.clone(),
+            target: target.clone(),
+            why: if ad_hoc { Unreachable::AdHoc } else { why },
+            detail: detail.clone(),
+        };
+        match err.failure {
+            ProbeFailure::Timeout(_) if ad_hoc => unreachable(Unreachable::AdHoc),
+            ProbeFailure::Timeout(limit) => RelayError::Timeout {
+                device,
+                ms: limit.as_millis(),
+            },
+            ProbeFailure::Connect(e) if e.kind() == std::io::ErrorKind::ConnectionRefused => {
+                unreachable(Unreachable::Refused)
+            }
+            ProbeFailure::Connect(_) => unreachable(Unreachable::Network),
+            ProbeFailure::Handshake(_) => unreachable(Unreachable::NotHttp),
+            ProbeFailure::ServerName(_) => unreachable(Unreachable::Network),
+            ProbeFailure::NoCertificate | ProbeFailure::Unparsable(_) => {
+                RelayError::UntrustedCertificate {
+                    device,
+                    problem: CertificateProblem::Invalid,
+                    detail,
+                }
+            }
+            ProbeFailure::Tls(_) => RelayError::Internal(detail),
+        }
     }
 }
 
@@ -182,5 +378,28 @@ mod tests {
             RelayError::BodyTooLarge { limit: 1 }.code(),
             RelayErrorCode::BodyTooLarge
         );
+        let overloaded = RelayError::Overloaded {
+            retry_after_secs: 2,
+        }
+        .into_response();
+        assert_eq!(overloaded.status(), StatusCode::SERVICE_UNAVAILABLE);
+        assert_eq!(overloaded.headers()[header::RETRY_AFTER], "2");
+    }
+
+    #[test]
+    fn messages_keep_transport_internals_for_the_log() {
+        let err = RelayError::UntrustedCertificate {
+            device: "lab-bigip".into(),
+            problem: CertificateProblem::UnknownIssuer,
+            detail: "client error (Connect): invalid peer certificate: UnknownIssuer".into(),
+        };
+        let message = err.to_string();
+        assert!(message.contains("lab-bigip"), "{message}");
+        for internal in ["client error", "Connect", "UnknownIssuer", "invalid peer"] {
+            assert!(!message.contains(internal), "{message}");
+        }
+        let response = err.into_response();
+        let logged = response.extensions().get::<LoggedError>().unwrap();
+        assert!(logged.detail.as_deref().unwrap().contains("UnknownIssuer"));
     }
 }

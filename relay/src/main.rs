@@ -5,11 +5,10 @@ use std::path::PathBuf;
 
 use anyhow::{Context, bail};
 use clap::Parser;
+use relay::AppState;
 use relay::config::{LogFormat, Settings};
-use relay::inventory::{Inventory, InventoryOptions};
-use relay::pins::PinStore;
-use relay::static_files::AppFiles;
-use relay::{AppState, demo};
+use relay::console::AppFiles;
+use relay::inventory::{Inventory, InventoryOptions, PinStore};
 
 const AFTER_HELP: &str = "\
 CONFIGURATION
@@ -24,22 +23,46 @@ CONFIGURATION
     [limits] request_timeout_ms       TOKENDECK_LIMITS__REQUEST_TIMEOUT_MS=30000
     [ad_hoc] allowed                  TOKENDECK_AD_HOC__ALLOWED=10.1.0.0/16,*.lab.example.com
     pin of device lab-bigip           TOKENDECK_DEVICES__LAB_BIGIP__PIN=sha256:...
+    tofu of device lab-bigip          TOKENDECK_DEVICES__LAB_BIGIP__TOFU=true
   See tokendeck.example.toml for every key. RUST_LOG sets the log filter (default info).
+
+LIMITS ([limits], defaults in brackets)
+  Towards clients:
+    header_read_timeout_ms [10000]  headers of a request, counted from when the relay waits for
+                                    it: an idle keep-alive connection is closed after this too
+    body_read_timeout_ms   [30000]  a whole request body
+    send_timeout_ms        [30000]  a client that stops reading its reply is dropped after this
+    max_connections        [512]    connections served at once; more wait in the listen backlog
+    max_in_flight          [256]    API requests at once; more get 503 (code overloaded) with
+                                    Retry-After
+    shutdown_deadline_ms   [10000]  after SIGTERM, requests still running are cut off after this
+    max_body_bytes         [2048000] largest request body forwarded (streamed, never buffered)
+    max_reply_bytes        [67108864] largest device reply passed back (streamed)
+  Towards devices:
+    connect_timeout_ms     [5000]   name lookup, TCP connect and TLS handshake
+    request_timeout_ms     [30000]  until the device's response headers
+    reply_idle_timeout_ms  [30000]  longest pause inside a device's reply body
+    pool_idle_timeout_s    [60]     idle keep-alive connections to devices
 
 SECURITY DEFAULTS
   Listens on 127.0.0.1 only. Any other address needs an access key (access_key, or
   access_key_file for a mounted secret), which the app asks for once and sends in the
-  x-tokendeck-access-key header; wrong keys are rate-limited per address. The relay answers only
-  to localhost, loopback addresses, its bound address and allowed_hosts (DNS-rebinding defence),
-  and to cross-origin pages only from allowed_origins.
+  x-tokendeck-access-key header; five wrong keys a minute lock an address out (a right key in
+  between does not reset the count). The relay answers only to localhost, loopback addresses,
+  its own addresses and allowed_hosts (DNS-rebinding defence; /healthz excepted), and to
+  cross-origin pages only from allowed_origins. It forwards GET, HEAD, POST, PUT, PATCH and
+  DELETE only. Trust on first use: a user may pin a device only if the operator marked it
+  tofu = true (and allow_tofu is on), and only once; replacing a pin is the operator's job.
 
 ENDPOINTS
+  GET  /api/info                    the relay's version; whether ad-hoc devices are admitted
   GET  /api/devices                 the inventory
   POST /api/devices                 admit an ad-hoc device ({kind, base_url}; needs [ad_hoc])
   POST /api/devices/{id}/probe      the certificate the device presents (trust on first use)
-  POST /api/devices/{id}/trust      pin it ({fingerprint}); off with allow_tofu = false
+  POST /api/devices/{id}/trust      pin it ({fingerprint}); devices marked tofu = true only
   ANY  /api/devices/{id}/fwd/{path} forward one call to the device
-  GET  /healthz, GET /metrics       health, Prometheus metrics (access key if one is set)";
+  GET  /healthz                     liveness (no Host check, no key)
+  GET  /metrics                     Prometheus metrics (Host check; access key if one is set)";
 
 /// Serve the Tokendeck console and relay its calls to network devices (F5 BIG-IP, BIG-IQ,
 /// Cisco FMC) over TLS with a trust policy per device.
@@ -53,6 +76,7 @@ struct Args {
     #[arg(long)]
     listen: Option<SocketAddr>,
     /// Start simulated devices in-process and add them to the inventory (pinned automatically).
+    /// Needs the `demo` feature (on by default; `cargo xtask demo` uses it).
     #[arg(long)]
     demo: bool,
     /// With --demo: simulated seconds per real second (20 lets a 20-minute token expire in a minute).
@@ -119,6 +143,38 @@ async fn shutdown_signal() {
     tracing::info!("shutting down: finishing requests in flight");
 }
 
+/// `--demo`: the simulated devices (dropping them stops them), added to the inventory.
+#[cfg(feature = "demo")]
+async fn start_demo(
+    args: &Args,
+    settings: &mut Settings,
+) -> anyhow::Result<Option<relay::demo::DemoDevices>> {
+    if !args.demo {
+        return Ok(None);
+    }
+    let clock = simulator::Clock::with_speed(args.clock_speed);
+    let devices = relay::demo::start_demo_devices(clock)
+        .await
+        .context("starting the simulated devices")?;
+    for device in &devices.inventory {
+        tracing::info!(id = %device.id, url = %device.base_url, "simulated device");
+    }
+    settings.devices.extend(devices.inventory.iter().cloned());
+    Ok(Some(devices))
+}
+
+/// `--demo` in a relay built without the simulator.
+#[cfg(not(feature = "demo"))]
+async fn start_demo(args: &Args, _: &mut Settings) -> anyhow::Result<Option<()>> {
+    if args.demo {
+        bail!(
+            "this relay was built without the simulated devices (feature `demo`): use \
+             `cargo xtask demo`, or build it with `cargo build -p relay --features demo`"
+        );
+    }
+    Ok(None)
+}
+
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     let args = Args::parse();
@@ -133,18 +189,7 @@ async fn main() -> anyhow::Result<()> {
         return Ok(());
     }
 
-    let demo_devices = if args.demo {
-        let devices = demo::start_demo_devices(simulator::Clock::with_speed(args.clock_speed))
-            .await
-            .context("starting the simulated devices")?;
-        for device in &devices.inventory {
-            tracing::info!(id = %device.id, url = %device.base_url, "simulated device");
-        }
-        settings.devices.extend(devices.inventory.iter().cloned());
-        Some(devices)
-    } else {
-        None
-    };
+    let demo_devices = start_demo(&args, &mut settings).await?;
     if settings.devices.is_empty() && !settings.ad_hoc.enabled() {
         bail!("no devices: pass --config tokendeck.toml (see tokendeck.example.toml) or --demo");
     }
@@ -184,7 +229,7 @@ async fn main() -> anyhow::Result<()> {
     let state = AppState::new(inventory, None)
         .with_app_files(Some(files))
         .with_access(settings.access.clone())
-        .with_max_body(settings.max_body);
+        .with_limits(settings.limits);
     let listener = tokio::net::TcpListener::bind(settings.listen)
         .await
         .with_context(|| format!("binding {}", settings.listen))?;
@@ -198,7 +243,6 @@ async fn main() -> anyhow::Result<()> {
     println!("  Press Ctrl-C to stop.");
     println!();
     relay::serve(listener, state, shutdown_signal()).await?;
-    drop(demo_devices);
     tracing::info!("stopped");
     Ok(())
 }

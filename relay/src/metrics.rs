@@ -1,21 +1,16 @@
 //! `/metrics` in the Prometheus text format, hand-rolled: device calls by device and status,
 //! their latency, relay errors by code, wrong access keys, and TLS handshakes per device
-//! (with the call count, this shows how often the keep-alive pool is reused).
+//! (with the call count, this shows how often the keep-alive pool is reused), device replies
+//! cut off mid-body, and client connections (accepted, open: with the request count, this
+//! shows how well client keep-alive holds).
 
 use std::collections::BTreeMap;
 use std::fmt::Write;
 use std::sync::Mutex;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicI64, AtomicU64, Ordering};
 use std::time::Duration;
 
-use axum::extract::{Request, State};
-use axum::http::header;
-use axum::middleware::Next;
-use axum::response::{IntoResponse, Response};
-
-use crate::AppState;
-use crate::adhoc::is_adhoc_id;
-use crate::error::RelayErrorCodeTag;
+use crate::inventory::adhoc::is_adhoc_id;
 
 /// Latency bucket upper bounds, in seconds.
 const BUCKETS: &[f64] = &[
@@ -47,7 +42,9 @@ pub struct Metrics {
     calls: Mutex<BTreeMap<(String, String), u64>>,
     latency: Mutex<BTreeMap<String, Histogram>>,
     relay_errors: Mutex<BTreeMap<&'static str, u64>>,
-    access_key_failures: AtomicU64,
+    replies_cut: Mutex<BTreeMap<(String, &'static str), u64>>,
+    connections_accepted: AtomicU64,
+    connections_open: AtomicI64,
 }
 
 /// Metric label for a device: its id, or `adhoc` for all ad-hoc devices (unbounded ids).
@@ -77,8 +74,23 @@ impl Metrics {
         *lock(&self.relay_errors).entry(code).or_default() += 1;
     }
 
-    pub fn access_key_failure(&self) {
-        self.access_key_failures.fetch_add(1, Ordering::Relaxed);
+    /// A device reply that failed after its headers had gone to the client; `code` is the
+    /// relay error code the failure would have had.
+    pub fn reply_cut(&self, device_id: &str, code: &'static str) {
+        let device = device_label(device_id).to_owned();
+        *lock(&self.replies_cut).entry((device, code)).or_default() += 1;
+    }
+
+    /// A client connection accepted; the returned guard counts it open until dropped.
+    pub fn connection_opened(self: &std::sync::Arc<Self>) -> OpenConnection {
+        self.connections_accepted.fetch_add(1, Ordering::Relaxed);
+        self.connections_open.fetch_add(1, Ordering::Relaxed);
+        OpenConnection(self.clone())
+    }
+
+    /// Client connections accepted so far.
+    pub fn connections_accepted(&self) -> u64 {
+        self.connections_accepted.load(Ordering::Relaxed)
     }
 
     /// The text exposition. `handshakes` is (device label, new TLS connections).
@@ -140,14 +152,37 @@ impl Metrics {
         for (code, n) in lock(&self.relay_errors).iter() {
             let _ = writeln!(out, "tokendeck_relay_errors_total{{code=\"{code}\"}} {n}");
         }
+        let wrong_keys = lock(&self.relay_errors)
+            .get("access_key_wrong")
+            .copied()
+            .unwrap_or(0);
         out.push_str(
             "# HELP tokendeck_access_key_failures_total Requests with a wrong access key.\n",
         );
         out.push_str("# TYPE tokendeck_access_key_failures_total counter\n");
+        let _ = writeln!(out, "tokendeck_access_key_failures_total {wrong_keys}");
+        out.push_str("# HELP tokendeck_device_replies_cut_total Device replies that failed after their headers were passed on, by device and cause.\n");
+        out.push_str("# TYPE tokendeck_device_replies_cut_total counter\n");
+        for ((device, code), n) in lock(&self.replies_cut).iter() {
+            let _ = writeln!(
+                out,
+                "tokendeck_device_replies_cut_total{{device=\"{}\",code=\"{code}\"}} {n}",
+                escape(device)
+            );
+        }
+        out.push_str("# HELP tokendeck_connections_accepted_total Client connections accepted.\n");
+        out.push_str("# TYPE tokendeck_connections_accepted_total counter\n");
         let _ = writeln!(
             out,
-            "tokendeck_access_key_failures_total {}",
-            self.access_key_failures.load(Ordering::Relaxed)
+            "tokendeck_connections_accepted_total {}",
+            self.connections_accepted()
+        );
+        out.push_str("# HELP tokendeck_connections_open Client connections open now.\n");
+        out.push_str("# TYPE tokendeck_connections_open gauge\n");
+        let _ = writeln!(
+            out,
+            "tokendeck_connections_open {}",
+            self.connections_open.load(Ordering::Relaxed)
         );
         out
     }
@@ -160,36 +195,14 @@ fn escape(label: &str) -> String {
         .replace('\n', "\\n")
 }
 
-/// `GET /metrics`.
-pub async fn metrics(State(state): State<AppState>) -> Response {
-    let handshakes: Vec<(String, u64)> = state
-        .inventory
-        .devices()
-        .iter()
-        .chain(state.inventory.ad_hoc_devices().iter())
-        .map(|d| (device_label(&d.config.id).to_owned(), d.handshakes()))
-        .collect();
-    (
-        [(
-            header::CONTENT_TYPE,
-            "text/plain; version=0.0.4; charset=utf-8",
-        )],
-        state.metrics.render(&handshakes),
-    )
-        .into_response()
-}
+/// Counts one client connection as open while it lives.
+#[derive(Debug)]
+pub struct OpenConnection(std::sync::Arc<Metrics>);
 
-/// Middleware: count every relay error response by its code.
-pub async fn count_relay_errors(
-    State(state): State<AppState>,
-    request: Request,
-    next: Next,
-) -> Response {
-    let response = next.run(request).await;
-    if let Some(tag) = response.extensions().get::<RelayErrorCodeTag>() {
-        state.metrics.relay_error(tag.0);
+impl Drop for OpenConnection {
+    fn drop(&mut self) {
+        self.0.connections_open.fetch_sub(1, Ordering::Relaxed);
     }
-    response
 }
 
 #[cfg(test)]
@@ -207,6 +220,8 @@ mod tests {
             Duration::from_secs(1),
         );
         m.relay_error("timeout");
+        m.relay_error("access_key_wrong");
+        m.reply_cut("lab", "timeout");
         let text = m.render(&[("lab".into(), 1)]);
         assert!(text.contains("tokendeck_device_requests_total{device=\"lab\",status=\"200\"} 2"));
         assert!(
@@ -220,5 +235,9 @@ mod tests {
         ));
         assert!(text.contains("tokendeck_device_tls_handshakes_total{device=\"lab\"} 1"));
         assert!(text.contains("tokendeck_relay_errors_total{code=\"timeout\"} 1"));
+        assert!(text.contains("tokendeck_access_key_failures_total 1"));
+        assert!(
+            text.contains("tokendeck_device_replies_cut_total{device=\"lab\",code=\"timeout\"} 1")
+        );
     }
 }

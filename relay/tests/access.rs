@@ -187,7 +187,7 @@ async fn the_access_key_is_required_checked_and_guesses_are_rate_limited() {
         .unwrap();
     assert_eq!(metrics.status(), 200);
 
-    for _ in 0..relay::access_key::MAX_FAILURES {
+    for _ in 0..relay::guard::access_key::MAX_FAILURES {
         let wrong = get(Some("correct-horse-battery-stapler")).await.unwrap();
         assert_eq!(relay_error_code(wrong).await, "access_key_wrong");
     }
@@ -214,4 +214,46 @@ async fn a_public_address_needs_an_access_key_or_an_explicit_opt_out() {
     )
     .await;
     assert!(served.is_ok());
+}
+
+#[tokio::test]
+async fn a_right_key_between_wrong_ones_does_not_reset_the_lockout() {
+    let relay = relay_with(policy(Some(KEY))).await;
+    let http = client();
+    let get = |key: &'static str| {
+        http.get(relay.url("/api/devices"))
+            .header("x-tokendeck-access-key", key)
+            .send()
+    };
+    let max = relay::guard::access_key::MAX_FAILURES;
+    for n in 1..=max {
+        let wrong = get("correct-horse-battery-stapler").await.unwrap();
+        assert_eq!(relay_error_code(wrong).await, "access_key_wrong");
+        if n < max {
+            assert_eq!(
+                get(KEY).await.unwrap().status(),
+                200,
+                "after {n} wrong keys"
+            );
+        }
+    }
+    let locked = get(KEY).await.unwrap();
+    assert_eq!(locked.status(), 429);
+    assert_eq!(relay_error_code(locked).await, "rate_limited");
+}
+
+#[tokio::test]
+async fn metrics_are_behind_the_host_check() {
+    let relay = relay_with(policy(None)).await;
+    let http = client();
+    let rebound = http
+        .get(relay.url("/metrics"))
+        .header("host", "attacker.example")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(rebound.status(), 403);
+    assert_eq!(relay_error_code(rebound).await, "host_not_allowed");
+    let local = http.get(relay.url("/metrics")).send().await.unwrap();
+    assert_eq!(local.status(), 200);
 }

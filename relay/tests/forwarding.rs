@@ -23,15 +23,23 @@ async fn recording_device(
     (server, log, cert)
 }
 
-#[tokio::test]
-async fn no_path_can_leave_the_device_or_its_base_url() {
-    let (server, log, cert) = recording_device(vec![]).await;
+/// A relay in front of one recording device `lab`, pinned.
+async fn relay_before_recording_device(
+    reply_headers: Vec<(&'static str, &'static str)>,
+) -> (Relay, common::Log, TlsServer) {
+    let (server, log, cert) = recording_device(reply_headers).await;
     let relay = Relay::with_devices(vec![device(
         "lab",
         &server.base_url(),
         TrustPolicy::pin(&cert.fingerprint()).unwrap(),
     )])
     .await;
+    (relay, log, server)
+}
+
+#[tokio::test]
+async fn no_path_can_leave_the_device_or_its_base_url() {
+    let (relay, log, _server) = relay_before_recording_device(vec![]).await;
     for target in [
         "/api/devices/lab/fwd/../../../etc/passwd",
         "/api/devices/lab/fwd/mgmt/../../x",
@@ -159,6 +167,12 @@ async fn only_allowlisted_headers_cross_in_either_direction() {
         assert!(headers.get(name).is_none(), "{name} must not pass back");
     }
     assert_eq!(headers.get("x-frame-options").unwrap(), "DENY");
+    assert_eq!(
+        headers.get("content-length").unwrap(),
+        "11",
+        "a reply of known length keeps it (not re-sent chunked)"
+    );
+    assert!(headers.get("transfer-encoding").is_none());
     assert!(headers.get("x-request-id").is_some());
     assert_eq!(
         response.text().await.unwrap(),
@@ -168,6 +182,11 @@ async fn only_allowlisted_headers_cross_in_either_direction() {
 
     let seen = log.lock().unwrap()[0].clone();
     assert_eq!(seen.method, "POST");
+    assert_eq!(
+        seen.headers.get("content-length").unwrap(),
+        "14",
+        "the upload is streamed with the client's Content-Length"
+    );
     assert_eq!(
         seen.path_and_query,
         "/mgmt/tm/ltm/node?expandSubcollections=true"
@@ -345,4 +364,109 @@ async fn an_unreachable_device_and_an_unknown_device_are_relay_errors() {
         .unwrap();
     assert_eq!(unknown.status(), 404);
     assert_eq!(relay_error_code(unknown).await, "unknown_device");
+}
+
+#[tokio::test]
+async fn route_domain_names_travel_as_percent_25_and_double_encoded_escapes_do_not() {
+    let (relay, log, _server) = relay_before_recording_device(vec![]).await;
+    let node = "/api/devices/lab/fwd/mgmt/tm/ltm/node/~Common~10.1.1.1%250";
+    let (status, reply) = raw(relay.addr, "GET", node, "").await;
+    assert_eq!(status, 200, "{reply}");
+    for refused in [
+        "/api/devices/lab/fwd/mgmt/tm/ltm/node/%252e%252e/x",
+        "/api/devices/lab/fwd/mgmt/tm/ltm/node/%252F..",
+        "/api/devices/lab/fwd/mgmt/tm/ltm/node/a%255Cb",
+    ] {
+        let (status, reply) = raw(relay.addr, "GET", refused, "").await;
+        assert_eq!(status, 403, "{refused}: {reply}");
+        assert!(reply.contains("\"code\":\"forbidden_target\""), "{reply}");
+    }
+    let seen: Vec<String> = log
+        .lock()
+        .unwrap()
+        .iter()
+        .map(|s| s.path_and_query.clone())
+        .collect();
+    assert_eq!(seen, vec!["/mgmt/tm/ltm/node/~Common~10.1.1.1%250"]);
+}
+
+#[tokio::test]
+async fn only_the_methods_devices_use_are_forwarded() {
+    let (relay, log, _server) = relay_before_recording_device(vec![]).await;
+    for method in ["TRACE", "PROPFIND", "BREW"] {
+        let (status, reply) = raw(relay.addr, method, "/api/devices/lab/fwd/mgmt/x", "").await;
+        assert_eq!(status, 405, "{method}: {reply}");
+        let lower = reply.to_ascii_lowercase();
+        assert!(lower.contains("x-tokendeck-relay-error: 1"), "{reply}");
+        assert!(
+            lower.contains("allow: get, head, post, put, patch, delete"),
+            "{reply}"
+        );
+        assert!(reply.contains("\"code\":\"method_not_allowed\""), "{reply}");
+    }
+    let (status, reply) = raw(relay.addr, "CONNECT", "127.0.0.1:22", "").await;
+    assert!(status >= 400, "{reply}");
+    // OPTIONS is the CORS layer's to answer; it never reaches a device either.
+    let (_, reply) = raw(relay.addr, "OPTIONS", "/api/devices/lab/fwd/mgmt/x", "").await;
+    assert!(!reply.contains("{\"ok\":true}"), "{reply}");
+    for method in ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE"] {
+        let (status, reply) = raw(
+            relay.addr,
+            method,
+            "/api/devices/lab/fwd/mgmt/x",
+            "Content-Length: 0\r\n",
+        )
+        .await;
+        assert_eq!(status, 200, "{method}: {reply}");
+    }
+    let methods: Vec<String> = log
+        .lock()
+        .unwrap()
+        .iter()
+        .map(|s| s.method.clone())
+        .collect();
+    assert_eq!(methods, ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE"]);
+}
+
+#[tokio::test]
+async fn non_utf8_paths_and_oversized_json_get_relay_errors() {
+    let (relay, log, _server) = relay_before_recording_device(vec![]).await;
+    for (method, target) in [
+        ("POST", "/api/devices/%FF%FE/probe"),
+        ("GET", "/api/devices/%C3%28/fwd/mgmt/x"),
+    ] {
+        let (status, reply) = raw(relay.addr, method, target, "Content-Length: 0\r\n").await;
+        assert_eq!(status, 404, "{target}: {reply}");
+        assert!(
+            reply
+                .to_ascii_lowercase()
+                .contains("x-tokendeck-relay-error: 1"),
+            "{reply}"
+        );
+        assert!(reply.contains("\"code\":\"unknown_device\""), "{reply}");
+    }
+    // Not UTF-8 in the device's part of the path: the device decides.
+    let (status, _) = raw(relay.addr, "GET", "/api/devices/lab/fwd/mgmt/%FF", "").await;
+    assert_eq!(status, 200);
+    assert_eq!(log.lock().unwrap()[0].path_and_query, "/mgmt/%FF");
+
+    let huge = format!("{{\"fingerprint\":\"{}\"}}", "a".repeat(100_000));
+    let too_large = client()
+        .post(relay.url("/api/devices/lab/trust"))
+        .header("content-type", "application/json")
+        .body(huge)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(too_large.status(), 413);
+    assert_eq!(relay_error_code(too_large).await, "body_too_large");
+    let malformed = client()
+        .post(relay.url("/api/devices"))
+        .header("content-type", "application/json")
+        .body("{not json")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(malformed.status(), 400);
+    assert_eq!(relay_error_code(malformed).await, "bad_request");
 }

@@ -6,7 +6,7 @@ mod common;
 use std::path::PathBuf;
 
 use base64::Engine;
-use common::{Relay, TestCert, TlsServer, client, device, raw, recording_router, state};
+use common::{Relay, TestCert, TlsServer, client, device, get_json, raw, recording_router, state};
 use relay::AppState;
 use relay::inventory::{Inventory, Timeouts};
 use relay::trust::TrustPolicy;
@@ -132,14 +132,7 @@ async fn health_metrics_and_request_ids() {
         .send()
         .await
         .unwrap();
-    let text = http
-        .get(relay.url("/metrics"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let text = common::metrics(&relay).await;
     assert!(
         text.contains("tokendeck_device_requests_total{device=\"lab\",status=\"200\"} 3"),
         "{text}"
@@ -151,4 +144,41 @@ async fn health_metrics_and_request_ids() {
         "{text}"
     );
     assert!(text.contains("tokendeck_relay_errors_total{code=\"unknown_device\"} 1"));
+}
+
+#[tokio::test]
+async fn client_request_ids_are_kept_only_when_plain() {
+    let relay = Relay::start(state(vec![], Timeouts::default())).await;
+    let http = client();
+    let id_for = |sent: &'static str| {
+        let request = http.get(relay.url("/healthz")).header("x-request-id", sent);
+        async move {
+            let response = request.send().await.unwrap();
+            response.headers()["x-request-id"]
+                .to_str()
+                .unwrap()
+                .to_owned()
+        }
+    };
+    assert_eq!(id_for("trace-0042:abc").await, "trace-0042:abc");
+    for forged in [
+        "x\" level=ERROR msg=\"forged",
+        "a b",
+        "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa",
+    ] {
+        let echoed = id_for(forged).await;
+        assert_ne!(echoed, forged);
+        assert!(
+            echoed.len() <= 64 && !echoed.contains([' ', '"', '=']),
+            "{echoed}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn info_tells_the_version_and_whether_ad_hoc_devices_are_admitted() {
+    let relay = Relay::start(state(vec![], Timeouts::default())).await;
+    let info: serde_json::Value = get_json(&relay, "/api/info").await;
+    assert_eq!(info["version"], env!("CARGO_PKG_VERSION"));
+    assert_eq!(info["ad_hoc"], false);
 }

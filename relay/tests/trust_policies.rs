@@ -4,7 +4,8 @@
 mod common;
 
 use common::{
-    Relay, TestCa, TestCert, TlsServer, client, device, recording_router, relay_error_code,
+    Relay, TestCa, TestCert, TlsServer, client, device, get_json, recording_router,
+    relay_error_code,
 };
 use relay::trust::{TrustPolicy, spki_fingerprint};
 use rustls::pki_types::CertificateDer;
@@ -198,13 +199,6 @@ async fn insecure_accepts_any_certificate_and_says_so_in_the_inventory() {
             .await
             .contains("BIG-IP")
     );
-    let devices: serde_json::Value = client()
-        .get(relay.url("/api/devices"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let devices: serde_json::Value = get_json(&relay, "/api/devices").await;
     assert_eq!(devices[0]["trust"]["policy"], "insecure");
 }

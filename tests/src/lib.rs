@@ -124,6 +124,7 @@ impl Stack {
                 name: name.into(),
                 kind,
                 base_url: device.base_url().parse()?,
+                tofu: matches!(trust, TrustPolicy::Ca { .. }),
                 trust,
             });
             extra.push(device);

@@ -76,6 +76,15 @@ pub fn device(id: &str, base_url: &str, trust: TrustPolicy) -> DeviceConfig {
         kind: DeviceKind::Bigip,
         base_url: base_url.parse().unwrap(),
         trust,
+        tofu: false,
+    }
+}
+
+/// A device the operator opened to trust on first use (system roots until a user pins it).
+pub fn tofu_device(id: &str, base_url: &str) -> DeviceConfig {
+    DeviceConfig {
+        tofu: true,
+        ..device(id, base_url, TrustPolicy::Ca { roots_pem: None })
     }
 }
 
@@ -261,4 +270,146 @@ pub async fn relay_error_code(response: reqwest::Response) -> String {
     );
     let body: serde_json::Value = response.json().await.unwrap();
     body["code"].as_str().unwrap().to_owned()
+}
+
+/// A device that speaks raw bytes over TLS (or over plain TCP), for faults no HTTP server
+/// would produce: replies cut off, garbage, silence. Dropping it stops accepting.
+pub struct RawDevice {
+    pub addr: SocketAddr,
+    task: tokio::task::JoinHandle<()>,
+}
+
+impl RawDevice {
+    /// Each accepted connection completes a TLS handshake with `cert` and is handed to `serve`.
+    pub async fn tls<F, Fut>(cert: &TestCert, serve: F) -> Self
+    where
+        F: Fn(tokio_rustls::server::TlsStream<tokio::net::TcpStream>) -> Fut
+            + Send
+            + Sync
+            + 'static,
+        Fut: std::future::Future<Output = ()> + Send + 'static,
+    {
+        let provider = Arc::new(rustls::crypto::ring::default_provider());
+        let config = rustls::ServerConfig::builder_with_provider(provider)
+            .with_safe_default_protocol_versions()
+            .unwrap()
+            .with_no_client_auth()
+            .with_single_cert(vec![cert.der.clone()], cert.key.clone_key())
+            .unwrap();
+        let acceptor = tokio_rustls::TlsAcceptor::from(Arc::new(config));
+        let serve = Arc::new(serve);
+        Self::tcp(move |stream| {
+            let (acceptor, serve) = (acceptor.clone(), serve.clone());
+            async move {
+                if let Ok(tls) = acceptor.accept(stream).await {
+                    serve(tls).await;
+                }
+            }
+        })
+        .await
+    }
+
+    /// Each accepted TCP connection is handed to `serve`.
+    pub async fn tcp<F, Fut>(serve: F) -> Self
+    where
+        F: Fn(tokio::net::TcpStream) -> Fut + Send + Sync + 'static,
+        Fut: std::future::Future<Output = ()> + Send + 'static,
+    {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        let task = tokio::spawn(async move {
+            while let Ok((stream, _)) = listener.accept().await {
+                tokio::spawn(serve(stream));
+            }
+        });
+        Self { addr, task }
+    }
+
+    pub fn base_url(&self) -> String {
+        format!("https://{}", self.addr)
+    }
+}
+
+impl Drop for RawDevice {
+    fn drop(&mut self) {
+        self.task.abort();
+    }
+}
+
+/// Read an HTTP/1.1 request head (up to the blank line) from `stream`.
+pub async fn read_head<S: tokio::io::AsyncRead + Unpin>(stream: &mut S) -> String {
+    let mut head = Vec::new();
+    let mut byte = [0u8; 1];
+    while !head.ends_with(b"\r\n\r\n") {
+        match stream.read(&mut byte).await {
+            Ok(1) => head.push(byte[0]),
+            _ => break,
+        }
+    }
+    String::from_utf8_lossy(&head).into_owned()
+}
+
+/// A relay with `limits` and device `timeouts` in front of `devices`, with its shutdown handle.
+pub async fn relay_with_limits(
+    devices: Vec<DeviceConfig>,
+    timeouts: Timeouts,
+    limits: relay::config::Limits,
+) -> Relay {
+    Relay::start(state(devices, timeouts).with_limits(limits)).await
+}
+
+/// A healthy device (the recording router) and its inventory entry, to show that other devices
+/// keep being served while one misbehaves.
+pub async fn healthy_device(id: &str) -> (TlsServer, DeviceConfig) {
+    let cert = TestCert::self_signed();
+    let (router, _log) = recording_router(vec![]);
+    let server = TlsServer::start(&cert, router).await;
+    let config = device(
+        id,
+        &server.base_url(),
+        TrustPolicy::pin(&cert.fingerprint()).unwrap(),
+    );
+    (server, config)
+}
+
+/// Call the healthy device `id` through `relay` a few times, each answered within a second.
+pub async fn others_are_served(relay: &Relay, id: &str) {
+    let http = client();
+    for _ in 0..3 {
+        let started = std::time::Instant::now();
+        let response = tokio::time::timeout(
+            Duration::from_secs(2),
+            http.get(relay.url(&format!("/api/devices/{id}/fwd/mgmt/tm/sys/version")))
+                .send(),
+        )
+        .await
+        .expect("the healthy device is served meanwhile")
+        .unwrap();
+        assert_eq!(response.status(), 200);
+        assert!(started.elapsed() < Duration::from_secs(1));
+    }
+}
+
+/// `GET path` on the relay, as JSON.
+pub async fn get_json(relay: &Relay, path: &str) -> serde_json::Value {
+    client()
+        .get(relay.url(path))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap()
+}
+
+/// The relay's metrics text.
+pub async fn metrics(relay: &Relay) -> String {
+    client()
+        .get(relay.url("/metrics"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap()
 }

@@ -8,7 +8,7 @@ use axum::body::Body;
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::Response;
 
-use super::AppFiles;
+use crate::console::AppFiles;
 
 /// A content coding the build precompresses.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

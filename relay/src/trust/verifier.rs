@@ -1,4 +1,4 @@
-//! The rustls certificate verifiers behind [`crate::trust::TrustPolicy`]. Every one of them
+//! The rustls certificate verifiers behind [`super::TrustPolicy`]. Every one of them
 //! still verifies the handshake signature, so a peer must hold the key of the certificate it
 //! presents.
 
@@ -11,7 +11,8 @@ use rustls::crypto::{CryptoProvider, verify_tls12_signature, verify_tls13_signat
 use rustls::pki_types::{CertificateDer, ServerName, UnixTime};
 use rustls::{DigitallySignedStruct, SignatureScheme};
 
-use crate::trust::{fingerprint, spki_fingerprint};
+use super::fingerprint::{fingerprint, spki_fingerprint};
+use crate::causes;
 
 /// The device presented a certificate other than the pinned one.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -215,27 +216,7 @@ impl ServerCertVerifier for CountingVerifier {
 /// Find a pin mismatch anywhere in an error's source chain, including inside (nested)
 /// `io::Error`s, whose `source()` skips the error they wrap.
 pub fn find_pin_mismatch(err: &(dyn std::error::Error + 'static)) -> Option<PinMismatch> {
-    let mut pending: Vec<&(dyn std::error::Error + 'static)> = vec![err];
-    let mut steps = 0;
-    while let Some(e) = pending.pop() {
-        steps += 1;
-        if steps > 64 {
-            break;
-        }
-        if let Some(found) = as_pin_mismatch(e) {
-            return Some(found);
-        }
-        if let Some(inner) = e
-            .downcast_ref::<std::io::Error>()
-            .and_then(|io| io.get_ref())
-        {
-            pending.push(inner);
-        }
-        if let Some(source) = e.source() {
-            pending.push(source);
-        }
-    }
-    None
+    causes::causes(err).into_iter().find_map(as_pin_mismatch)
 }
 
 fn as_pin_mismatch(e: &(dyn std::error::Error + 'static)) -> Option<PinMismatch> {
@@ -248,6 +229,58 @@ fn as_pin_mismatch(e: &(dyn std::error::Error + 'static)) -> Option<PinMismatch>
         }
         _ => None,
     }
+}
+
+/// Why a device's certificate was refused, in words a person can act on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CertificateProblem {
+    /// Signed by an authority the policy does not trust (self-signed certificates land here).
+    UnknownIssuer,
+    /// Issued for another host name or address.
+    WrongName,
+    Expired,
+    NotYetValid,
+    Revoked,
+    /// Anything else rustls refuses (bad encoding, bad signature, wrong usage).
+    Invalid,
+}
+
+impl CertificateProblem {
+    /// What is wrong, as the end of a sentence ("its certificate …").
+    pub fn describe(self) -> &'static str {
+        match self {
+            CertificateProblem::UnknownIssuer => {
+                "is signed by an authority the relay does not trust (a self-signed certificate?)"
+            }
+            CertificateProblem::WrongName => {
+                "was issued for another name than the device's address"
+            }
+            CertificateProblem::Expired => "has expired",
+            CertificateProblem::NotYetValid => "is not valid yet (check the clocks)",
+            CertificateProblem::Revoked => "has been revoked",
+            CertificateProblem::Invalid => "is not acceptable to the relay",
+        }
+    }
+}
+
+/// The certificate problem anywhere in an error's causes (a pin mismatch is not one of them:
+/// see [`find_pin_mismatch`]).
+pub fn certificate_problem(err: &(dyn std::error::Error + 'static)) -> Option<CertificateProblem> {
+    use rustls::CertificateError as C;
+    causes::causes(err).into_iter().find_map(|e| {
+        let rustls::Error::InvalidCertificate(cert) = e.downcast_ref::<rustls::Error>()? else {
+            return None;
+        };
+        Some(match cert {
+            C::UnknownIssuer => CertificateProblem::UnknownIssuer,
+            C::NotValidForName | C::NotValidForNameContext { .. } => CertificateProblem::WrongName,
+            C::Expired | C::ExpiredContext { .. } => CertificateProblem::Expired,
+            C::NotValidYet | C::NotValidYetContext { .. } => CertificateProblem::NotYetValid,
+            C::Revoked => CertificateProblem::Revoked,
+            C::Other(other) if other.0.downcast_ref::<PinMismatch>().is_some() => return None,
+            _ => CertificateProblem::Invalid,
+        })
+    })
 }
 
 #[cfg(test)]
@@ -267,5 +300,18 @@ mod tests {
         let io = std::io::Error::new(std::io::ErrorKind::InvalidData, rustls_err);
         let outer = std::io::Error::other(io);
         assert_eq!(find_pin_mismatch(&outer), Some(mismatch));
+        assert_eq!(certificate_problem(&outer), None);
+    }
+
+    #[test]
+    fn reads_certificate_problems_by_kind() {
+        let unknown = rustls::Error::InvalidCertificate(rustls::CertificateError::UnknownIssuer);
+        let io = std::io::Error::new(std::io::ErrorKind::InvalidData, unknown);
+        assert_eq!(
+            certificate_problem(&io),
+            Some(CertificateProblem::UnknownIssuer)
+        );
+        let io = std::io::Error::other("plain");
+        assert_eq!(certificate_problem(&io), None);
     }
 }

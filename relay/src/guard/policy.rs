@@ -1,17 +1,12 @@
-//! Who may talk to the relay: the `Host` check (DNS-rebinding defence), the `Origin` check on
-//! `/api` (cross-site request forgery), and the access key (see [`crate::access_key`]).
+//! The operator's rules for clients of the relay: which `Host` names it answers to
+//! (DNS-rebinding defence), which origins may call its API cross-site, and its access key.
+//! Pure decisions; the middleware that applies them is in `guard.rs`.
 
 use std::net::{IpAddr, SocketAddr};
 
-use axum::extract::{ConnectInfo, Request, State};
-use axum::http::{HeaderMap, header};
-use axum::middleware::Next;
-use axum::response::{IntoResponse, Response};
 use reqwest::Url;
 
-use crate::AppState;
-use crate::access_key::{AccessKey, KeyCheck};
-use crate::error::RelayError;
+use super::access_key::AccessKey;
 
 /// Header the app sends the access key in.
 pub use shared::wire::ACCESS_KEY_HEADER;
@@ -75,8 +70,15 @@ impl AccessPolicy {
         self.access_key.is_some()
     }
 
-    /// Does the relay answer to this `Host` header? `bound` is the address it listens on.
-    pub fn host_allowed(&self, host_header: &str, bound: Option<SocketAddr>) -> bool {
+    /// Does the relay answer to this `Host` header? `bound` is the address it listens on,
+    /// `local` the address this connection reached (a client that names the relay by the
+    /// address it connected to is not being rebound: rebinding needs a name).
+    pub fn host_allowed(
+        &self,
+        host_header: &str,
+        bound: Option<SocketAddr>,
+        local: Option<SocketAddr>,
+    ) -> bool {
         let Some(host) = host_of_authority(host_header) else {
             return false;
         };
@@ -88,8 +90,10 @@ impl AccessPolicy {
             .trim_end_matches(']')
             .parse::<IpAddr>()
         {
-            return ip.is_loopback()
-                || bound.is_some_and(|b| !b.ip().is_unspecified() && b.ip() == ip);
+            let is = |addr: Option<SocketAddr>| {
+                addr.is_some_and(|a| !a.ip().is_unspecified() && a.ip() == ip)
+            };
+            return ip.is_loopback() || is(bound) || is(local);
         }
         self.allowed_hosts.contains(&host)
     }
@@ -139,89 +143,6 @@ fn host_of_authority(authority: &str) -> Option<String> {
     (!host.is_empty()).then_some(host)
 }
 
-/// The `Host` of a request: the header, or the URI authority (HTTP/2).
-fn request_host(request: &Request) -> Option<String> {
-    request
-        .headers()
-        .get(header::HOST)
-        .and_then(|h| h.to_str().ok())
-        .map(str::to_owned)
-        .or_else(|| request.uri().authority().map(|a| a.to_string()))
-}
-
-/// Paths exempt from the `Host` check: load balancers and kubelets probe by pod address.
-fn host_check_exempt(path: &str) -> bool {
-    path == "/healthz" || path == "/metrics"
-}
-
-/// Middleware on every request (outside CORS): refuse unknown `Host`s.
-pub async fn host_guard(State(state): State<AppState>, request: Request, next: Next) -> Response {
-    let path = request.uri().path();
-    if !host_check_exempt(path) {
-        let host = request_host(&request).unwrap_or_default();
-        if !state.access.host_allowed(&host, state.bound) {
-            return RelayError::HostNotAllowed(host).into_response();
-        }
-    }
-    next.run(request).await
-}
-
-/// Middleware inside CORS: on `/api`, refuse foreign `Origin`s; on `/api` and `/metrics`,
-/// check the access key (with the per-address limit on wrong keys).
-pub async fn api_guard(State(state): State<AppState>, request: Request, next: Next) -> Response {
-    let path = request.uri().path().to_owned();
-    let is_api = path == "/api" || path.starts_with("/api/");
-    if is_api && let Some(origin) = request.headers().get(header::ORIGIN) {
-        let origin = origin.to_str().unwrap_or_default();
-        let host = request_host(&request).unwrap_or_default();
-        if !state.access.origin_allowed(origin, &host) {
-            return RelayError::OriginNotAllowed(origin.to_owned()).into_response();
-        }
-    }
-    if (is_api || path == "/metrics")
-        && let Some(key) = &state.access.access_key
-    {
-        let client = request
-            .extensions()
-            .get::<ConnectInfo<SocketAddr>>()
-            .map(|c| c.0.ip())
-            .unwrap_or(IpAddr::from([0, 0, 0, 0]));
-        let presented = presented_key(request.headers(), path == "/metrics");
-        let now = std::time::Instant::now();
-        match state
-            .key_failures
-            .check(key, presented.as_deref(), client, now)
-        {
-            KeyCheck::Accepted => {}
-            KeyCheck::Missing => return RelayError::AccessKeyRequired.into_response(),
-            KeyCheck::Wrong => {
-                tracing::warn!(%client, "wrong access key");
-                state.metrics.access_key_failure();
-                return RelayError::AccessKeyWrong.into_response();
-            }
-            KeyCheck::Locked { retry_after_secs } => {
-                return RelayError::RateLimited { retry_after_secs }.into_response();
-            }
-        }
-    }
-    next.run(request).await
-}
-
-/// The key from `x-tokendeck-access-key`, or (for Prometheus on `/metrics`) a bearer token.
-fn presented_key(headers: &HeaderMap, allow_bearer: bool) -> Option<String> {
-    if let Some(key) = headers.get(ACCESS_KEY_HEADER) {
-        return key.to_str().ok().map(str::to_owned);
-    }
-    if allow_bearer {
-        return headers
-            .get(header::AUTHORIZATION)
-            .and_then(|h| h.to_str().ok())
-            .and_then(|h| h.strip_prefix("Bearer "))
-            .map(str::to_owned);
-    }
-    None
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -248,7 +169,7 @@ mod tests {
             "RELAY.example.com:443",
             "10.0.0.5:8080",
         ] {
-            assert!(p.host_allowed(ok, Some(bound)), "{ok}");
+            assert!(p.host_allowed(ok, Some(bound), None), "{ok}");
         }
         for bad in [
             "",
@@ -258,10 +179,15 @@ mod tests {
             "user@relay.example.com",
             "localhost.evil.example",
         ] {
-            assert!(!p.host_allowed(bad, Some(bound)), "{bad}");
+            assert!(!p.host_allowed(bad, Some(bound), None), "{bad}");
         }
         let any: SocketAddr = "0.0.0.0:8080".parse().unwrap();
-        assert!(!p.host_allowed("0.0.0.0:8080", Some(any)));
+        assert!(!p.host_allowed("0.0.0.0:8080", Some(any), None));
+        // Prometheus scraping a pod by the address it connected to.
+        let pod: SocketAddr = "10.2.3.4:8080".parse().unwrap();
+        assert!(p.host_allowed("10.2.3.4:8080", Some(any), Some(pod)));
+        assert!(!p.host_allowed("10.2.3.5:8080", Some(any), Some(pod)));
+        assert!(!p.host_allowed("evil.example", Some(any), Some(pod)));
     }
 
     #[test]

@@ -8,21 +8,25 @@ use axum::http::{HeaderName, HeaderValue, Method};
 use shared::wire::RELAY_ERROR_HEADER;
 use tower_http::cors::{AllowOrigin, AllowPrivateNetwork, CorsLayer};
 
-use crate::access::{ACCESS_KEY_HEADER, AccessPolicy};
-use crate::forward::{allowed_request_headers, allowed_response_headers};
+use super::policy::{ACCESS_KEY_HEADER, AccessPolicy};
 
-/// The CORS layer for `policy`'s allowed origins.
-pub fn layer(policy: &AccessPolicy) -> CorsLayer {
+/// The CORS layer for `policy`'s allowed origins. `request_headers` and `response_headers` are
+/// the headers the relay lets cross to and from devices (forwarding's allowlists).
+pub fn layer(
+    policy: &AccessPolicy,
+    request_headers: impl Iterator<Item = &'static str>,
+    response_headers: impl Iterator<Item = &'static str>,
+) -> CorsLayer {
     let origins: Vec<HeaderValue> = policy
         .allowed_origins
         .iter()
         .filter_map(|o| HeaderValue::from_str(o).ok())
         .collect();
     let private_network_origins = origins.clone();
-    let allow_headers = allowed_request_headers()
+    let allow_headers = request_headers
         .chain([ACCESS_KEY_HEADER])
         .map(HeaderName::from_static);
-    let expose_headers = allowed_response_headers()
+    let expose_headers = response_headers
         .chain([RELAY_ERROR_HEADER, "x-request-id"])
         .map(HeaderName::from_static);
     CorsLayer::new()

@@ -3,20 +3,12 @@
 
 use std::path::Path;
 
-use reqwest::Url;
 use serde::Deserialize;
 use shared::wire::DeviceKind;
 
-use crate::config::ConfigError;
-use crate::inventory::DeviceConfig;
+use super::error::{ConfigError, invalid};
+use crate::inventory::{DeviceConfig, device_base_url, valid_device_id};
 use crate::trust::TrustPolicy;
-
-fn invalid(key: String, message: impl Into<String>) -> ConfigError {
-    ConfigError::Invalid {
-        key,
-        message: message.into(),
-    }
-}
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -31,38 +23,10 @@ pub struct DeviceFile {
     pub pin: Option<String>,
     #[serde(default)]
     pub insecure: bool,
-}
-
-/// A device id is used in URL paths and environment variable names.
-pub fn valid_device_id(id: &str) -> bool {
-    !id.is_empty()
-        && id.len() <= 64
-        && id
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_' || c == '.')
-        && !id.starts_with('.')
-}
-
-/// Check a device base URL: https, a host, no credentials, no path, query or fragment.
-pub fn device_base_url(raw: &str) -> Result<Url, String> {
-    let url: Url = raw
-        .parse()
-        .map_err(|e| format!("{raw:?} is not a URL: {e}"))?;
-    if url.scheme() != "https" {
-        return Err(format!("{raw:?} must be an https:// URL"));
-    }
-    if url.host().is_none() {
-        return Err(format!("{raw:?} has no host"));
-    }
-    if !url.username().is_empty() || url.password().is_some() {
-        return Err(format!("{raw:?} must not contain credentials"));
-    }
-    if url.path() != "/" || url.query().is_some() || url.fragment().is_some() {
-        return Err(format!(
-            "{raw:?} must be just scheme, host and port (no path, query or fragment)"
-        ));
-    }
-    Ok(url)
+    /// Users may pin the certificate this device presents (trust on first use), once. Only
+    /// for a device without `ca`, `pin` or `insecure`.
+    #[serde(default)]
+    pub tofu: bool,
 }
 
 pub(crate) fn device_config(d: DeviceFile, base: &Path) -> Result<DeviceConfig, ConfigError> {
@@ -82,6 +46,13 @@ pub(crate) fn device_config(d: DeviceFile, base: &Path) -> Result<DeviceConfig, 
         return Err(invalid(
             key("trust"),
             "choose one of ca, pin and insecure = true",
+        ));
+    }
+    if d.tofu && chosen > 0 {
+        return Err(invalid(
+            key("tofu"),
+            "trust on first use is only for a device with no ca, pin or insecure of its own: \
+             remove tofu = true, or remove the device's own trust setting",
         ));
     }
     let trust = if d.insecure {
@@ -107,5 +78,6 @@ pub(crate) fn device_config(d: DeviceFile, base: &Path) -> Result<DeviceConfig, 
         kind: d.kind,
         base_url,
         trust,
+        tofu: d.tofu,
     })
 }

@@ -68,18 +68,23 @@ impl PinStore {
         self.lock().get(device_id).cloned()
     }
 
-    /// Record a pin and persist the whole store.
-    pub fn set(&self, device_id: &str, fingerprint: &str) -> Result<(), PinStoreError> {
+    /// Record a pin unless the device has one, and persist the whole store. Returns the pin
+    /// already there, if any (then nothing changed).
+    pub fn set_if_absent(
+        &self,
+        device_id: &str,
+        fingerprint: &str,
+    ) -> Result<Option<String>, PinStoreError> {
         let mut pins = self.lock();
-        let previous = pins.insert(device_id.to_owned(), fingerprint.to_owned());
+        if let Some(existing) = pins.get(device_id) {
+            return Ok(Some(existing.clone()));
+        }
+        pins.insert(device_id.to_owned(), fingerprint.to_owned());
         if let Err(e) = self.save(&pins) {
-            match previous {
-                Some(p) => pins.insert(device_id.to_owned(), p),
-                None => pins.remove(device_id),
-            };
+            pins.remove(device_id);
             return Err(e);
         }
-        Ok(())
+        Ok(None)
     }
 
     fn lock(&self) -> std::sync::MutexGuard<'_, BTreeMap<String, String>> {
@@ -118,7 +123,12 @@ mod tests {
         let _ = std::fs::remove_file(&path);
         let store = PinStore::open(&path).unwrap();
         assert_eq!(store.get("lab"), None);
-        store.set("lab", "sha256:ab").unwrap();
+        assert_eq!(store.set_if_absent("lab", "sha256:ab").unwrap(), None);
+        assert_eq!(
+            store.set_if_absent("lab", "sha256:cd").unwrap().as_deref(),
+            Some("sha256:ab"),
+            "a pin is never replaced through the store"
+        );
         let reopened = PinStore::open(&path).unwrap();
         assert_eq!(reopened.get("lab").as_deref(), Some("sha256:ab"));
         std::fs::remove_dir_all(&dir).unwrap();

@@ -5,14 +5,58 @@
 //! (`adhoc~bigip~10.1.1.5~443`), so any replica can serve it and every call is re-checked
 //! against the allowlist. Names are matched as written; networks match IP literals only (a
 //! name is never resolved to decide whether it may be dialled).
+//!
+//! Whatever the allowlist says, loopback, link-local, unspecified, broadcast, multicast and cloud
+//! metadata addresses are never dialled ad hoc (a name that resolves to one is refused when
+//! dialled, see `resolve.rs`), and an allowlist that covers a large part of the address space
+//! is refused at start-up.
 
 use std::net::IpAddr;
 
-use ipnet::IpNet;
+use ipnet::{IpNet, Ipv4Net};
 use reqwest::Url;
 use shared::wire::DeviceKind;
 
+use super::device::device_base_url;
+use super::resolve::{DeviceResolver, is_reserved};
+
 const PREFIX: &str = "adhoc~";
+
+/// The largest share of the IPv4 space an allowlist may cover: four /8 networks.
+const MAX_IPV4_ADDRESSES: u64 = 4 << 24;
+/// The shortest IPv6 prefix an allowlist may name.
+const MIN_IPV6_PREFIX: u8 = 32;
+
+/// Refuse an allowlist that covers too much of the address space to be a lab's.
+fn check_coverage(rules: &[Rule]) -> Result<(), String> {
+    let v4: Vec<Ipv4Net> = rules
+        .iter()
+        .filter_map(|r| match r {
+            Rule::Network(IpNet::V4(net)) => Some(*net),
+            _ => None,
+        })
+        .collect();
+    let covered: u64 = Ipv4Net::aggregate(&v4)
+        .iter()
+        .map(|net| 1u64 << (32 - net.prefix_len()))
+        .sum();
+    if covered > MAX_IPV4_ADDRESSES {
+        return Err(format!(
+            "the networks cover {covered} IPv4 addresses, more than the {MAX_IPV4_ADDRESSES} \
+             (four /8 networks) an ad-hoc allowlist may cover; list the lab networks only"
+        ));
+    }
+    let wide_v6 = rules.iter().find_map(|r| match r {
+        Rule::Network(IpNet::V6(net)) if net.prefix_len() < MIN_IPV6_PREFIX => Some(*net),
+        _ => None,
+    });
+    if let Some(net) = wide_v6 {
+        return Err(format!(
+            "{net} is wider than a /{MIN_IPV6_PREFIX}; list the lab networks only"
+        ));
+    }
+    Ok(())
+}
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 enum Rule {
@@ -22,10 +66,17 @@ enum Rule {
     Below(String),
 }
 
+/// Why a typed URL is not admitted as an ad-hoc device (the reason, worded for the user).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{0}")]
+pub struct AdHocRefused(pub String);
+
 /// Where ad-hoc devices may be.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct AdHocPolicy {
     rules: Vec<Rule>,
+    /// Tests only: simulated devices listen on loopback.
+    loopback_for_tests: bool,
 }
 
 impl AdHocPolicy {
@@ -57,7 +108,33 @@ impl AdHocPolicy {
             }
             rules.push(rule);
         }
-        Ok(Self { rules })
+        check_coverage(&rules)?;
+        Ok(Self {
+            rules,
+            loopback_for_tests: false,
+        })
+    }
+
+    /// The same policy, admitting loopback addresses it lists. For integration tests only,
+    /// whose simulated devices listen on `127.0.0.1`; no configuration reaches this.
+    #[doc(hidden)]
+    pub fn admitting_loopback_for_tests(mut self) -> Self {
+        self.loopback_for_tests = true;
+        self
+    }
+
+    /// Whether `ip` is refused whatever the rules say.
+    fn reserved(&self, ip: IpAddr) -> bool {
+        is_reserved(ip) && !(self.loopback_for_tests && ip.is_loopback())
+    }
+
+    /// The resolver an ad-hoc device's pool uses.
+    pub fn resolver(&self) -> DeviceResolver {
+        if self.loopback_for_tests {
+            DeviceResolver::any()
+        } else {
+            DeviceResolver::unreserved()
+        }
     }
 
     pub fn enabled(&self) -> bool {
@@ -87,16 +164,28 @@ impl AdHocPolicy {
     }
 
     /// Check a typed URL and give the ad-hoc device id for it.
-    pub fn admit(&self, kind: DeviceKind, raw_url: &str) -> Result<(String, Url), String> {
+    pub fn admit(&self, kind: DeviceKind, raw_url: &str) -> Result<(String, Url), AdHocRefused> {
+        self.check(kind, raw_url).map_err(AdHocRefused)
+    }
+
+    fn check(&self, kind: DeviceKind, raw_url: &str) -> Result<(String, Url), String> {
         if !self.enabled() {
             return Err(
                 "ad-hoc devices are switched off on this relay ([ad_hoc] allowed is empty)".into(),
             );
         }
-        let url = crate::config::device_base_url(raw_url)?;
+        let url = device_base_url(raw_url)?;
         let host = url.host().ok_or("the URL has no host")?;
         if matches!(host, url::Host::Ipv6(_)) {
             return Err("ad-hoc devices by IPv6 address are not supported; use a name".into());
+        }
+        if let url::Host::Ipv4(ip) = host
+            && self.reserved(IpAddr::V4(ip))
+        {
+            return Err(format!(
+                "{ip} is a loopback, link-local, multicast or cloud metadata address, which the \
+                 relay never dials as an ad-hoc device"
+            ));
         }
         if !self.allows(&host) {
             return Err(format!(
@@ -126,7 +215,7 @@ impl AdHocPolicy {
         }
         let kind: DeviceKind = serde_json::from_value(serde_json::Value::from(kind)).ok()?;
         let port: u16 = port.parse().ok()?;
-        let (again, url) = self.admit(kind, &format!("https://{host}:{port}")).ok()?;
+        let (again, url) = self.check(kind, &format!("https://{host}:{port}")).ok()?;
         (again == id).then_some((kind, url))
     }
 }
@@ -195,5 +284,56 @@ mod tests {
     fn refuses_allow_everything() {
         assert!(AdHocPolicy::parse(&["0.0.0.0/0".into()]).is_err());
         assert!(AdHocPolicy::parse(&["*.com".into()]).is_err());
+        assert!(AdHocPolicy::parse(&["0.0.0.0/1".into(), "128.0.0.0/1".into()]).is_err());
+        assert!(AdHocPolicy::parse(&["8.0.0.0/5".into()]).is_err());
+        assert!(AdHocPolicy::parse(&["2001:db8::/16".into()]).is_err());
+        // The private ranges together are a lab's, not the Internet.
+        let private = [
+            "10.0.0.0/8",
+            "172.16.0.0/12",
+            "192.168.0.0/16",
+            "2001:db8::/48",
+        ];
+        assert!(AdHocPolicy::parse(&private.map(String::from)).is_ok());
+    }
+
+    #[test]
+    fn reserved_addresses_are_refused_whatever_the_allowlist_says() {
+        let p = AdHocPolicy::parse(&[
+            "127.0.0.0/8".into(),
+            "169.254.0.0/16".into(),
+            "0.0.0.0/8".into(),
+            "100.100.100.200".into(),
+        ])
+        .unwrap();
+        for bad in [
+            "https://127.0.0.1",
+            "https://127.1.2.3:8443",
+            "https://169.254.169.254",
+            "https://0.0.0.0",
+            "https://100.100.100.200",
+        ] {
+            let err = p.admit(DeviceKind::Bigip, bad).unwrap_err();
+            assert!(err.0.contains("never dials"), "{bad}: {err}");
+        }
+        for ip in [
+            "::1",
+            "fe80::1",
+            "::ffff:127.0.0.1",
+            "fd00:ec2::254",
+            "224.0.0.1",
+        ] {
+            assert!(is_reserved(ip.parse().unwrap()), "{ip}");
+        }
+        for ip in ["10.1.1.1", "192.0.2.7", "2001:db8::1"] {
+            assert!(!is_reserved(ip.parse().unwrap()), "{ip}");
+        }
+        let tests = p.clone().admitting_loopback_for_tests();
+        assert!(tests.admit(DeviceKind::Bigip, "https://127.0.0.1").is_ok());
+        assert!(
+            tests
+                .admit(DeviceKind::Bigip, "https://169.254.169.254")
+                .is_err()
+        );
     }
 }

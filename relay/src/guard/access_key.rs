@@ -97,7 +97,8 @@ impl KeyFailures {
             return KeyCheck::Missing;
         };
         if key.matches(presented) {
-            map.remove(&client);
+            // A success does not wipe the failures: guesses interleaved with the right key
+            // still reach the lockout.
             return KeyCheck::Accepted;
         }
         if map.len() >= MAX_TRACKED {
@@ -156,6 +157,26 @@ mod tests {
             KeyCheck::Accepted
         );
         assert_eq!(failures.check(&key, None, user, t0), KeyCheck::Missing);
+        // A right key between wrong ones does not reset the count.
+        let guesser: IpAddr = "10.0.0.11".parse().unwrap();
+        for n in 0..MAX_FAILURES {
+            assert_eq!(
+                failures.check(&key, Some("guess"), guesser, t0),
+                KeyCheck::Wrong,
+                "guess {n}"
+            );
+            assert_eq!(
+                failures.check(&key, Some(KEY), guesser, t0),
+                if n + 1 < MAX_FAILURES {
+                    KeyCheck::Accepted
+                } else {
+                    KeyCheck::Locked {
+                        retry_after_secs: 60,
+                    }
+                },
+                "the right key after guess {n}"
+            );
+        }
         // After the window the address may try again.
         assert_eq!(
             failures.check(&key, Some(KEY), attacker, t0 + WINDOW),

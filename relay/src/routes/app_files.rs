@@ -1,87 +1,28 @@
-//! The built console: from a `dist/` folder, or embedded in the binary (feature `embed-app`).
-//! Hashed assets (`frontend-<16 hex>.js`) are cached forever; `index.html` is revalidated on
-//! every load and carries the app's Content-Security-Policy. Files come precompressed when the
-//! build left `.br`/`.gz` variants beside them ([`precompressed`]); others are compressed by
-//! the router (see [`crate::app`]).
+//! The console's files (`GET`/`HEAD` of anything that is not another route). Hashed assets
+//! (`frontend-<16 hex>.js`) are cached forever; `index.html` is revalidated on every load and
+//! carries the app's Content-Security-Policy. Files come precompressed when the build left
+//! `.br`/`.gz` variants beside them ([`precompressed`]); others are compressed (gzip) by the
+//! router this returns. Any path under `/devices/` is a page of the app (the URL owns the page).
 
-use std::borrow::Cow;
-use std::path::PathBuf;
+pub mod precompressed;
 
+use axum::Router;
 use axum::body::Body;
 use axum::extract::State;
 use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, Uri, header};
 use axum::response::{IntoResponse, Response};
+use axum::routing::any;
+use tower_http::compression::CompressionLayer;
 
-use crate::AppState;
-use crate::security_headers::app_csp;
+use crate::console::AppFiles;
+use crate::error::RelayError;
+use crate::guard::security_headers::{LOCKED_DOWN_CSP, app_csp};
 
-#[path = "precompressed.rs"]
-pub mod precompressed;
-
-#[cfg(feature = "embed-app")]
-static EMBEDDED: include_dir::Dir<'static> =
-    include_dir::include_dir!("$CARGO_MANIFEST_DIR/../dist");
-
-/// Where the app's files come from.
-#[derive(Clone, Debug)]
-pub enum AppFiles {
-    /// A folder on disk (Trunk's `dist/`), read on each request so a rebuild shows at once.
-    Dir(PathBuf),
-    /// The `dist/` that was present when the relay was compiled.
-    #[cfg(feature = "embed-app")]
-    Embedded,
-}
-
-impl AppFiles {
-    /// The embedded app, if this binary was built with `--features embed-app`.
-    pub fn embedded() -> Option<Self> {
-        #[cfg(feature = "embed-app")]
-        {
-            EMBEDDED
-                .get_file("index.html")
-                .is_some()
-                .then_some(AppFiles::Embedded)
-        }
-        #[cfg(not(feature = "embed-app"))]
-        {
-            None
-        }
-    }
-
-    /// A short description for the start-up log.
-    pub fn describe(&self) -> String {
-        match self {
-            AppFiles::Dir(dir) => dir.display().to_string(),
-            #[cfg(feature = "embed-app")]
-            AppFiles::Embedded => "embedded in the binary".into(),
-        }
-    }
-
-    /// Whether the source has an `index.html`.
-    pub fn has_index(&self) -> bool {
-        match self {
-            AppFiles::Dir(dir) => dir.join("index.html").is_file(),
-            #[cfg(feature = "embed-app")]
-            AppFiles::Embedded => true,
-        }
-    }
-
-    async fn read(&self, relative: &str) -> Option<Cow<'static, [u8]>> {
-        match self {
-            AppFiles::Dir(dir) => {
-                let path = dir.join(relative);
-                let meta = tokio::fs::metadata(&path).await.ok()?;
-                if !meta.is_file() {
-                    return None;
-                }
-                tokio::fs::read(path).await.ok().map(Cow::Owned)
-            }
-            #[cfg(feature = "embed-app")]
-            AppFiles::Embedded => EMBEDDED
-                .get_file(relative)
-                .map(|f| Cow::Borrowed(f.contents())),
-        }
-    }
+/// The console's files as the fallback of the whole relay (state: where they come from).
+pub fn router<S: Clone + Send + Sync + 'static>(files: Option<AppFiles>) -> Router<S> {
+    Router::new()
+        .fallback(any(serve_app).layer(CompressionLayer::new()))
+        .with_state(files)
 }
 
 /// A safe relative file name from the request path, or `None` if it could escape the folder.
@@ -119,7 +60,7 @@ async fn index(files: &AppFiles) -> Response {
     };
     let html = String::from_utf8_lossy(&bytes).into_owned();
     let csp = HeaderValue::from_str(&app_csp(&html))
-        .unwrap_or_else(|_| HeaderValue::from_static(crate::security_headers::LOCKED_DOWN_CSP));
+        .unwrap_or_else(|_| HeaderValue::from_static(LOCKED_DOWN_CSP));
     Response::builder()
         .header(header::CONTENT_TYPE, "text/html; charset=utf-8")
         .header(header::CACHE_CONTROL, "no-cache")
@@ -128,21 +69,27 @@ async fn index(files: &AppFiles) -> Response {
         .unwrap_or_else(|_| not_found())
 }
 
+/// Whether a request path is one of the app's own pages (served `index.html`): `/devices/…`,
+/// whatever the device id holds, or any path whose last segment has no file extension.
+fn is_app_route(rel: &str) -> bool {
+    rel.starts_with("devices/") || !rel.rsplit('/').next().unwrap_or(rel).contains('.')
+}
+
 /// Fallback handler for `GET`/`HEAD` of anything that is not an API route.
-pub async fn serve_app(
-    State(state): State<AppState>,
+async fn serve_app(
+    State(files): State<Option<AppFiles>>,
     method: Method,
     uri: Uri,
     request: HeaderMap,
 ) -> Response {
     if method != Method::GET && method != Method::HEAD {
-        return (
-            StatusCode::METHOD_NOT_ALLOWED,
-            [(header::ALLOW, "GET, HEAD")],
-        )
-            .into_response();
+        return RelayError::MethodNotAllowed {
+            method: method.to_string(),
+            allowed: "GET, HEAD",
+        }
+        .into_response();
     }
-    let Some(files) = &state.app_files else {
+    let Some(files) = &files else {
         return not_found();
     };
     let Some(rel) = relative_path(uri.path()) else {
@@ -167,8 +114,7 @@ pub async fn serve_app(
                 .unwrap_or_else(|_| not_found());
             precompressed::prefer(files, rel, &request, plain).await
         }
-        // A path without an extension is a route of the app itself.
-        None if !rel.rsplit('/').next().unwrap_or(rel).contains('.') => {
+        None if is_app_route(rel) => {
             precompressed::prefer(files, "index.html", &request, index(files).await).await
         }
         None => not_found(),
@@ -187,6 +133,14 @@ mod tests {
         assert!(!is_hashed_asset("index.html"));
         assert!(!is_hashed_asset("favicon.ico"));
         assert!(!is_hashed_asset("my-file.js"));
+    }
+
+    #[test]
+    fn device_pages_are_the_app_whatever_the_id() {
+        assert!(is_app_route("devices/bigip1.lab/tokens"));
+        assert!(is_app_route("devices/lab.example.com"));
+        assert!(is_app_route("activity"));
+        assert!(!is_app_route("frontend-0123456789abcdef.js"));
     }
 
     #[test]

@@ -14,7 +14,7 @@
 //! Lists are comma-separated; booleans are `true`/`false`. A variable for a device overrides a
 //! key of a device the file defines; it cannot add devices. `TOKENDECK_CONFIG` names the file.
 
-use crate::config::ConfigError;
+use super::error::ConfigError;
 
 #[derive(Clone, Copy)]
 enum Kind {
@@ -39,8 +39,16 @@ const TOP: &[(&str, Kind)] = &[
 const LIMITS: &[(&str, Kind)] = &[
     ("connect_timeout_ms", Kind::Int),
     ("request_timeout_ms", Kind::Int),
-    ("max_body_bytes", Kind::Int),
+    ("reply_idle_timeout_ms", Kind::Int),
     ("pool_idle_timeout_s", Kind::Int),
+    ("max_body_bytes", Kind::Int),
+    ("max_reply_bytes", Kind::Int),
+    ("header_read_timeout_ms", Kind::Int),
+    ("body_read_timeout_ms", Kind::Int),
+    ("send_timeout_ms", Kind::Int),
+    ("max_connections", Kind::Int),
+    ("max_in_flight", Kind::Int),
+    ("shutdown_deadline_ms", Kind::Int),
 ];
 const AD_HOC: &[(&str, Kind)] = &[("allowed", Kind::List)];
 const DEVICE: &[(&str, Kind)] = &[
@@ -50,6 +58,7 @@ const DEVICE: &[(&str, Kind)] = &[
     ("ca", Kind::Str),
     ("pin", Kind::Str),
     ("insecure", Kind::Bool),
+    ("tofu", Kind::Bool),
 ];
 /// Variables read elsewhere (clap) that are not keys of the file.
 const NOT_KEYS: &[&str] = &["CONFIG", "LOG"];

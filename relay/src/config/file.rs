@@ -1,0 +1,65 @@
+//! `tokendeck.toml` as written: every key optional except each device's id, name, kind and
+//! base_url. [`super::Settings::from_file`] validates it.
+
+use std::path::PathBuf;
+
+use serde::Deserialize;
+
+use super::device::DeviceFile;
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FileConfig {
+    pub listen: Option<String>,
+    pub dist: Option<PathBuf>,
+    pub log_format: Option<LogFormat>,
+    #[serde(default)]
+    pub allowed_hosts: Vec<String>,
+    #[serde(default)]
+    pub allowed_origins: Vec<String>,
+    pub access_key: Option<String>,
+    pub access_key_file: Option<PathBuf>,
+    #[serde(default)]
+    pub insecure_no_access_key: bool,
+    pub allow_tofu: Option<bool>,
+    pub state_file: Option<PathBuf>,
+    #[serde(default)]
+    pub limits: LimitsFile,
+    #[serde(default)]
+    pub ad_hoc: AdHocFile,
+    #[serde(default)]
+    pub devices: Vec<DeviceFile>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LimitsFile {
+    pub connect_timeout_ms: Option<u64>,
+    pub request_timeout_ms: Option<u64>,
+    pub reply_idle_timeout_ms: Option<u64>,
+    pub pool_idle_timeout_s: Option<u64>,
+    pub max_body_bytes: Option<usize>,
+    pub max_reply_bytes: Option<u64>,
+    pub header_read_timeout_ms: Option<u64>,
+    pub body_read_timeout_ms: Option<u64>,
+    pub send_timeout_ms: Option<u64>,
+    pub max_connections: Option<usize>,
+    pub max_in_flight: Option<usize>,
+    pub shutdown_deadline_ms: Option<u64>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AdHocFile {
+    #[serde(default)]
+    pub allowed: Vec<String>,
+}
+
+/// Log line format.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Deserialize, clap::ValueEnum)]
+#[serde(rename_all = "lowercase")]
+pub enum LogFormat {
+    #[default]
+    Text,
+    Json,
+}

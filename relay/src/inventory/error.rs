@@ -1,0 +1,26 @@
+//! Why the inventory could not be built or changed.
+
+use super::pin_file::PinStoreError;
+use crate::trust::TrustError;
+
+#[derive(Debug, thiserror::Error)]
+pub enum InventoryError {
+    #[error("device id {0:?} appears twice in the inventory")]
+    Duplicate(String),
+    #[error("device {id}: base URL {url} must be https")]
+    NotHttps { id: String, url: String },
+    #[error("device {id}: {source}")]
+    Trust { id: String, source: TrustError },
+    #[error("device {id}: building its HTTP client: {source}")]
+    Client { id: String, source: reqwest::Error },
+    #[error("no device {0:?}")]
+    Unknown(String),
+    #[error("device {0}: trust on first use is switched off on this relay (allow_tofu = false)")]
+    TofuDisabled(String),
+    #[error("device {0}: its trust is set by the operator; users may not pin it")]
+    NotTofu(String),
+    #[error("device {id}: already pinned to {fingerprint}; only the operator can replace a pin")]
+    AlreadyPinned { id: String, fingerprint: String },
+    #[error(transparent)]
+    Store(#[from] PinStoreError),
+}

@@ -1,0 +1,86 @@
+//! Extractors whose rejections are the relay's own errors: [`TargetDevice`] resolves the
+//! `{id}` path segment to an inventory device, [`AppJson`] reads a JSON body.
+
+use std::sync::Arc;
+
+use axum::extract::rejection::JsonRejection;
+use axum::extract::{FromRequest, FromRequestParts, Request};
+use axum::http::StatusCode;
+use axum::http::request::Parts;
+use serde::de::DeserializeOwned;
+
+use crate::causes;
+use crate::error::RelayError;
+use crate::inventory::Device;
+use crate::request_body::BodyTooSlow;
+use crate::state::AppState;
+
+/// Largest JSON body the relay's own endpoints read.
+pub const API_JSON_LIMIT: usize = 64 * 1024;
+
+/// The device named by the `{id}` segment of `/api/devices/{id}/…`.
+pub struct TargetDevice(pub Arc<Device>);
+
+/// The still percent-encoded `{id}` segment of a `/devices/{id}/…` path (with or without the
+/// `/api` prefix).
+fn raw_device_id(path: &str) -> Option<&str> {
+    let rest = path.strip_prefix("/api").unwrap_or(path);
+    rest.strip_prefix("/devices/")?.split('/').next()
+}
+
+impl FromRequestParts<AppState> for TargetDevice {
+    type Rejection = RelayError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, RelayError> {
+        let raw = raw_device_id(parts.uri.path()).unwrap_or_default();
+        let id = percent_encoding::percent_decode_str(raw).decode_utf8_lossy();
+        state
+            .inventory
+            .get(&id)
+            .map(TargetDevice)
+            .ok_or_else(|| RelayError::UnknownDevice(id.into_owned()))
+    }
+}
+
+/// A JSON body of the relay's API; too large is `413 body_too_large`, malformed `400`.
+pub struct AppJson<T>(pub T);
+
+impl<T, S> FromRequest<S> for AppJson<T>
+where
+    T: DeserializeOwned,
+    S: Send + Sync,
+{
+    type Rejection = RelayError;
+
+    async fn from_request(request: Request, state: &S) -> Result<Self, RelayError> {
+        let axum::Json(value) = axum::Json::<T>::from_request(request, state).await?;
+        Ok(AppJson(value))
+    }
+}
+
+impl From<JsonRejection> for RelayError {
+    fn from(rejection: JsonRejection) -> Self {
+        if let Some(slow) = causes::find::<BodyTooSlow>(&rejection) {
+            return RelayError::BodyTooSlow { secs: slow.secs };
+        }
+        if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE {
+            return RelayError::BodyTooLarge {
+                limit: API_JSON_LIMIT,
+            };
+        }
+        RelayError::BadRequest(rejection.body_text())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn finds_the_raw_device_id() {
+        assert_eq!(raw_device_id("/api/devices/lab/fwd/x"), Some("lab"));
+        assert_eq!(raw_device_id("/devices/lab/probe"), Some("lab"));
+        assert_eq!(raw_device_id("/devices/%FF/probe"), Some("%FF"));
+        assert_eq!(raw_device_id("/api/info"), None);
+    }
+}

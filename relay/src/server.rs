@@ -1,0 +1,230 @@
+//! The HTTP/1.1 server under [`crate::serve`], on hyper directly so every bound is real:
+//! a header-read timeout (which also ends idle keep-alive connections), a send timeout (a
+//! client that stops reading its reply), a connection cap (excess connections wait in the
+//! listen backlog), and a shutdown deadline (connections still busy after it are cut off).
+//! The body-read timeout and the in-flight cap are layers (`layers.rs`).
+
+use std::future::Future;
+use std::io;
+use std::net::SocketAddr;
+use std::pin::Pin;
+use std::sync::Arc;
+use std::task::{Context, Poll};
+use std::time::Duration;
+
+use axum::Router;
+use axum::extract::ConnectInfo;
+use hyper::body::Incoming;
+use hyper_util::rt::{TokioIo, TokioTimer};
+use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
+use tokio::net::{TcpListener, TcpStream};
+use tokio::sync::{OwnedSemaphorePermit, Semaphore, watch};
+use tokio::task::JoinSet;
+use tower::ServiceExt;
+
+use crate::config::Limits;
+use crate::guard::LocalAddr;
+use crate::metrics::{Metrics, OpenConnection};
+
+/// Most a connection buffers of what its client sends (request heads must fit): uploads
+/// stream through in pieces this size, whatever their total.
+const READ_BUFFER: usize = 64 * 1024;
+
+/// Serve `router` on `listener` until `shutdown` resolves; then stop accepting, let requests in
+/// flight finish for up to `limits.shutdown_deadline`, and cut off what is left.
+pub async fn run(
+    listener: TcpListener,
+    router: Router,
+    limits: Limits,
+    metrics: Arc<Metrics>,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> io::Result<()> {
+    let slots = Arc::new(Semaphore::new(limits.max_connections));
+    let (stop, stopping) = watch::channel(false);
+    let mut connections = JoinSet::new();
+    tokio::pin!(shutdown);
+    loop {
+        // A free slot first: past the cap, connections wait in the kernel's listen backlog.
+        let slot = tokio::select! {
+            slot = slots.clone().acquire_owned() => slot.expect("the semaphore is never closed"),
+            () = &mut shutdown => break,
+        };
+        let (stream, peer) = tokio::select! {
+            accepted = listener.accept() => match accepted {
+                Ok(accepted) => accepted,
+                Err(e) => {
+                    // Out of file descriptors, say: back off instead of spinning.
+                    tracing::warn!("accepting a connection failed: {e}");
+                    tokio::time::sleep(Duration::from_millis(50)).await;
+                    continue;
+                }
+            },
+            () = &mut shutdown => break,
+        };
+        while connections.try_join_next().is_some() {}
+        let connection = Connection {
+            peer,
+            local: stream.local_addr().ok(),
+            limits,
+            _slot: slot,
+            _open: metrics.connection_opened(),
+        };
+        connections.spawn(connection.serve(stream, router.clone(), stopping.clone()));
+    }
+    drop(listener);
+    let _ = stop.send(true);
+    let drained = tokio::time::timeout(limits.shutdown_deadline, async {
+        while connections.join_next().await.is_some() {}
+    })
+    .await;
+    if drained.is_err() {
+        tracing::warn!(
+            open = connections.len(),
+            deadline_ms = limits.shutdown_deadline.as_millis() as u64,
+            "shutdown deadline passed: cutting off the connections still open"
+        );
+        connections.shutdown().await;
+    }
+    Ok(())
+}
+
+/// One client connection and what it holds while it lives.
+struct Connection {
+    peer: SocketAddr,
+    local: Option<SocketAddr>,
+    limits: Limits,
+    _slot: OwnedSemaphorePermit,
+    _open: OpenConnection,
+}
+
+impl Connection {
+    async fn serve(self, stream: TcpStream, router: Router, mut stopping: watch::Receiver<bool>) {
+        let (peer, local) = (self.peer, self.local);
+        let service = hyper::service::service_fn(move |mut request: hyper::Request<Incoming>| {
+            request.extensions_mut().insert(ConnectInfo(peer));
+            if let Some(local) = local {
+                request.extensions_mut().insert(LocalAddr(local));
+            }
+            router.clone().oneshot(request)
+        });
+        let io = TokioIo::new(SendTimeout::new(stream, self.limits.send_timeout));
+        let mut http = hyper::server::conn::http1::Builder::new();
+        http.timer(TokioTimer::new())
+            .header_read_timeout(self.limits.header_read_timeout)
+            .max_buf_size(READ_BUFFER)
+            .keep_alive(true);
+        let connection = http.serve_connection(io, service);
+        tokio::pin!(connection);
+        let stop = async move {
+            loop {
+                if *stopping.borrow_and_update() {
+                    return;
+                }
+                if stopping.changed().await.is_err() {
+                    return;
+                }
+            }
+        };
+        let result = tokio::select! {
+            result = connection.as_mut() => result,
+            () = stop => {
+                connection.as_mut().graceful_shutdown();
+                connection.await
+            }
+        };
+        if let Err(e) = result {
+            tracing::debug!(%peer, "connection ended: {e}");
+        }
+    }
+}
+
+/// A stream whose writes fail once they have made no progress for `limit`: a client that
+/// stops reading its reply gives its connection up.
+struct SendTimeout<T> {
+    inner: T,
+    limit: Duration,
+    stalled: Option<Pin<Box<tokio::time::Sleep>>>,
+}
+
+impl<T> SendTimeout<T> {
+    fn new(inner: T, limit: Duration) -> Self {
+        Self {
+            inner,
+            limit,
+            stalled: None,
+        }
+    }
+
+    /// After a write that could not proceed: fail if it has been stuck for `limit`.
+    fn stuck<R>(&mut self, cx: &mut Context<'_>) -> Poll<io::Result<R>> {
+        let limit = self.limit;
+        let stall = self
+            .stalled
+            .get_or_insert_with(|| Box::pin(tokio::time::sleep(limit)));
+        match stall.as_mut().poll(cx) {
+            Poll::Ready(()) => Poll::Ready(Err(io::Error::new(
+                io::ErrorKind::TimedOut,
+                "the client stopped reading its reply",
+            ))),
+            Poll::Pending => Poll::Pending,
+        }
+    }
+
+    fn progressed<R>(
+        &mut self,
+        result: Poll<io::Result<R>>,
+        cx: &mut Context<'_>,
+    ) -> Poll<io::Result<R>> {
+        match result {
+            Poll::Ready(r) => {
+                self.stalled = None;
+                Poll::Ready(r)
+            }
+            Poll::Pending => self.stuck(cx),
+        }
+    }
+}
+
+impl<T: AsyncRead + Unpin> AsyncRead for SendTimeout<T> {
+    fn poll_read(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &mut ReadBuf<'_>,
+    ) -> Poll<io::Result<()>> {
+        Pin::new(&mut self.inner).poll_read(cx, buf)
+    }
+}
+
+impl<T: AsyncWrite + Unpin> AsyncWrite for SendTimeout<T> {
+    fn poll_write(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &[u8],
+    ) -> Poll<io::Result<usize>> {
+        let result = Pin::new(&mut self.inner).poll_write(cx, buf);
+        self.progressed(result, cx)
+    }
+
+    fn poll_write_vectored(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        bufs: &[io::IoSlice<'_>],
+    ) -> Poll<io::Result<usize>> {
+        let result = Pin::new(&mut self.inner).poll_write_vectored(cx, bufs);
+        self.progressed(result, cx)
+    }
+
+    fn is_write_vectored(&self) -> bool {
+        self.inner.is_write_vectored()
+    }
+
+    fn poll_flush(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        let result = Pin::new(&mut self.inner).poll_flush(cx);
+        self.progressed(result, cx)
+    }
+
+    fn poll_shutdown(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        let result = Pin::new(&mut self.inner).poll_shutdown(cx);
+        self.progressed(result, cx)
+    }
+}

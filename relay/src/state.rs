@@ -1,0 +1,87 @@
+//! [`AppState`]: everything a request handler may need, cheap to clone, and the narrower views
+//! the guards and the console's files take from it.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use axum::extract::FromRef;
+use tokio::sync::Semaphore;
+
+use crate::config::Limits;
+use crate::console::AppFiles;
+use crate::guard::access_key::KeyFailures;
+use crate::guard::{AccessPolicy, Guard};
+use crate::inventory::Inventory;
+use crate::metrics::Metrics;
+
+/// Everything a request handler may need. Cheap to clone.
+#[derive(Clone)]
+pub struct AppState {
+    pub inventory: Arc<Inventory>,
+    /// The built app; `None` serves the API only.
+    pub app_files: Option<AppFiles>,
+    pub access: Arc<AccessPolicy>,
+    pub key_failures: Arc<KeyFailures>,
+    pub metrics: Arc<Metrics>,
+    /// The server's bounds: timeouts, caps, body sizes.
+    pub limits: Limits,
+    /// Permits for requests in flight (`limits.max_in_flight`); none left means shed load.
+    pub in_flight: Arc<Semaphore>,
+    /// The address [`crate::serve`] is bound to (accepted as a `Host`).
+    pub bound: Option<SocketAddr>,
+}
+
+impl AppState {
+    /// Loopback defaults: no access key, same-origin only, the app from `dist` (if given).
+    pub fn new(inventory: Inventory, dist: Option<PathBuf>) -> Self {
+        let limits = Limits::default();
+        Self {
+            inventory: Arc::new(inventory),
+            app_files: dist.map(AppFiles::Dir),
+            access: Arc::new(AccessPolicy::default()),
+            key_failures: Arc::new(KeyFailures::default()),
+            metrics: Arc::new(Metrics::default()),
+            in_flight: Arc::new(Semaphore::new(limits.max_in_flight)),
+            limits,
+            bound: None,
+        }
+    }
+
+    pub fn with_access(mut self, access: AccessPolicy) -> Self {
+        self.access = Arc::new(access);
+        self
+    }
+
+    pub fn with_max_body(mut self, max_body: usize) -> Self {
+        self.limits.max_body = max_body;
+        self
+    }
+
+    pub fn with_limits(mut self, limits: Limits) -> Self {
+        self.in_flight = Arc::new(Semaphore::new(limits.max_in_flight));
+        self.limits = limits;
+        self
+    }
+
+    pub fn with_app_files(mut self, files: Option<AppFiles>) -> Self {
+        self.app_files = files;
+        self
+    }
+}
+
+impl FromRef<AppState> for Guard {
+    fn from_ref(state: &AppState) -> Self {
+        Guard {
+            access: state.access.clone(),
+            key_failures: state.key_failures.clone(),
+            bound: state.bound,
+        }
+    }
+}
+
+impl FromRef<AppState> for Arc<Metrics> {
+    fn from_ref(state: &AppState) -> Self {
+        state.metrics.clone()
+    }
+}
