@@ -386,4 +386,3 @@ fn a_429_on_a_renewal_waits_as_the_device_says() {
         .step(dev(T0 + 1621 * S), renew_failed(429, "", None));
     assert_eq!(s.plan().unwrap().at_micros, T0 + 1681 * S);
 }
-
