@@ -343,18 +343,19 @@ impl Browser {
     pub async fn activity_rows(&self, needles: &[&str]) -> Result<usize> {
         self.click("#tab-activity").await?;
         self.text_of("#activity-table").await?;
-        let rows = self
+        // One read of every row's text: rows re-render while calls finish.
+        let texts = self
             .client
-            .find_all(Locator::Css("#activity-table tbody tr"))
+            .execute(
+                "return Array.from(document.querySelectorAll('#activity-table tbody tr')).map(r => r.innerText.replace(/\\n/g, ' '))",
+                vec![],
+            )
             .await?;
-        let mut count = 0;
-        for row in rows {
-            let text = row.text().await?.replace('\n', " ");
-            if needles.iter().all(|n| text.contains(n)) {
-                count += 1;
-            }
-        }
-        Ok(count)
+        let rows: Vec<String> = serde_json::from_value(texts)?;
+        Ok(rows
+            .iter()
+            .filter(|text| needles.iter().all(|n| text.contains(n)))
+            .count())
     }
 
     /// Wait (up to 20 s) until at least `at_least` Activity rows contain all of `needles`.

@@ -150,6 +150,13 @@ async fn a_429_from_the_fmc_is_waited_out_with_the_wait_shown() {
         .await
         .unwrap();
     browser.text_of("#server-version").await.unwrap();
+    // The console learns the device's speed from its Date headers (and says so).
+    browser
+        .wait_text("#clock-speed", |t| {
+            ["29×", "30×", "31×"].iter().any(|x| t.contains(x))
+        })
+        .await
+        .unwrap();
     let token = revealed_token(&browser).await;
 
     // Another client spends the user's whole budget with the same token.

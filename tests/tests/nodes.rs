@@ -338,7 +338,22 @@ async fn a_node_with_a_route_domain_works_from_the_list_and_the_explorer() {
     let (_stack, browser) = nodes_page().await;
     // Controllers create names such as 10.1.1.1%0 (route domain 0): in a path the `%` travels
     // as `%25`.
-    create_node(&browser, "10.1.1.1%0", "10.1.1.1%0", "route domain 0").await;
+    browser.fill("#node-name", "10.1.1.1%0").await.unwrap();
+    browser.fill("#node-address", "10.1.1.1%0").await.unwrap();
+    browser.click("#create-node").await.unwrap();
+    browser
+        .wait_text("#node-form-success", |t| {
+            t.contains("Created /Common/10.1.1.1%0.")
+        })
+        .await
+        .unwrap();
+    // Route domain 0 is the default one: the device shows the plain address.
+    browser
+        .wait_text(&row("/Common/10.1.1.1%0", ".col-address"), |t| {
+            t == "10.1.1.1"
+        })
+        .await
+        .unwrap();
     browser
         .click(&row("/Common/10.1.1.1%0", "button.toggle-session"))
         .await

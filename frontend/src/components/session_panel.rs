@@ -57,8 +57,14 @@ pub fn SessionPanel() -> impl IntoView {
     let has_refresh = move || session.machine.with(|m| m.refresh.is_some());
     let limited = session.profile.token_limit.is_some();
     let speed = move || {
+        session.hub().now.track();
         let rate = session.clock_rate_permille();
-        (rate != 1000).then(|| format!("The device's clock runs {}× real time.", rate / 1000))
+        (rate != 1000).then(|| {
+            format!(
+                "The device's clock runs about {}× real time.",
+                (rate + 500) / 1000
+            )
+        })
     };
 
     view! {
