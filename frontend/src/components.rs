@@ -6,5 +6,6 @@ pub mod data_table;
 pub mod device_list;
 pub mod loaded;
 pub mod login_form;
+pub mod say;
 pub mod session_panel;
 pub mod trust_panel;

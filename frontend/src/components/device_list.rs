@@ -10,6 +10,7 @@ use shared::session::{Phase, Urgency, format_countdown};
 use shared::wire::{DeviceKind, DeviceSummary, TrustSummary};
 
 use crate::api;
+use crate::components::say::{Tone, say};
 use crate::routes::page_href;
 use crate::session::{Sessions, use_sessions};
 
@@ -30,11 +31,11 @@ pub fn DeviceList() -> impl IntoView {
             return if err.needs_access_key() {
                 view! { <AccessKeyForm message=err.to_string() /> }.into_any()
             } else {
-                view! { <p class="error" role="alert">{err.to_string()}</p> }.into_any()
+                say(Tone::Error, err.to_string(), None)
             };
         }
         if !sessions.loaded.get() {
-            return view! { <p class="muted">"Loading inventory…"</p> }.into_any();
+            return say(Tone::Muted, "Loading inventory…".into(), None);
         }
         let devices = sessions.devices.get();
         view! {

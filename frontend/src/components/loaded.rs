@@ -9,6 +9,7 @@ use leptos::task::spawn_local;
 use shared::devices::{Call, Reply};
 
 use crate::api::ApiError;
+use crate::components::say::{Tone, say};
 use crate::session::use_session;
 
 /// Read `request` (again whenever it or `reload` changes; `None` waits) and show the reply
@@ -49,13 +50,13 @@ pub fn Loaded(
         });
     });
     move || match state.get() {
-        None => view! { <p class="muted loading">{waiting.unwrap_or("Reading…")}</p> }.into_any(),
-        Some(Err(err)) => view! { <p class="error" role="alert">{err.to_string()}</p> }.into_any(),
+        None => say(Tone::Muted, waiting.unwrap_or("Reading…").into(), None),
+        Some(Err(err)) => say(Tone::Error, err.to_string(), None),
         Some(Ok(reply)) => render.run(reply),
     }
 }
 
 /// Turn a reader's failure into the page's error text.
 pub fn unexpected(err: impl ToString) -> AnyView {
-    view! { <p class="error" role="alert">{err.to_string()}</p> }.into_any()
+    say(Tone::Error, err.to_string(), None)
 }

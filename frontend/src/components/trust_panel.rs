@@ -11,6 +11,7 @@ use shared::wire::{CertificateProbe, RelayErrorCode, TrustSummary, openssl_style
 
 use crate::api;
 use crate::components::data_table::Facts;
+use crate::components::say::{Tone, outcome, say};
 use crate::session::{LoginProblem, use_session, use_sessions};
 
 #[component]
@@ -28,7 +29,7 @@ pub fn TrustPanel() -> impl IntoView {
     spawn_local(async move {
         probe.set(Some(api::probe(&id).await.map_err(|e| e.to_string())));
     });
-    let outcome = RwSignal::new(None::<Result<(), String>>);
+    let pinned = RwSignal::new(None::<Result<String, String>>);
     let pin = Callback::new(move |fingerprint: String| {
         let id = session.id();
         spawn_local(async move {
@@ -36,10 +37,10 @@ pub fn TrustPanel() -> impl IntoView {
                 Ok(device) => {
                     sessions.replace(device);
                     if !session.retry_after_trust() {
-                        outcome.set(Some(Ok(())));
+                        pinned.set(Some(Ok("Pinned. Log in again.".into())));
                     }
                 }
-                Err(err) => outcome.set(Some(Err(err.to_string()))),
+                Err(err) => pinned.set(Some(Err(err.to_string()))),
             }
         });
     });
@@ -67,17 +68,14 @@ pub fn TrustPanel() -> impl IntoView {
             <h1>{title}</h1>
             <p class="notice" role="alert" id="trust-reason">{message}</p>
             {move || match probe.get() {
-                None => view! { <p class="muted">"Asking the relay what the device presents…"</p> }.into_any(),
-                Some(Err(err)) => view! { <p class="error" role="alert">{err}</p> }.into_any(),
+                None => say(Tone::Muted, "Asking the relay what the device presents…".into(), None),
+                Some(Err(err)) => say(Tone::Error, err, None),
                 Some(Ok(probe)) => view! { <ProbeView probe mismatch pin /> }.into_any(),
             }}
             <h3>"Check the fingerprint on the device"</h3>
             <p class="hint">{session.profile.fingerprint_hint}</p>
             <pre class="curl">{openssl}</pre>
-            {move || outcome.get().map(|o| match o {
-                Ok(()) => view! { <p class="success" role="status" id="trust-done">"Pinned. Log in again."</p> }.into_any(),
-                Err(e) => view! { <p class="error" role="alert" id="trust-error">{e}</p> }.into_any(),
-            })}
+            {move || pinned.get().map(|o| outcome(o, ("trust-done", "trust-error")))}
             <button class="secondary" id="trust-back" on:click=move |_| { session.login_problem.set(None); }>
                 "Back to the login form"
             </button>

@@ -13,6 +13,7 @@ use shared::session::pacing::TOKEN_RESERVE;
 
 use crate::components::data_table::{DataTable, Facts};
 use crate::components::loaded::{Loaded, unexpected};
+use crate::components::say::{Tone, say};
 use crate::pages::explorer::open_in_explorer;
 use crate::platform::clock::utc_offset_minutes;
 use crate::routes::page_href;
@@ -29,7 +30,7 @@ pub fn FactsPage(
     let render = Callback::new(move |reply: Reply| match read_facts(fields, &reply.body) {
         Err(err) => unexpected(err),
         Ok(rows) if rows.is_empty() => {
-            view! { <p class="muted">"The device sent nothing to show."</p> }.into_any()
+            say(Tone::Muted, "The device sent nothing to show.".into(), None)
         }
         Ok(rows) => view! { <Facts rows id /> }.into_any(),
     });
@@ -144,7 +145,11 @@ pub fn CollectionPage(
     });
     let missing = move || {
         path.with(Option::is_none).then(|| {
-            view! { <p class="notice">"Choose a domain in the session panel first."</p> }
+            say(
+                Tone::Notice,
+                "Choose a domain in the session panel first.".into(),
+                None,
+            )
         })
     };
 
@@ -165,7 +170,7 @@ pub fn CollectionPage(
             </div>
             {missing}
             <Loaded request render reload />
-            {move || fetching.get().map(|f| view! { <p class="notice" role="status" id=format!("{id}-fetching")>{f}</p> })}
+            {move || fetching.get().map(|f| say(Tone::Notice, f, None))}
         </section>
     }
 }

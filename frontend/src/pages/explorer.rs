@@ -13,6 +13,7 @@ use shared::devices::fmc::domains;
 use shared::devices::links::split_target;
 
 use crate::api::ApiError;
+use crate::components::say::{Tone, say};
 use crate::platform::clock::now_ms;
 use crate::session::{DeviceSession, use_session};
 use json_view::{Segment, pretty_segments};
@@ -249,9 +250,11 @@ pub fn ExplorerPage() -> impl IntoView {
             </form>
             <div class="exchange" aria-live="polite">
                 {move || match exchange.get() {
-                    None => view! {
-                        <p class="muted" id="explorer-idle">"Send a request to see the device's answer. Links in the answer open with a click."</p>
-                    }.into_any(),
+                    None => say(
+                        Tone::Muted,
+                        "Send a request to see the device's answer. Links in the answer open with a click.".into(),
+                        Some("explorer-idle"),
+                    ),
                     Some(done) => view! { <ExchangeView done open base_url=base_url.clone() /> }.into_any(),
                 }}
             </div>
@@ -289,7 +292,11 @@ fn Breadcrumbs(path: String, open: Callback<(String, String)>) -> impl IntoView 
 #[component]
 fn BodyView(text: String, base_url: String, open: Callback<(String, String)>) -> impl IntoView {
     if text.trim().is_empty() {
-        return view! { <p class="muted" id="explorer-response">"(empty body)"</p> }.into_any();
+        return say(
+            Tone::Muted,
+            "(empty body)".into(),
+            Some("explorer-response"),
+        );
     }
     match pretty_segments(&text, &base_url) {
         Some(segments) => view! {
@@ -347,23 +354,33 @@ fn ExchangeView(
         || "no reply".to_string(),
         |s| format!("{s} {}", reason_phrase(s)).trim_end().to_string(),
     );
-    let body = match done.outcome {
-        Ok((_, text)) => view! { <BodyView text base_url open /> }.into_any(),
-        Err(ApiError::Device { message, advice, body, .. }) => view! {
-            <p class="error" role="alert" id="explorer-error">
-                {message} {advice.map(|a| format!(" {a}"))}
-            </p>
-            <BodyView text=body base_url open />
-        }
-        .into_any(),
-        Err(ApiError::Relay { body, .. }) => view! {
-            <p class="error" role="alert" id="explorer-error">
-                <strong>"Relay error"</strong> {format!(" ({}): ", body.code.as_str())} {body.message}
-            </p>
-        }
-        .into_any(),
-        Err(err) => view! { <p class="error" role="alert" id="explorer-error">{err.to_string()}</p> }.into_any(),
+    // The device's own words and body for its errors; the relay's error otherwise.
+    let (error, body) = match done.outcome {
+        Ok((_, text)) => (None, Some(text)),
+        Err(ApiError::Device {
+            message,
+            advice,
+            body,
+            ..
+        }) => (
+            Some(match advice {
+                Some(advice) => format!("{message} {advice}"),
+                None => message,
+            }),
+            Some(body),
+        ),
+        Err(ApiError::Relay { body, .. }) => (
+            Some(format!(
+                "Relay error ({}): {}",
+                body.code.as_str(),
+                body.message
+            )),
+            None,
+        ),
+        Err(err) => (Some(err.to_string()), None),
     };
+    let error = error.map(|e| say(Tone::Error, e, Some("explorer-error")));
+    let body = body.map(|text| view! { <BodyView text base_url open /> });
     view! {
         <div class="exchange-head">
             <span class="method">{done.method.clone()}</span>
@@ -374,6 +391,7 @@ fn ExchangeView(
             <span class=format!("origin {origin_class}") id="explorer-origin">{origin}</span>
         </div>
         <Breadcrumbs path=done.path.clone() open />
+        {error}
         {body}
     }
 }

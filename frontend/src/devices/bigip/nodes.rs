@@ -14,6 +14,7 @@ use shared::devices::bigip::nodes::{
 use shared::devices::{Call, Reply};
 
 use crate::components::loaded::{Loaded, unexpected};
+use crate::components::say::outcome;
 use crate::session::use_session;
 use batch::PendingPanel;
 use form::CreateNodeForm;
@@ -107,10 +108,7 @@ pub fn NodesPage() -> impl IntoView {
                     <button type="button" class="secondary" id="refresh-nodes" on:click=move |_| refresh.run(())>"Refresh"</button>
                 </span>
             </div>
-            {move || notice.get().map(|n| match n {
-                Ok(text) => view! { <p class="success" role="status" id="nodes-notice">{text}</p> }.into_any(),
-                Err(text) => view! { <p class="error" role="alert" id="nodes-notice">{text}</p> }.into_any(),
-            })}
+            {move || notice.get().map(|n| outcome(n, ("nodes-notice", "nodes-notice")))}
             <div class="node-toolbar">
                 <label class="filter">
                     <span class="label">"Filter"</span>

@@ -13,6 +13,7 @@ use shared::devices::{Call, Reply};
 use shared::session::{Event, format_countdown, mask_secret};
 
 use crate::components::loaded::{Loaded, unexpected};
+use crate::components::say::{Tone, outcome, say};
 use crate::session::{DeviceSession, use_session};
 
 /// The page's data: the rows as the device lists them.
@@ -113,10 +114,7 @@ pub fn TokensPage() -> impl IntoView {
                 <h2>"Tokens"</h2>
                 <button class="secondary" id="refresh-tokens" on:click=move |_| refresh()>"Refresh"</button>
             </div>
-            {move || message.get().map(|m| match m {
-                Ok(text) => view! { <p class="success" role="status">{text}</p> }.into_any(),
-                Err(text) => view! { <p class="error" role="alert">{text}</p> }.into_any(),
-            })}
+            {move || message.get().map(|m| outcome(m, ("tokens-notice", "tokens-error")))}
             <Loaded request=Signal::derive(|| Some(Call::get(TOKENS_PATH))) render reload />
         </section>
     }
@@ -130,7 +128,11 @@ fn TokenTableView(
 ) -> impl IntoView {
     let session = use_session();
     if table.rows.is_empty() {
-        return view! { <p class="muted">"The device lists no tokens you may see."</p> }.into_any();
+        return say(
+            Tone::Muted,
+            "The device lists no tokens you may see.".into(),
+            None,
+        );
     }
     let all = table.rows.clone();
     let longest = Memo::new(move |_| {

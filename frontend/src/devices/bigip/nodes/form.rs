@@ -10,6 +10,7 @@ use shared::devices::bigip::nodes::{
     DEFAULT_PARTITION, NODES_PATH, NodeFieldError, NodeForm, NodePath,
 };
 
+use crate::components::say::outcome;
 use crate::session::use_session;
 
 /// Monitors offered in the monitor field (any other name may be typed).
@@ -64,7 +65,7 @@ pub fn CreateNodeForm(on_created: Callback<()>) -> impl IntoView {
     let connection_limit = RwSignal::new(String::new());
     let monitor = RwSignal::new(String::new());
     let errors = RwSignal::new(Vec::<NodeFieldError>::new());
-    let outcome = RwSignal::new(None::<Result<String, String>>);
+    let result = RwSignal::new(None::<Result<String, String>>);
     let busy = RwSignal::new(false);
 
     let on_submit = move |ev: SubmitEvent| {
@@ -72,7 +73,7 @@ pub fn CreateNodeForm(on_created: Callback<()>) -> impl IntoView {
         if busy.get_untracked() {
             return;
         }
-        outcome.set(None);
+        result.set(None);
         let form = NodeForm {
             name: name.get_untracked(),
             address: address.get_untracked(),
@@ -101,23 +102,23 @@ pub fn CreateNodeForm(on_created: Callback<()>) -> impl IntoView {
         let call = match serde_json::to_value(&node) {
             Ok(body) => Call::new("POST", NODES_PATH).json(&body),
             Err(err) => {
-                outcome.set(Some(Err(format!("Could not write the request: {err}"))));
+                result.set(Some(Err(format!("Could not write the request: {err}"))));
                 return;
             }
         };
         busy.set(true);
         spawn_local(async move {
-            let result = session.call(call).await;
+            let reply = session.call(call).await;
             busy.set(false);
-            match result {
+            match reply {
                 Ok(_) => {
-                    outcome.set(Some(Ok(format!("Created {label}."))));
+                    result.set(Some(Ok(format!("Created {label}."))));
                     name.set(String::new());
                     address.set(String::new());
                     description.set(String::new());
                     on_created.run(());
                 }
-                Err(err) => outcome.set(Some(Err(err.to_string()))),
+                Err(err) => result.set(Some(Err(err.to_string()))),
             }
         });
     };
@@ -144,10 +145,7 @@ pub fn CreateNodeForm(on_created: Callback<()>) -> impl IntoView {
                     </button>
                     <span class="hint">"Blank ratio, connection limit and monitor keep the device's defaults."</span>
                 </div>
-                {move || outcome.get().map(|o| match o {
-                    Ok(text) => view! { <p class="success" role="status" id="node-form-success">{text}</p> }.into_any(),
-                    Err(text) => view! { <p class="error" role="alert" id="node-form-error">{text}</p> }.into_any(),
-                })}
+                {move || result.get().map(|o| outcome(o, ("node-form-success", "node-form-error")))}
             </form>
         </section>
     }
