@@ -55,6 +55,11 @@ pub fn DeviceList() -> impl IntoView {
 fn DeviceItem(device: DeviceSummary, selected: Memo<String>) -> impl IntoView {
     let sessions = use_sessions();
     let (trust, trust_class, title) = match &device.trust {
+        TrustSummary::Ca if device.tofu => (
+            "not pinned",
+            "trust tofu",
+            "You may check and pin this device's certificate (trust on first use)".to_string(),
+        ),
         TrustSummary::Pin { fingerprint } => (
             "pinned",
             "trust pinned",
@@ -102,9 +107,14 @@ fn status_of(sessions: Sessions, id: &str) -> Option<(String, &'static str)> {
     if session.held_until.get().is_some() {
         return Some(("rate limited".into(), "warn"));
     }
-    let (phase, lease, user) = session
-        .machine
-        .with(|m| (m.phase.clone(), m.access.clone(), m.user.clone()));
+    let (phase, lease, user, lifetime) = session.machine.with(|m| {
+        (
+            m.phase.clone(),
+            m.access.clone(),
+            m.user.clone(),
+            m.granted_secs,
+        )
+    });
     let text = |what: String| Some((what, "muted"));
     match phase {
         Phase::SignedOut => None,
@@ -113,7 +123,7 @@ fn status_of(sessions: Sessions, id: &str) -> Option<(String, &'static str)> {
         Phase::Active | Phase::Renewing(_) => {
             let lease = lease?;
             let now = session.device_now();
-            let class = match lease.urgency(now) {
+            let class = match lease.urgency_within(now, lifetime.max(1).min(lease.timeout_secs)) {
                 Urgency::Fresh => "fresh",
                 Urgency::Soon => "soon",
                 Urgency::Critical | Urgency::Expired => "critical",

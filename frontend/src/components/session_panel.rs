@@ -12,8 +12,8 @@ use crate::components::copy_button::CopyButton;
 use crate::platform::clock::utc_offset_minutes;
 use crate::session::{DeviceSession, choose_domain, use_session};
 
-fn urgency_class(lease: Option<&TokenLease>, now: i64) -> &'static str {
-    match lease.map(|l| l.urgency(now)) {
+fn urgency_class(lease: Option<&TokenLease>, now: i64, lifetime: u64) -> &'static str {
+    match lease.map(|l| l.urgency_within(now, lifetime.max(1).min(l.timeout_secs))) {
         Some(Urgency::Fresh) => "countdown fresh",
         Some(Urgency::Soon) => "countdown soon",
         Some(Urgency::Critical) => "countdown critical",
@@ -87,12 +87,12 @@ pub fn SessionPanel() -> impl IntoView {
                     <span id="session-timeout">{move || lease().map(|l| format!("{} s", l.timeout_secs)).unwrap_or_default()}</span></div>
                 <div>
                     <span class="label">"Expires in"</span>
-                    <span id="countdown" class=move || urgency_class(lease().as_ref(), session.device_now())>{countdown}</span>
+                    <span id="countdown" class=move || urgency_class(lease().as_ref(), session.device_now(), session.machine.with(|m| m.granted_secs))>{countdown}</span>
                 </div>
                 {move || has_refresh().then(|| view! {
                     <div>
                         <span class="label">"Refresh token"</span>
-                        <span id="refresh-countdown" class=move || urgency_class(refresh().as_ref(), session.device_now())>
+                        <span id="refresh-countdown" class=move || urgency_class(refresh().as_ref(), session.device_now(), u64::MAX)>
                             {move || refresh().map(|r| hours_minutes(r.remaining_secs(session.device_now()))).unwrap_or_default()}
                         </span>
                     </div>

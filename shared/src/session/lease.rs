@@ -73,8 +73,14 @@ impl TokenLease {
 
     /// How urgent the remaining lifetime is.
     pub fn urgency(&self, now_micros: i64) -> Urgency {
+        self.urgency_within(now_micros, self.timeout_secs)
+    }
+
+    /// How urgent the remaining lifetime is for a token that gets `lifetime_secs` at a time
+    /// (an extended token's total timeout grows, but each renewal still buys one lifetime).
+    pub fn urgency_within(&self, now_micros: i64, lifetime_secs: u64) -> Urgency {
         let left = self.remaining_secs(now_micros);
-        let lifetime = self.timeout_secs.max(1);
+        let lifetime = lifetime_secs.max(1);
         if left == 0 {
             Urgency::Expired
         } else if left <= 60.max(lifetime / 10).min(lifetime / 2) {
