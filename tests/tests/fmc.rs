@@ -71,6 +71,7 @@ async fn a_session_taken_over_is_explained_not_fought_over_and_logout_revokes() 
         .await
         .unwrap();
     browser.text_of("#hosts").await.unwrap();
+    browser.screenshot("fmc").await.unwrap();
 
     // Someone logs in as admin elsewhere (a script): the FMC ends the console's session.
     let device = stack.device(DeviceKind::Fmc);

@@ -1,4 +1,5 @@
-//! No import cycles between the simulator's modules (issue 9), checked over its own sources.
+//! No import cycles in the product code (issue 9): for each product crate, checked over its own
+//! sources.
 //!
 //! Edges come from `use` trees and inline `crate::` / `super::` / `self::` paths, followed
 //! through `pub use` re-exports to the module that defines the item. Edges between a module
@@ -167,9 +168,12 @@ fn inline_paths(source: &str) -> Vec<String> {
     found
 }
 
-#[test]
-fn no_module_depends_on_another_that_depends_back() {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
+/// The modules of the crate at `crate_dir` that sit on an import cycle.
+fn modules_on_cycles(crate_dir: &str, at_least: usize) -> Vec<String> {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("..")
+        .join(crate_dir)
+        .join("src");
     let all = modules(&root);
     // (module, name) → where a `pub use` points.
     let mut reexports = BTreeMap::new();
@@ -215,7 +219,11 @@ fn no_module_depends_on_another_that_depends_back() {
             }
         }
     }
-    assert!(edges.len() > 40, "the sources were found: {}", edges.len());
+    assert!(
+        edges.len() >= at_least,
+        "{crate_dir}: only {} modules were found",
+        edges.len()
+    );
     // A module is on a cycle when it can reach itself.
     let mut cycles = Vec::new();
     for start in edges.keys() {
@@ -232,5 +240,49 @@ fn no_module_depends_on_another_that_depends_back() {
         }
     }
     cycles.dedup();
-    assert!(cycles.is_empty(), "modules on an import cycle: {cycles:?}");
+    cycles
+}
+
+#[test]
+fn no_product_module_depends_on_another_that_depends_back() {
+    for (crate_dir, at_least) in [
+        ("shared", 25),
+        ("relay", 40),
+        ("simulator", 40),
+        ("frontend", 25),
+        ("xtask", 4),
+    ] {
+        let cycles = modules_on_cycles(crate_dir, at_least);
+        assert!(
+            cycles.is_empty(),
+            "{crate_dir}: modules on an import cycle: {cycles:?}"
+        );
+    }
+}
+
+#[test]
+fn the_check_finds_a_cycle() {
+    // Two modules that import each other, as files on disk, must be reported.
+    let dir = std::env::temp_dir().join(format!("tokendeck-cycle-{}", std::process::id()));
+    let src = dir.join("src");
+    std::fs::create_dir_all(&src).unwrap();
+    std::fs::write(src.join("lib.rs"), "mod a;\nmod b;\n").unwrap();
+    std::fs::write(src.join("a.rs"), "use crate::b::B;\npub struct A;\n").unwrap();
+    std::fs::write(src.join("b.rs"), "use crate::a::A;\npub struct B;\n").unwrap();
+    let relative = pathdiff(&dir);
+    let cycles = modules_on_cycles(&relative, 2);
+    let _ = std::fs::remove_dir_all(&dir);
+    assert_eq!(cycles, vec!["a".to_string(), "b".to_string()]);
+}
+
+/// `dir` relative to this crate's parent (the workspace root).
+fn pathdiff(dir: &Path) -> String {
+    let ups = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .unwrap()
+        .components()
+        .count();
+    let mut relative = "../".repeat(ups);
+    relative.push_str(dir.to_str().unwrap().trim_start_matches('/'));
+    relative
 }
