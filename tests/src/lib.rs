@@ -169,6 +169,24 @@ impl Stack {
             .build()?)
     }
 
+    /// The status the demo device of `kind` answers to `GET path` with `token` in the kind's
+    /// token header (e.g. 401 once the console logged out and ended the session).
+    pub async fn status_with_token(
+        &self,
+        kind: DeviceKind,
+        path: &str,
+        token: &str,
+    ) -> Result<u16> {
+        let device = self.device(kind);
+        let header = shared::devices::profile(kind).token_header;
+        let reply = Self::client_for(device)?
+            .get(format!("{}{path}", device.base_url()))
+            .header(header, token)
+            .send()
+            .await?;
+        Ok(reply.status().as_u16())
+    }
+
     /// Move the simulated devices' clock and the console's together.
     pub async fn advance(&self, browser: &Browser, by: Duration) -> Result<()> {
         self.clock.advance(by);
@@ -329,12 +347,17 @@ impl Browser {
         Ok(())
     }
 
-    /// Open a device page and sign in there.
-    pub async fn sign_in(&self, url: &str, user: &str, password: &str) -> Result<()> {
+    /// Open a device page and submit its login form.
+    pub async fn submit_login(&self, url: &str, user: &str, password: &str) -> Result<()> {
         self.client.goto(url).await?;
         self.fill("#username", user).await?;
         self.fill("#password", password).await?;
-        self.click("#login").await?;
+        self.click("#login").await
+    }
+
+    /// Open a device page and sign in there.
+    pub async fn sign_in(&self, url: &str, user: &str, password: &str) -> Result<()> {
+        self.submit_login(url, user, password).await?;
         self.wait_text("#countdown", |t| t.contains(':')).await?;
         Ok(())
     }

@@ -57,18 +57,14 @@ async fn bigiq_exchanges_across_expiries_and_logout_ends_the_tokens() {
     let token = browser.text_of("#session-token").await.unwrap();
     browser.click("#logout").await.unwrap();
     browser.text_of("#username").await.unwrap();
-    let device = stack.device(DeviceKind::Bigiq);
-    let status = Stack::client_for(device)
-        .unwrap()
-        .get(format!(
-            "{}/mgmt/shared/identified-devices/config/device-info",
-            device.base_url()
-        ))
-        .header("X-F5-Auth-Token", token)
-        .send()
+    let status = stack
+        .status_with_token(
+            DeviceKind::Bigiq,
+            "/mgmt/shared/identified-devices/config/device-info",
+            &token,
+        )
         .await
-        .unwrap()
-        .status();
-    assert_eq!(status.as_u16(), 401);
+        .unwrap();
+    assert_eq!(status, 401);
     browser.close().await.unwrap();
 }

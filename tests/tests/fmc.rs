@@ -122,17 +122,15 @@ async fn a_session_taken_over_is_explained_not_fought_over_and_logout_revokes() 
     let token = revealed_token(&browser).await;
     browser.click("#logout").await.unwrap();
     browser.text_of("#username").await.unwrap();
-    let status = client
-        .get(format!(
-            "{}/api/fmc_platform/v1/info/serverversion",
-            device.base_url()
-        ))
-        .header("X-auth-access-token", token)
-        .send()
+    let status = stack
+        .status_with_token(
+            DeviceKind::Fmc,
+            "/api/fmc_platform/v1/info/serverversion",
+            &token,
+        )
         .await
-        .unwrap()
-        .status();
-    assert_eq!(status.as_u16(), 401);
+        .unwrap();
+    assert_eq!(status, 401);
     browser.close().await.unwrap();
 }
 

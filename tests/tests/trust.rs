@@ -20,13 +20,9 @@ async fn a_new_device_is_pinned_through_the_trust_panel() {
     .expect("stack");
     let browser = Browser::start().await.expect("browser");
     browser
-        .client
-        .goto(&stack.page("lab-bigip", "tokens"))
+        .submit_login(&stack.page("lab-bigip", "tokens"), "admin", "admin")
         .await
         .unwrap();
-    browser.fill("#username", "admin").await.unwrap();
-    browser.fill("#password", "admin").await.unwrap();
-    browser.click("#login").await.unwrap();
 
     // The relay refuses the unknown certificate: the console shows it, worded for a person.
     let title = browser.text_of("#trust-panel h1").await.unwrap();
@@ -76,13 +72,9 @@ async fn a_pin_mismatch_shows_both_fingerprints_and_who_can_fix_it() {
     .expect("stack");
     let browser = Browser::start().await.expect("browser");
     browser
-        .client
-        .goto(&stack.page("moved-bigip", "tokens"))
+        .submit_login(&stack.page("moved-bigip", "tokens"), "admin", "admin")
         .await
         .unwrap();
-    browser.fill("#username", "admin").await.unwrap();
-    browser.fill("#password", "admin").await.unwrap();
-    browser.click("#login").await.unwrap();
 
     let title = browser.text_of("#trust-panel h1").await.unwrap();
     assert!(title.contains("has changed"), "{title}");
