@@ -14,7 +14,8 @@ use anyhow::{Context, Result, bail};
 use fantoccini::{Client, ClientBuilder, Locator};
 use relay::AppState;
 use relay::demo::{DemoDevices, start_demo_devices};
-use relay::inventory::{DeviceConfig, Inventory, Timeouts};
+use relay::inventory::adhoc::AdHocPolicy;
+use relay::inventory::{DeviceConfig, Inventory, InventoryOptions, PinStore, Timeouts};
 use relay::trust::TrustPolicy;
 use shared::wire::DeviceKind;
 use simulator::{Clock, RunningDevice, SimConfig};
@@ -48,6 +49,8 @@ pub struct StackOptions {
     /// Extra simulated devices: (id, name, kind, trust).
     pub extra: Vec<(&'static str, &'static str, DeviceKind, ExtraTrust)>,
     pub sim: SimConfig,
+    /// The relay's ad-hoc allowlist (`[ad_hoc] allowed`); loopback is admitted for tests.
+    pub ad_hoc: Vec<String>,
 }
 
 impl Default for StackOptions {
@@ -57,6 +60,7 @@ impl Default for StackOptions {
             access: relay::access::AccessPolicy::default(),
             extra: Vec::new(),
             sim: SimConfig::default(),
+            ad_hoc: Vec::new(),
         }
     }
 }
@@ -129,7 +133,18 @@ impl Stack {
             });
             extra.push(device);
         }
-        let inventory = Inventory::new(configs, Timeouts::default())?;
+        let ad_hoc = AdHocPolicy::parse(&options.ad_hoc)
+            .map_err(anyhow::Error::msg)?
+            .admitting_loopback_for_tests();
+        let inventory = Inventory::with_options(
+            configs,
+            Timeouts::default(),
+            InventoryOptions {
+                pins: PinStore::in_memory(),
+                deny_tofu: false,
+                ad_hoc,
+            },
+        )?;
         let state = AppState::new(inventory, Some(dist_dir())).with_access(options.access);
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
         let relay_addr = listener.local_addr()?;
