@@ -60,9 +60,24 @@ impl Session {
         }
         let Some(lease) = &self.access else { return };
         if lease.remaining_secs(now.device) == 0 {
-            // Asleep laptop, throttled tab or a hung renewal: the token is dead already.
+            // Asleep laptop, throttled tab, a reload long after, or a hung renewal: the token
+            // is dead already. A live refresh token still renews it where the rules allow.
             self.drop_token(out);
-            if !self.auto_login(now, LoginPurpose::Recover, out) {
+            let refresh_alive = self
+                .refresh
+                .as_ref()
+                .filter(|r| r.remaining_secs(now.device) > 0)
+                .map(|r| r.token.clone());
+            if self.phase == Phase::Active
+                && self.rules.recover_by_exchange
+                && let Some(refresh_token) = refresh_alive
+            {
+                self.renew(
+                    RenewalCall::Exchange,
+                    Renewal::Exchange { refresh_token },
+                    out,
+                );
+            } else if !self.auto_login(now, LoginPurpose::Recover, out) {
                 self.ask(PasswordReason::TokenExpired, out);
             }
             return;

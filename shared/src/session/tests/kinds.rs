@@ -386,3 +386,18 @@ fn a_429_on_a_renewal_waits_as_the_device_says() {
         .step(dev(T0 + 1621 * S), renew_failed(429, "", None));
     assert_eq!(s.plan().unwrap().at_micros, T0 + 1681 * S);
 }
+
+#[test]
+fn bigiq_an_access_token_found_dead_is_exchanged_not_asked_for() {
+    // The tab slept (or was reloaded) past the access token's end; the refresh token lives.
+    let (_, actions) = bigiq(false).step(dev(T0 + 400 * S), Event::Tick);
+    assert_eq!(
+        actions,
+        vec![
+            Action::DropToken,
+            Action::Renew(Renewal::Exchange {
+                refresh_token: REFRESH.into()
+            })
+        ]
+    );
+}
