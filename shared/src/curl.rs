@@ -78,9 +78,16 @@ pub fn to_curl(call: &HttpCall, reveal: bool) -> String {
 fn header_value(name: &str, value: &str, reveal: bool) -> String {
     let lower = name.to_ascii_lowercase();
     if lower == "authorization" || lower == "proxy-authorization" {
-        let (scheme, credentials) = value.split_once(' ').unwrap_or((value, ""));
-        return if scheme.eq_ignore_ascii_case("basic") || credentials.is_empty() {
-            format!("{scheme} {PASSWORD_MASK}").trim().to_string()
+        // The scheme ends at any whitespace (a tab or two spaces as well as one); a value
+        // without one is all credentials.
+        let (scheme, credentials) = value
+            .trim()
+            .split_once(|c: char| c.is_ascii_whitespace())
+            .map_or(("", ""), |(scheme, rest)| (scheme, rest.trim_start()));
+        return if scheme.is_empty() {
+            PASSWORD_MASK.to_string()
+        } else if scheme.eq_ignore_ascii_case("basic") {
+            format!("{scheme} {PASSWORD_MASK}")
         } else if reveal {
             value.to_string()
         } else {
@@ -248,6 +255,31 @@ mod tests {
         ];
         for (name, call, reveal, want) in cases {
             assert_eq!(to_curl(&call, reveal), want, "case: {name}");
+        }
+    }
+
+    /// Found by the `curl_render` property: a tab after `Basic` showed the credentials, and a
+    /// value without a scheme showed whole.
+    #[test]
+    fn credentials_stay_hidden_whatever_separates_them() {
+        let credentials = "OnB3OE1BUktFUnE="; // ":pw8MARKERq"
+        for (value, reveal, want) in [
+            (format!("Basic\t{credentials}"), false, "Basic ********"),
+            (format!("basic  {credentials}"), true, "basic ********"),
+            (format!(" Basic {credentials} "), true, "Basic ********"),
+            (credentials.to_string(), true, "********"),
+            (format!("Bearer\t{TOKEN}"), false, "Bearer ••••••••••••G5SI"),
+            ("Basic".to_string(), false, "********"),
+        ] {
+            let line = to_curl(
+                &call("GET", "/x", &[("Authorization", value.as_str())], None),
+                reveal,
+            );
+            assert!(!line.contains(credentials), "{value:?} → {line}");
+            assert!(
+                line.ends_with(&format!("'Authorization: {want}'")),
+                "{value:?} → {line}"
+            );
         }
     }
 
