@@ -353,6 +353,13 @@ impl Audit {
         if logins.len() > 1 {
             return Err("two logins started in one step".into());
         }
+        let asks = actions
+            .iter()
+            .filter(|a| matches!(a, Action::AskForPassword { .. }))
+            .count();
+        if asks > 1 {
+            return Err("asked for the password twice in one step".into());
+        }
         let by_user = matches!(event, Event::LoginSubmitted { .. });
         for purpose in &logins {
             self.check_login(before, now, event, after, purpose)?;
@@ -451,15 +458,21 @@ impl Audit {
 }
 
 /// A renewal starts from an active session; from one already renewing only when that
-/// renewal failed or the token died waiting for it (a hung call is not waited for).
+/// renewal failed, or the token died or was refused while it was in flight (a rejected token
+/// is recovered at once: a hung call is not waited for, and on a BIG-IQ a second exchange
+/// may then overlap the first, whose reply is ignored).
 fn check_renewal(before: &Session, now: Now, event: &Event) -> Result<(), String> {
     let token_dead = before
         .access
         .as_ref()
         .is_none_or(|l| l.remaining_secs(now.device) == 0);
+    let recovering = matches!(
+        event,
+        Event::RenewFailed { .. } | Event::RequestFailed401 { .. }
+    );
     match before.phase {
         Phase::Active => Ok(()),
-        Phase::Renewing(_) if token_dead || matches!(event, Event::RenewFailed { .. }) => Ok(()),
+        Phase::Renewing(_) if token_dead || recovering => Ok(()),
         _ => Err("a renewal started while another call was in flight".into()),
     }
 }

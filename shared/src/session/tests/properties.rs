@@ -16,6 +16,58 @@ proptest! {
     }
 }
 
+/// Inputs the `session_lifecycle` fuzz target stopped at, kept passing. The first: a BIG-IQ
+/// request refused ("Invalid registered claims") while an exchange is in flight starts a second
+/// exchange — the audit had counted that as two renewals in flight; a rejected token is
+/// recovered at once, by design, and the late reply is ignored.
+#[test]
+fn fuzz_findings_stay_fixed() {
+    let inputs: [&[u8]; 1] = [&[
+        232, 248, 253, 253, 253, 253, 253, 65, 57, 253, 253, 253, 253, 253, 253, 253, 253, 38, 232,
+        234, 232, 232, 232, 255, 232, 38, 232, 234, 232, 234, 255, 232, 234, 38, 232, 234, 38, 232,
+        234, 232, 234, 232,
+    ]];
+    for bytes in inputs {
+        check_event_sequence(bytes).unwrap();
+    }
+}
+
+/// Found by the `session_lifecycle` fuzz target: a logout forgot the last automatic login,
+/// so a device whose tokens arrive dead got a second automatic login 28 s after the first with
+/// only a sign-in between; and the tick that refused it asked for the password twice (the
+/// second reason, "expired", hiding the first).
+#[test]
+fn a_logout_keeps_the_pause_between_automatic_logins() {
+    let dead_on_arrival = |name: &str, at: i64| Event::LoginSucceeded {
+        tokens: IssuedTokens::access_only(bigip_token(name, 1200, at - 1300 * S)),
+    };
+    let session = run(
+        Session::new(BIGIP, settings(None, true)),
+        vec![
+            (T0, Event::LoginSubmitted { user: "foo".into() }),
+            (T0, dead_on_arrival("A1", T0)),
+        ],
+    );
+    let (session, actions) = session.step(dev(T0 + S), Event::Tick);
+    assert_eq!(
+        actions,
+        vec![Action::DropToken, login(LoginPurpose::Recover)]
+    );
+    let session = run(
+        session,
+        vec![
+            (T0 + 2 * S, Event::LogoutRequested),
+            (T0 + 3 * S, Event::LoginSubmitted { user: "foo".into() }),
+            (T0 + 3 * S, dead_on_arrival("A2", T0 + 3 * S)),
+        ],
+    );
+    let (_, actions) = session.step(dev(T0 + 29 * S), Event::Tick);
+    assert_eq!(
+        actions,
+        vec![Action::DropToken, ask(PasswordReason::TooManyLogins)]
+    );
+}
+
 /// A device that deletes every token the moment it is issued: each request 401s, each
 /// replay 401s. The machine must give up, not loop.
 #[test]
