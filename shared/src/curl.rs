@@ -2,9 +2,10 @@
 //!
 //! Secrets: a password (in a JSON body, at any depth) and HTTP Basic credentials are always
 //! replaced by `********`; tokens (auth headers, `Bearer`, `…token` fields of a body) are
-//! masked with [`mask_secret`] unless the user chose to reveal them. Every word that is not
-//! plainly safe is single-quoted, with `'` written as `'\''`, so nothing in a URL (`$select`),
-//! header or body is expanded by the shell.
+//! masked with [`mask_secret`] unless the user chose to reveal them. A body that is not JSON
+//! (or too deep to parse) is withheld when it mentions a password, or a token unrevealed.
+//! Every word that is not plainly safe is single-quoted, with `'` written as `'\''`, so
+//! nothing in a URL (`$select`), header or body is expanded by the shell.
 
 use serde_json::Value;
 
@@ -65,6 +66,10 @@ pub fn to_curl(call: &HttpCall, reveal: bool) -> String {
             }
             None if body.to_ascii_lowercase().contains("password") => {
                 "<body withheld: it may contain a password>".to_string()
+            }
+            // Not JSON to mask (a form, or JSON nested deeper than the parser goes).
+            None if !reveal && body.to_ascii_lowercase().contains("token") => {
+                "<body withheld: it may contain a token>".to_string()
             }
             None => body.to_string(),
         };
@@ -280,6 +285,26 @@ mod tests {
                 line.ends_with(&format!("'Authorization: {want}'")),
                 "{value:?} → {line}"
             );
+        }
+    }
+
+    /// Found by the `curl_render` fuzz target: a JSON body nested deeper than serde_json
+    /// parses (128 levels) was shown verbatim, its token unmasked.
+    #[test]
+    fn a_body_that_cannot_be_masked_is_withheld_unless_revealed() {
+        let deep = format!(
+            "{}{{\"token\":\"{TOKEN}\"}}{}",
+            "[".repeat(130),
+            "]".repeat(130)
+        );
+        for body in [deep.as_str(), "grant_type=x&refresh_token=abc"] {
+            let hidden = to_curl(&call("POST", "/x", &[], Some(body)), false);
+            assert!(
+                hidden.ends_with("-d '<body withheld: it may contain a token>'"),
+                "{hidden}"
+            );
+            let shown = to_curl(&call("POST", "/x", &[], Some(body)), true);
+            assert!(shown.ends_with(&shell_quote(body)), "{shown}");
         }
     }
 
