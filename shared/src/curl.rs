@@ -3,9 +3,10 @@
 //! Secrets: a password (in a JSON body, at any depth) and HTTP Basic credentials are always
 //! replaced by `********`; tokens (auth headers, `Bearer`, `…token` fields of a body) are
 //! masked with [`mask_secret`] unless the user chose to reveal them. A body that is not JSON
-//! (or too deep to parse) is withheld when it mentions a password, or a token unrevealed.
-//! Every word that is not plainly safe is single-quoted, with `'` written as `'\''`, so
-//! nothing in a URL (`$select`), header or body is expanded by the shell.
+//! (or too deep to parse) is withheld when it mentions a password (or passphrase, or
+//! secret), or a token unrevealed. Every word that is not plainly safe is single-quoted, with
+//! `'` written as `'\''`, so nothing in a URL (`$select`), header or body is expanded by the
+//! shell.
 
 use serde_json::Value;
 
@@ -64,7 +65,7 @@ pub fn to_curl(call: &HttpCall, reveal: bool) -> String {
                     body.to_string()
                 }
             }
-            None if body.to_ascii_lowercase().contains("password") => {
+            None if mentions_a_password(body) => {
                 "<body withheld: it may contain a password>".to_string()
             }
             // Not JSON to mask (a form, or JSON nested deeper than the parser goes).
@@ -77,6 +78,15 @@ pub fn to_curl(call: &HttpCall, reveal: bool) -> String {
         words.push(shell_quote(&shown));
     }
     words.join(" ")
+}
+
+/// Whether a body that cannot be masked field by field may hold a password (a `password`,
+/// `passphrase` or `secret` field, as [`mask_body`] reads them, in any form).
+fn mentions_a_password(body: &str) -> bool {
+    let lower = body.to_ascii_lowercase();
+    ["password", "passphrase", "secret"]
+        .iter()
+        .any(|word| lower.contains(word))
 }
 
 /// A header value with its secret masked.
@@ -289,7 +299,7 @@ mod tests {
     }
 
     /// Found by the `curl_render` fuzz target: a JSON body nested deeper than serde_json
-    /// parses (128 levels) was shown verbatim, its token unmasked.
+    /// parses (128 levels) was shown verbatim, its token unmasked — or its passphrase, always.
     #[test]
     fn a_body_that_cannot_be_masked_is_withheld_unless_revealed() {
         let deep = format!(
@@ -305,6 +315,18 @@ mod tests {
             );
             let shown = to_curl(&call("POST", "/x", &[], Some(body)), true);
             assert!(shown.ends_with(&shell_quote(body)), "{shown}");
+        }
+        for field in ["passphrase", "secret", "newPassword"] {
+            let deep = format!(
+                "{}{{\"{field}\":\"x\"}}{}",
+                "[".repeat(130),
+                "]".repeat(130)
+            );
+            let line = to_curl(&call("POST", "/x", &[], Some(&deep)), true);
+            assert!(
+                line.ends_with("-d '<body withheld: it may contain a password>'"),
+                "{line}"
+            );
         }
     }
 

@@ -218,8 +218,14 @@ impl CurlInput {
 /// Render the call and check the line: the first rule broken, with the call and the line.
 pub fn check_curl_line(input: &CurlInput) -> Result<(), String> {
     let plain = input.plain_text();
-    if plain.contains(PASSWORD_MARKER) || plain.contains(TOKEN_MARKER) {
-        return Ok(()); // a marker outside the secrets would prove nothing
+    let credentials = input.basic_credentials();
+    if plain.contains(PASSWORD_MARKER)
+        || plain.contains(TOKEN_MARKER)
+        || credentials
+            .as_ref()
+            .is_some_and(|c| plain.contains(c.as_str()))
+    {
+        return Ok(()); // a secret outside its places would prove nothing
     }
     let call = input.call();
     let line = to_curl(&call, input.reveal);
@@ -227,7 +233,7 @@ pub fn check_curl_line(input: &CurlInput) -> Result<(), String> {
     if line.contains(PASSWORD_MARKER) {
         return fail("the password shows");
     }
-    if let Some(credentials) = input.basic_credentials()
+    if let Some(credentials) = credentials
         && line.contains(&credentials)
     {
         return fail("the Basic credentials show");
@@ -297,7 +303,10 @@ fn same_words(call: &HttpCall, reveal: bool, words: &[String]) -> Result<(), Str
         same(next("-d")?, "-d", "the body flag")?;
         let read = next("the body")?;
         let lower = body.to_ascii_lowercase();
-        let withheld = lower.contains("password") || (!reveal && lower.contains("token"));
+        let withheld = ["password", "passphrase", "secret"]
+            .iter()
+            .any(|w| lower.contains(w))
+            || (!reveal && lower.contains("token"));
         if !json && !withheld {
             same(read, body, "the body")?;
         }
@@ -397,7 +406,8 @@ mod tests {
 
     /// Inputs the `curl_render` fuzz target or the property test stopped at, kept passing:
     /// Basic credentials after a tab (a real leak, fixed in `curl.rs`), and a token whose
-    /// tail held the password's marker (an input that proves nothing, now set aside).
+    /// tail held the password's marker, and a body holding the Basic credentials (inputs that
+    /// prove nothing, now set aside).
     #[test]
     fn findings_stay_fixed() {
         let found = [
@@ -429,6 +439,21 @@ mod tests {
                 body: BodyShape::None,
                 password_tail: "\u{f}\r\r;\r".into(),
                 token_tail: "pw8MARKERq\r\r\r".into(),
+                reveal: true,
+            },
+            CurlInput {
+                method: "=".into(),
+                url: String::new(),
+                headers: vec![],
+                basic: Some(BasicShape {
+                    scheme: 1,
+                    separator: 1,
+                    user: String::new(),
+                }),
+                token_header: None,
+                body: BodyShape::Text("R0dHR0dHR0dHR0OnB3OE1BUktFUnE=".into()),
+                password_tail: String::new(),
+                token_tail: String::new(),
                 reveal: true,
             },
         ];
