@@ -9,7 +9,8 @@
 //! Folders by role (ARCHITECTURE.md has the map): `config/` (values), `inventory/` (devices,
 //! ad-hoc policy, pins), `trust/` (TLS policies, probe), `guard/` (who may call), `routes/`
 //! (one router per endpoint family), and beside them the state, errors, metrics, the
-//! middleware stack (`layers.rs`) and the server (`server.rs`).
+//! middleware stack (`layers.rs`) and the server (`server.rs`). `properties` (tests, and the
+//! fuzz targets in `fuzz/` with the `fuzzing` feature) checks the forwarding path's promises.
 
 mod causes;
 pub mod config;
@@ -21,6 +22,8 @@ pub mod guard;
 pub mod inventory;
 pub mod layers;
 pub mod metrics;
+#[cfg(any(test, feature = "fuzzing"))]
+pub mod properties;
 pub mod request_body;
 pub mod routes;
 mod server;

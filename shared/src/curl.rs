@@ -2,9 +2,11 @@
 //!
 //! Secrets: a password (in a JSON body, at any depth) and HTTP Basic credentials are always
 //! replaced by `********`; tokens (auth headers, `Bearer`, `…token` fields of a body) are
-//! masked with [`mask_secret`] unless the user chose to reveal them. Every word that is not
-//! plainly safe is single-quoted, with `'` written as `'\''`, so nothing in a URL (`$select`),
-//! header or body is expanded by the shell.
+//! masked with [`mask_secret`] unless the user chose to reveal them. A body that is not JSON
+//! (or too deep to parse) is withheld when it mentions a password (or passphrase, or
+//! secret), or a token unrevealed. Every word that is not plainly safe is single-quoted, with
+//! `'` written as `'\''`, so nothing in a URL (`$select`), header or body is expanded by the
+//! shell.
 
 use serde_json::Value;
 
@@ -63,8 +65,12 @@ pub fn to_curl(call: &HttpCall, reveal: bool) -> String {
                     body.to_string()
                 }
             }
-            None if body.to_ascii_lowercase().contains("password") => {
+            None if mentions_a_password(body) => {
                 "<body withheld: it may contain a password>".to_string()
+            }
+            // Not JSON to mask (a form, or JSON nested deeper than the parser goes).
+            None if !reveal && body.to_ascii_lowercase().contains("token") => {
+                "<body withheld: it may contain a token>".to_string()
             }
             None => body.to_string(),
         };
@@ -74,13 +80,29 @@ pub fn to_curl(call: &HttpCall, reveal: bool) -> String {
     words.join(" ")
 }
 
+/// Whether a body that cannot be masked field by field may hold a password (a `password`,
+/// `passphrase` or `secret` field, as [`mask_body`] reads them, in any form).
+fn mentions_a_password(body: &str) -> bool {
+    let lower = body.to_ascii_lowercase();
+    ["password", "passphrase", "secret"]
+        .iter()
+        .any(|word| lower.contains(word))
+}
+
 /// A header value with its secret masked.
 fn header_value(name: &str, value: &str, reveal: bool) -> String {
     let lower = name.to_ascii_lowercase();
     if lower == "authorization" || lower == "proxy-authorization" {
-        let (scheme, credentials) = value.split_once(' ').unwrap_or((value, ""));
-        return if scheme.eq_ignore_ascii_case("basic") || credentials.is_empty() {
-            format!("{scheme} {PASSWORD_MASK}").trim().to_string()
+        // The scheme ends at any whitespace (a tab or two spaces as well as one); a value
+        // without one is all credentials.
+        let (scheme, credentials) = value
+            .trim()
+            .split_once(|c: char| c.is_ascii_whitespace())
+            .map_or(("", ""), |(scheme, rest)| (scheme, rest.trim_start()));
+        return if scheme.is_empty() {
+            PASSWORD_MASK.to_string()
+        } else if scheme.eq_ignore_ascii_case("basic") {
+            format!("{scheme} {PASSWORD_MASK}")
         } else if reveal {
             value.to_string()
         } else {
@@ -248,6 +270,63 @@ mod tests {
         ];
         for (name, call, reveal, want) in cases {
             assert_eq!(to_curl(&call, reveal), want, "case: {name}");
+        }
+    }
+
+    /// Found by the `curl_render` property: a tab after `Basic` showed the credentials, and a
+    /// value without a scheme showed whole.
+    #[test]
+    fn credentials_stay_hidden_whatever_separates_them() {
+        let credentials = "OnB3OE1BUktFUnE="; // ":pw8MARKERq"
+        for (value, reveal, want) in [
+            (format!("Basic\t{credentials}"), false, "Basic ********"),
+            (format!("basic  {credentials}"), true, "basic ********"),
+            (format!(" Basic {credentials} "), true, "Basic ********"),
+            (credentials.to_string(), true, "********"),
+            (format!("Bearer\t{TOKEN}"), false, "Bearer ••••••••••••G5SI"),
+            ("Basic".to_string(), false, "********"),
+        ] {
+            let line = to_curl(
+                &call("GET", "/x", &[("Authorization", value.as_str())], None),
+                reveal,
+            );
+            assert!(!line.contains(credentials), "{value:?} → {line}");
+            assert!(
+                line.ends_with(&format!("'Authorization: {want}'")),
+                "{value:?} → {line}"
+            );
+        }
+    }
+
+    /// Found by the `curl_render` fuzz target: a JSON body nested deeper than serde_json
+    /// parses (128 levels) was shown verbatim, its token unmasked — or its passphrase, always.
+    #[test]
+    fn a_body_that_cannot_be_masked_is_withheld_unless_revealed() {
+        let deep = format!(
+            "{}{{\"token\":\"{TOKEN}\"}}{}",
+            "[".repeat(130),
+            "]".repeat(130)
+        );
+        for body in [deep.as_str(), "grant_type=x&refresh_token=abc"] {
+            let hidden = to_curl(&call("POST", "/x", &[], Some(body)), false);
+            assert!(
+                hidden.ends_with("-d '<body withheld: it may contain a token>'"),
+                "{hidden}"
+            );
+            let shown = to_curl(&call("POST", "/x", &[], Some(body)), true);
+            assert!(shown.ends_with(&shell_quote(body)), "{shown}");
+        }
+        for field in ["passphrase", "secret", "newPassword"] {
+            let deep = format!(
+                "{}{{\"{field}\":\"x\"}}{}",
+                "[".repeat(130),
+                "]".repeat(130)
+            );
+            let line = to_curl(&call("POST", "/x", &[], Some(&deep)), true);
+            assert!(
+                line.ends_with("-d '<body withheld: it may contain a password>'"),
+                "{line}"
+            );
         }
     }
 

@@ -8,10 +8,15 @@
 //! - [`devices`]: each kind's protocol (BIG-IP, BIG-IQ, FMC) as call descriptions and reply
 //!   readers, matched on the kind once (`devices::profile`).
 //!
-//! [`curl`] ("copy as curl") sits on top. Nothing here does I/O or reads a clock: time is always
-//! passed in, so every decision is unit-tested natively with `cargo test -p shared`.
+//! [`curl`] ("copy as curl") sits on top, and above everything `properties`: the promises of
+//! the lifecycle and of "copy as curl" as checks over any input, for the property tests and
+//! the fuzz targets in `fuzz/` (feature `fuzzing`). Nothing here does I/O or reads a clock:
+//! time is always passed in, so every decision is unit-tested natively with
+//! `cargo test -p shared`.
 
 pub mod curl;
 pub mod devices;
+#[cfg(any(test, feature = "fuzzing"))]
+pub mod properties;
 pub mod session;
 pub mod wire;

@@ -77,7 +77,9 @@ impl Session {
                     Renewal::Exchange { refresh_token },
                     out,
                 );
-            } else if !self.auto_login(now, LoginPurpose::Recover, out) {
+            } else if !self.auto_login(now, LoginPurpose::Recover, out)
+                && !matches!(self.phase, Phase::NeedsPassword(_))
+            {
                 self.ask(PasswordReason::TokenExpired, out);
             }
             return;
@@ -429,12 +431,15 @@ impl Session {
             self.abandon(request, out);
         }
         // Requests already replayed or given up stay on record until they settle: even after
-        // a new sign-in, none is retried again.
+        // a new sign-in, none is retried again. So does the last automatic login: a logout
+        // and a new sign-in do not let the next one follow it within the minimum interval.
         let replayed = std::mem::take(&mut self.replayed);
         let abandoned = std::mem::take(&mut self.abandoned);
+        let last_auto_login_local = self.last_auto_login_local;
         *self = Session::new(self.rules, self.settings.clone());
         self.replayed = replayed;
         self.abandoned = abandoned;
+        self.last_auto_login_local = last_auto_login_local;
     }
 
     /// The lease for a token the device returned for the current session: its own expiry, or

@@ -1,7 +1,7 @@
 //! Property tests: whatever arrives — any verb, path, headers, malformed or absurd body — each
-//! device answers promptly, never with a 5xx, and every error is in that device's own shape;
-//! and the pure request-parsing functions a fuzz target would call (`simulator::parsing`)
-//! never panic (`parsing.rs`).
+//! device answers promptly, never with a 5xx, and every error is in that device's own shape.
+//! (The pure request-parsing functions, `simulator::parsing`, have their property tests beside
+//! them, in `parsing/properties.rs`, shared with the `simulator_parsing` fuzz target.)
 
 use std::time::Duration;
 
@@ -17,7 +17,6 @@ use simulator::{Clock, SimConfig, device_router};
 use tower::ServiceExt;
 
 mod inputs;
-mod parsing;
 
 use inputs::{Auth, BodyKind, Input, input};
 

@@ -1,0 +1,230 @@
+//! The forwarding path's promises as checks over any input, for two runners: the property
+//! tests below (`cargo test -p relay`) and the fuzz targets in `fuzz/` (`forward_path`,
+//! `forward_headers`), which enable the `fuzzing` feature to reach them. Each check returns
+//! the first promise broken, with the input.
+//!
+//! - [`check_forward_target`]: a device path the relay accepts reaches the device's base URL
+//!   only (same scheme, host, port, no credentials), as exactly the path the client sent, with
+//!   no `.` or `..` segment, backslash or `@` once the device decodes it.
+//! - [`check_header_filters`]: only allowlisted headers cross, in either direction, each with
+//!   all its values in order; every secret header's values are marked sensitive, and stay so
+//!   through the filters.
+
+use axum::http::{HeaderMap, HeaderName, HeaderValue};
+use percent_encoding::percent_decode_str;
+use reqwest::Url;
+use shared::wire::headers::SECRET_HEADERS;
+
+use crate::routes::forward::headers::{
+    mark_secrets, request_header_allowed, response_header_allowed, to_client, to_device,
+};
+use crate::routes::forward::target::{device_path, device_url};
+
+/// Base URLs as an inventory may hold them: an address with a port, an IPv6 literal, a name
+/// with a path of its own (which the device path replaces).
+const BASE_URLS: [&str; 3] = [
+    "https://10.1.1.245:8443/",
+    "https://[fd00::5]/",
+    "https://bigip.lab.example/prefix/",
+];
+
+/// `rest` (still percent-encoded, as the client sent it) after `/api/devices/{device_id}/fwd/`,
+/// with `query`.
+pub fn check_forward_target(
+    device_id: &str,
+    rest: &str,
+    query: Option<&str>,
+) -> Result<(), String> {
+    let raw = format!("/api/devices/{device_id}/fwd/{rest}");
+    let Ok(path) = device_path(&raw, device_id) else {
+        return Ok(());
+    };
+    let fail = |why: String| {
+        Err(format!(
+            "{why}\n  raw path: {raw:?}\n  device path: {path:?}"
+        ))
+    };
+    for base in BASE_URLS {
+        let base: Url = base.parse().expect("a valid base URL");
+        let Ok(url) = device_url(&base, &path, query) else {
+            continue;
+        };
+        let same_place = url.scheme() == base.scheme()
+            && url.host() == base.host()
+            && url.port_or_known_default() == base.port_or_known_default()
+            && url.username().is_empty()
+            && url.password().is_none()
+            && url.fragment().is_none();
+        if !same_place {
+            return fail(format!("{url} leaves {base}"));
+        }
+        if !url.path().starts_with('/') || url.path().starts_with("//") {
+            return fail(format!("{url}: the path is not rooted at the device"));
+        }
+        let sent: Vec<u8> = percent_decode_str(url.path()).collect();
+        let asked: Vec<u8> = percent_decode_str(&path).collect();
+        if sent != asked {
+            return fail(format!("{url}: the device would read another path"));
+        }
+        let decoded = String::from_utf8_lossy(&sent);
+        if decoded.split('/').any(|s| s == "." || s == "..") {
+            return fail(format!("{url}: a dot segment reaches the device"));
+        }
+        if decoded.contains(['\\', '@']) {
+            return fail(format!("{url}: a backslash or @ reaches the device"));
+        }
+    }
+    Ok(())
+}
+
+/// Headers from raw name and value bytes (pairs that are not valid HTTP are left out).
+pub fn header_map(pairs: &[(Vec<u8>, Vec<u8>)]) -> HeaderMap {
+    let mut headers = HeaderMap::new();
+    for (name, value) in pairs {
+        if let (Ok(name), Ok(value)) =
+            (HeaderName::from_bytes(name), HeaderValue::from_bytes(value))
+        {
+            headers.append(name, value);
+        }
+    }
+    headers
+}
+
+pub fn check_header_filters(headers: &HeaderMap) -> Result<(), String> {
+    let fail = |why: String| Err(format!("{why}\n  headers: {headers:?}"));
+    for (filtered, allowed, direction) in [
+        (
+            to_device(headers),
+            request_header_allowed as fn(&str) -> bool,
+            "to the device",
+        ),
+        (to_client(headers), response_header_allowed, "to the client"),
+    ] {
+        if let Some(name) = filtered.keys().find(|n| !allowed(n.as_str())) {
+            return fail(format!("{name} crosses {direction}"));
+        }
+        for name in headers.keys().filter(|n| allowed(n.as_str())) {
+            if !filtered
+                .get_all(name)
+                .iter()
+                .eq(headers.get_all(name).iter())
+            {
+                return fail(format!("{name} does not cross {direction} whole"));
+            }
+        }
+    }
+    let mut marked = headers.clone();
+    mark_secrets(&mut marked);
+    for (name, value) in &marked {
+        let secret = SECRET_HEADERS.contains(&name.as_str());
+        if secret && (!value.is_sensitive() || format!("{value:?}") != "Sensitive") {
+            return fail(format!("a value of {name} is not marked secret"));
+        }
+        if !secret && value.is_sensitive() {
+            return fail(format!("{name} is marked secret"));
+        }
+    }
+    for filtered in [to_device(&marked), to_client(&marked)] {
+        if let Some((name, _)) = filtered
+            .iter()
+            .find(|(n, v)| SECRET_HEADERS.contains(&n.as_str()) && !v.is_sensitive())
+        {
+            return fail(format!("{name} lost its secret mark crossing the relay"));
+        }
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::routes::forward::headers::{allowed_request_headers, allowed_response_headers};
+    use proptest::prelude::*;
+    use proptest::test_runner::TestCaseError;
+
+    /// Paths built from the characters that matter for escapes.
+    fn raw_paths() -> impl Strategy<Value = String> {
+        let pieces = prop::sample::select(vec![
+            "a",
+            "mgmt",
+            "~Common~",
+            "/",
+            "//",
+            ".",
+            "..",
+            "%",
+            "%2e",
+            "%2E",
+            "%2f",
+            "%25",
+            "%252e",
+            "%5c",
+            "\\",
+            "@",
+            ":",
+            "?",
+            "#",
+            "%00",
+            "%0a",
+            "1",
+            "e",
+            "f",
+            "c",
+            "5",
+            "2",
+            " ",
+            "\u{7f}",
+            "é",
+            "http:",
+            "evil.example",
+        ]);
+        prop::collection::vec(pieces, 0..12).prop_map(|v| v.concat())
+    }
+
+    fn names() -> impl Strategy<Value = Vec<u8>> {
+        let known: Vec<Vec<u8>> = SECRET_HEADERS
+            .into_iter()
+            .chain(allowed_request_headers())
+            .chain(allowed_response_headers())
+            .chain([
+                "Host",
+                "origin",
+                "x-forwarded-for",
+                "te",
+                "connection",
+                "location",
+                "X-F5-Auth-Token",
+            ])
+            .map(|s| s.as_bytes().to_vec())
+            .collect();
+        prop_oneof![
+            prop::sample::select(known),
+            "[a-z][a-z0-9_-]{0,20}".prop_map(String::into_bytes),
+            prop::collection::vec(any::<u8>(), 0..8),
+        ]
+    }
+
+    fn values() -> impl Strategy<Value = Vec<u8>> {
+        prop_oneof![
+            "[A-Za-z0-9+/=]{8,24}".prop_map(String::into_bytes),
+            prop::collection::vec(any::<u8>(), 0..16),
+        ]
+    }
+
+    proptest! {
+        #[test]
+        fn no_accepted_path_escapes_the_base_url(
+            rest in raw_paths(),
+            query in prop::option::of("[a-z=&$%#?/]{0,12}"),
+        ) {
+            check_forward_target("lab", &rest, query.as_deref()).map_err(TestCaseError::fail)?;
+        }
+
+        #[test]
+        fn only_allowlisted_headers_cross_and_secrets_stay_marked(
+            pairs in prop::collection::vec((names(), values()), 0..16),
+        ) {
+            check_header_filters(&header_map(&pairs)).map_err(TestCaseError::fail)?;
+        }
+    }
+}
