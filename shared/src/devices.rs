@@ -10,6 +10,7 @@ pub mod bigiq;
 pub mod call;
 pub mod error;
 pub mod f5;
+pub mod fields;
 pub mod fmc;
 pub mod links;
 pub mod table;

@@ -9,7 +9,7 @@ mod row;
 use leptos::prelude::*;
 use shared::devices::bigip::changes::PendingChange;
 use shared::devices::bigip::nodes::{
-    NODE_COLUMNS, Node, NodeCollection, NodePath, matches_filter, node_list_path,
+    NODE_COLUMNS, Node, NodePath, matches_filter, node_list_path, read_node_list,
 };
 use shared::devices::{Call, Reply};
 
@@ -64,10 +64,7 @@ pub fn change_call(change: &PendingChange) -> Call {
 
 /// Read a node list that was asked for with `columns`.
 fn read(columns: Vec<&'static str>, body: &str) -> Result<NodeTable, String> {
-    let collection: NodeCollection = serde_json::from_str(body)
-        .map_err(|e| format!("The node list could not be read ({e})."))?;
-    let nodes = collection
-        .items
+    let nodes = read_node_list(body)?
         .into_iter()
         .filter_map(|node| Some((node.path()?, node)))
         .collect();

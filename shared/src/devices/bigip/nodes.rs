@@ -368,8 +368,11 @@ pub fn matches_filter(node: &Node, filter: &str) -> bool {
             .any(|field| field.to_ascii_lowercase().contains(&filter))
 }
 
+mod reader;
 #[cfg(test)]
 mod tests;
+
+pub use reader::read_node_list;
 
 #[cfg(test)]
 mod cell_tests {
