@@ -111,10 +111,17 @@ impl Args {
     }
 }
 
+/// The log: `info` by default, which says what the relay does at start-up, on shutdown and on
+/// every relay error (once, in the error layer), and nothing per successful call (counted in
+/// `/metrics` instead; `RUST_LOG=relay=debug` logs each request and forwarded call). Colour
+/// only when stdout is a terminal.
 fn init_logging(format: LogFormat) {
+    use std::io::IsTerminal;
     let filter =
         tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into());
-    let builder = tracing_subscriber::fmt().with_env_filter(filter);
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_ansi(std::io::stdout().is_terminal());
     match format {
         LogFormat::Text => builder.init(),
         LogFormat::Json => builder.json().flatten_event(true).init(),
