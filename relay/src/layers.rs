@@ -9,7 +9,7 @@
 //! 4. CORS: preflights answered here;
 //! 5. the `Origin` and access-key check (`/api`, `/metrics`);
 //! 6. load shedding on `/api`: past `limits.max_in_flight`, `503 overloaded` at once;
-//! 7. the routes (`app`'s router);
+//! 7. a forward to `routes::forward` directly (the hot path), anything else to the router;
 //!
 //! and on the way out: CORS headers (for what passed step 4), the error layer (the one place
 //! relay errors are logged and counted), the security headers every response carries, the
@@ -25,7 +25,7 @@ use std::time::Instant;
 
 use axum::Router;
 use axum::body::Body;
-use axum::extract::Request;
+use axum::extract::{FromRef, Request};
 use axum::http::{HeaderMap, HeaderName, HeaderValue};
 use axum::response::{IntoResponse, Response};
 use bytes::Bytes;
@@ -40,7 +40,7 @@ use crate::guard::cors::Cors;
 use crate::guard::{self, Guard, security_headers};
 use crate::metrics::Metrics;
 use crate::request_body::DeadlineBody;
-use crate::routes::forward::headers;
+use crate::routes::forward::{self, headers};
 use crate::state::AppState;
 
 const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
@@ -136,6 +136,7 @@ pub struct Front {
 
 struct Shared {
     routes: Router,
+    state: AppState,
     guard: Guard,
     cors: Cors,
     limits: Limits,
@@ -146,15 +147,11 @@ struct Shared {
 
 impl Front {
     /// `routes` (already given their state) behind the front, with `state`'s policies.
-    pub fn new(routes: Router, state: &AppState) -> Self {
+    pub fn new(routes: Router, state: AppState) -> Self {
         Self {
             shared: Arc::new(Shared {
                 routes,
-                guard: Guard {
-                    access: state.access.clone(),
-                    key_failures: state.key_failures.clone(),
-                    bound: state.bound,
-                },
+                guard: Guard::from_ref(&state),
                 cors: Cors::new(
                     &state.access,
                     headers::allowed_request_headers(),
@@ -164,6 +161,7 @@ impl Front {
                 metrics: state.metrics.clone(),
                 in_flight: state.in_flight.clone(),
                 ids: RequestIds::new(),
+                state,
             }),
         }
     }
@@ -244,13 +242,22 @@ impl Shared {
         } else {
             None
         };
-        let response = match self.routes.clone().oneshot(request).await {
-            Ok(response) => response,
-            Err(never) => match never {},
+        let response = if forward::is_forward(request.uri().path()) {
+            forward::forward(&self.state, request).await
+        } else {
+            match self.routes.clone().oneshot(request).await {
+                Ok(response) => response,
+                Err(never) => match never {},
+            }
         };
         match permit {
             // Held until the response body is finished, so streams count too.
-            Some(permit) => response.map(|body| Body::new(HoldsPermit { body, _permit: permit })),
+            Some(permit) => response.map(|body| {
+                Body::new(HoldsPermit {
+                    body,
+                    _permit: permit,
+                })
+            }),
             None => response,
         }
     }

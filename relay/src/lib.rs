@@ -50,12 +50,12 @@ async fn api_method_not_allowed(method: Method) -> RelayError {
     }
 }
 
-/// The routes: one router per endpoint family, merged here.
+/// The routes: one router per endpoint family, merged here. Forwards
+/// (`/api/devices/{id}/fwd/…`) are the front's to dispatch (`routes::forward::forward`).
 fn routes(state: AppState) -> Router {
     let api = Router::new()
         .merge(routes::devices::router())
         .merge(routes::trust::router())
-        .merge(routes::forward::router())
         .fallback(api_not_found)
         .method_not_allowed_fallback(api_method_not_allowed);
     let relay = Router::new()
@@ -68,7 +68,7 @@ fn routes(state: AppState) -> Router {
 /// The whole relay: the routes behind the front of `layers.rs` (request ids, guards, CORS,
 /// load shedding on the API, the error layer, security headers). What [`serve`] runs.
 pub fn front(state: AppState) -> Front {
-    Front::new(routes(state.clone()), &state)
+    Front::new(routes(state.clone()), state)
 }
 
 /// The whole relay as a `Router`, for tests that `oneshot` it or to nest it in another router.

@@ -84,11 +84,21 @@ async fn many_concurrent_calls_are_all_answered_whole_over_reused_connections() 
     let pin = TrustPolicy::pin(&cert.fingerprint()).unwrap();
     let relay = Relay::with_devices(vec![device("lab", &server.base_url(), pin)]).await;
 
-    assert_eq!(call_many(&relay, CALLS, 64, &body).await, CALLS, "every call answered whole");
+    assert_eq!(
+        call_many(&relay, CALLS, 64, &body).await,
+        CALLS,
+        "every call answered whole"
+    );
     let text = metrics(&relay).await;
-    let answered = metric(&text, "tokendeck_device_requests_total{device=\"lab\",status=\"200\"} ");
+    let answered = metric(
+        &text,
+        "tokendeck_device_requests_total{device=\"lab\",status=\"200\"} ",
+    );
     assert_eq!(answered, CALLS as u64);
-    let opened = metric(&text, "tokendeck_device_tls_handshakes_total{device=\"lab\"} ");
+    let opened = metric(
+        &text,
+        "tokendeck_device_tls_handshakes_total{device=\"lab\"} ",
+    );
     assert!(
         (1..=64).contains(&opened),
         "{opened} connections for {CALLS} calls at 64 concurrent"
@@ -132,7 +142,8 @@ async fn a_connection_the_device_closed_while_idle_is_replaced() {
         let closed_tx = closed_tx.clone();
         async move {
             read_head(&mut tls).await;
-            let reply = "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: 2\r\n\r\n{}";
+            let reply =
+                "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: 2\r\n\r\n{}";
             let _ = tls.write_all(reply.as_bytes()).await;
             let _ = tls.shutdown().await;
             drop(tls);

@@ -221,6 +221,10 @@ mod tests {
         assert_eq!(allowed["access-control-allow-private-network"], "true");
         let foreign = asked("https://evil.example");
         assert!(foreign.get("access-control-allow-origin").is_none());
-        assert!(foreign.get("access-control-allow-private-network").is_none());
+        assert!(
+            foreign
+                .get("access-control-allow-private-network")
+                .is_none()
+        );
     }
 }

@@ -189,8 +189,8 @@ impl Pool {
             Some(port) => format!("{}:{port}", url.host_str().unwrap_or_default()),
             None => url.host_str().unwrap_or_default().to_owned(),
         };
-        let host_header =
-            HeaderValue::from_str(&authority).map_err(|_| url::ParseError::InvalidDomainCharacter)?;
+        let host_header = HeaderValue::from_str(&authority)
+            .map_err(|_| url::ParseError::InvalidDomainCharacter)?;
         let mut tls = settings.tls;
         tls.alpn_protocols = vec![b"http/1.1".to_vec()];
         Ok(Self {
@@ -241,13 +241,16 @@ impl Pool {
             .await
             .expect("the pool's semaphore is never closed");
         loop {
-            let (mut upstream, reused) = match poll_fn(|cx| Poll::Ready(shared.checkout(cx))).await {
+            let (mut upstream, reused) = match poll_fn(|cx| Poll::Ready(shared.checkout(cx))).await
+            {
                 Some(idle) => (idle, true),
                 None => (shared.connect().await?, false),
             };
             match upstream.send(request).await {
                 Ok(response) => {
-                    return Ok(response.map(|body| Reply::new(body, upstream, shared.clone(), slot)));
+                    return Ok(
+                        response.map(|body| Reply::new(body, upstream, shared.clone(), slot))
+                    );
                 }
                 Err(mut failed) => match failed.take_message() {
                     // Closed while idle, before the request went out: try the next connection.
@@ -350,7 +353,12 @@ pub struct Reply {
 }
 
 impl Reply {
-    fn new(body: Incoming, upstream: Upstream, pool: Arc<Shared>, slot: OwnedSemaphorePermit) -> Self {
+    fn new(
+        body: Incoming,
+        upstream: Upstream,
+        pool: Arc<Shared>,
+        slot: OwnedSemaphorePermit,
+    ) -> Self {
         let done = body.is_end_stream();
         Self {
             body,

@@ -8,6 +8,9 @@
 //! 6. `headers` and `body` — the device's headers the client may see, the reply streamed.
 //!
 //! Later phases (a per-device budget, say) slot in between as further small functions.
+//!
+//! Forwarding is the relay's hot path: the front (`layers.rs`) hands these requests to
+//! [`forward`] itself, after its guards, instead of routing them through the router.
 
 mod body;
 mod classify;
@@ -17,12 +20,10 @@ pub mod target;
 use std::sync::Arc;
 use std::time::Instant;
 
-use axum::Router;
 use axum::body::Body;
-use axum::extract::{OriginalUri, Request, State};
+use axum::extract::Request;
 use axum::http::header::CONTENT_LENGTH;
-use axum::response::Response;
-use axum::routing::any;
+use axum::response::{IntoResponse, Response};
 
 use super::extract::TargetDevice;
 use crate::error::RelayError;
@@ -31,18 +32,21 @@ use crate::inventory::pool::Reply;
 use crate::metrics::Outcome;
 use crate::state::AppState;
 
-pub fn router() -> Router<AppState> {
-    Router::new().route("/devices/{id}/fwd/{*path}", any(forward))
+/// Whether `path` is a forward, `/api/devices/{id}/fwd/…`.
+pub fn is_forward(path: &str) -> bool {
+    path.strip_prefix("/api/devices/")
+        .and_then(|rest| rest.split_once('/'))
+        .is_some_and(|(id, rest)| !id.is_empty() && rest.starts_with("fwd/"))
 }
 
-async fn forward(
-    State(state): State<AppState>,
-    TargetDevice(device): TargetDevice,
-    OriginalUri(original): OriginalUri,
-    request: Request,
-) -> Result<Response, RelayError> {
+/// One forwarded call, counted in the metrics.
+pub async fn forward(state: &AppState, request: Request) -> Response {
+    let device = match TargetDevice::from_path(request.uri().path(), state) {
+        Ok(TargetDevice(device)) => device,
+        Err(refusal) => return refusal.into_response(),
+    };
     let started = Instant::now();
-    let result = proxy(&state, &device, &original, request).await;
+    let result = proxy(state, &device, request).await;
     let outcome = match &result {
         Ok(response) => Outcome::Status(response.status().as_u16()),
         Err(err) => Outcome::Relay(err.code().as_str()),
@@ -50,20 +54,19 @@ async fn forward(
     state
         .metrics
         .device_call(&device.config.id, outcome, started.elapsed());
-    result
+    result.unwrap_or_else(IntoResponse::into_response)
 }
 
 /// The phases, in order.
 async fn proxy(
     state: &AppState,
     device: &Arc<Device>,
-    original: &axum::http::Uri,
     request: Request,
 ) -> Result<Response, RelayError> {
     let (parts, client_body) = request.into_parts();
     let method = target::forwarded_method(&parts.method)?;
-    let path = target::device_path(original.path(), &device.config.id)?;
-    let uri = target::device_target(path, original.query())?;
+    let path = target::device_path(parts.uri.path(), &device.config.id)?;
+    let uri = target::device_target(path, parts.uri.query())?;
     let mut device_headers = headers::to_device(&parts.headers);
     let upload = body::upload(
         client_body,
@@ -75,8 +78,7 @@ async fn proxy(
     *call.method_mut() = method;
     *call.uri_mut() = uri;
     *call.headers_mut() = device_headers;
-    let reply = match tokio::time::timeout(device.timeouts.request, device.pool.call(call)).await
-    {
+    let reply = match tokio::time::timeout(device.timeouts.request, device.pool.call(call)).await {
         Err(_) => {
             return Err(RelayError::Timeout {
                 device: device.config.id.clone(),
@@ -128,4 +130,19 @@ fn to_client(
     *response.status_mut() = parts.status;
     *response.headers_mut() = headers;
     Ok(response)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::is_forward;
+
+    #[test]
+    fn forwards_are_told_by_their_path() {
+        assert!(is_forward("/api/devices/lab/fwd/mgmt/tm/sys/version"));
+        assert!(is_forward("/api/devices/lab/fwd/"));
+        assert!(!is_forward("/api/devices//fwd/x"));
+        assert!(!is_forward("/api/devices/lab/probe"));
+        assert!(!is_forward("/api/devices"));
+        assert!(!is_forward("/devices/lab/fwd/x"));
+    }
 }

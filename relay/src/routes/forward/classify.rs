@@ -58,7 +58,9 @@ pub fn classify(device: &Device, err: &CallError) -> RelayError {
     if is_adhoc_id(&id) {
         return unreachable(Unreachable::AdHoc);
     }
-    if matches!(err, CallError::ConnectTimeout(_)) || causes::io_kind(err) == Some(ErrorKind::TimedOut) {
+    if matches!(err, CallError::ConnectTimeout(_))
+        || causes::io_kind(err) == Some(ErrorKind::TimedOut)
+    {
         return RelayError::Timeout {
             device: id,
             ms: device.timeouts.connect.as_millis(),
