@@ -24,7 +24,8 @@ CONFIGURATION
     [ad_hoc] allowed                  TOKENDECK_AD_HOC__ALLOWED=10.1.0.0/16,*.lab.example.com
     pin of device lab-bigip           TOKENDECK_DEVICES__LAB_BIGIP__PIN=sha256:...
     tofu of device lab-bigip          TOKENDECK_DEVICES__LAB_BIGIP__TOFU=true
-  See tokendeck.example.toml for every key. RUST_LOG sets the log filter (default info).
+  See tokendeck.example.toml for every key. RUST_LOG sets the log filter (default info: start-up,
+  shutdown and every relay error; RUST_LOG=relay=debug adds a line per request).
 
 LIMITS ([limits], defaults in brackets)
   Towards clients:
@@ -43,6 +44,7 @@ LIMITS ([limits], defaults in brackets)
     request_timeout_ms     [30000]  until the device's response headers
     reply_idle_timeout_ms  [30000]  longest pause inside a device's reply body
     pool_idle_timeout_s    [60]     idle keep-alive connections to devices
+    (fixed)                [64]     connections per device at once; more calls wait for one
 
 SECURITY DEFAULTS
   Listens on 127.0.0.1 only. Any other address needs an access key (access_key, or
