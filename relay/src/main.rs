@@ -1,5 +1,10 @@
 //! `relay`: the Tokendeck server. `relay --help` documents the options.
 
+/// mimalloc: a forwarded call allocates a few dozen small buffers (headers, TLS records, body
+/// pieces) across two threads, where glibc's allocator took about an eighth of the relay's CPU.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 use std::net::SocketAddr;
 use std::path::PathBuf;
 
