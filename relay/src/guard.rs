@@ -9,6 +9,7 @@ pub mod cors;
 pub mod policy;
 pub mod security_headers;
 
+use std::borrow::Cow;
 use std::net::{IpAddr, SocketAddr};
 use std::sync::Arc;
 
@@ -34,13 +35,13 @@ pub struct Guard {
 }
 
 /// The `Host` of a request: the header, or the URI authority (HTTP/2).
-fn request_host(request: &Request) -> Option<String> {
+fn request_host(request: &Request) -> Option<Cow<'_, str>> {
     request
         .headers()
         .get(header::HOST)
         .and_then(|h| h.to_str().ok())
-        .map(str::to_owned)
-        .or_else(|| request.uri().authority().map(|a| a.to_string()))
+        .map(Cow::Borrowed)
+        .or_else(|| request.uri().authority().map(|a| Cow::Borrowed(a.as_str())))
 }
 
 /// Paths exempt from the `Host` check: load balancers and kubelets probe by pod address.
@@ -48,20 +49,28 @@ fn host_check_exempt(path: &str) -> bool {
     path == "/healthz"
 }
 
-/// Middleware on every request (outside CORS): refuse unknown `Host`s.
-pub async fn host_guard(State(guard): State<Guard>, request: Request, next: Next) -> Response {
-    if !host_check_exempt(request.uri().path()) {
-        let host = request_host(&request).unwrap_or_default();
-        let local = request.extensions().get::<LocalAddr>().map(|l| l.0);
-        if !guard.access.host_allowed(&host, guard.bound, local) {
-            return RelayError::HostNotAllowed(host).into_response();
-        }
+/// Refuse unknown `Host`s (every request, before CORS).
+pub fn check_host(guard: &Guard, request: &Request) -> Result<(), RelayError> {
+    if host_check_exempt(request.uri().path()) {
+        return Ok(());
     }
-    next.run(request).await
+    let host = request_host(request).unwrap_or_default();
+    let local = request.extensions().get::<LocalAddr>().map(|l| l.0);
+    if !guard.access.host_allowed(&host, guard.bound, local) {
+        return Err(RelayError::HostNotAllowed(host.into_owned()));
+    }
+    Ok(())
 }
 
-/// Middleware inside CORS: on `/api`, refuse foreign `Origin`s; on `/api` and `/metrics`,
-/// check the access key (with the per-address limit on wrong keys).
+/// Middleware on every request (outside CORS): [`check_host`].
+pub async fn host_guard(State(guard): State<Guard>, request: Request, next: Next) -> Response {
+    match check_host(&guard, &request) {
+        Ok(()) => next.run(request).await,
+        Err(refusal) => refusal.into_response(),
+    }
+}
+
+/// Middleware inside CORS: [`check_api`].
 pub async fn api_guard(State(guard): State<Guard>, request: Request, next: Next) -> Response {
     match check_api(&guard, &request) {
         Ok(()) => next.run(request).await,
@@ -69,7 +78,9 @@ pub async fn api_guard(State(guard): State<Guard>, request: Request, next: Next)
     }
 }
 
-fn check_api(guard: &Guard, request: &Request) -> Result<(), RelayError> {
+/// On `/api`, refuse foreign `Origin`s; on `/api` and `/metrics`, check the access key (with
+/// the per-address limit on wrong keys). Runs inside CORS.
+pub fn check_api(guard: &Guard, request: &Request) -> Result<(), RelayError> {
     let path = request.uri().path();
     let is_api = path == "/api" || path.starts_with("/api/");
     if is_api && let Some(origin) = request.headers().get(header::ORIGIN) {

@@ -7,6 +7,7 @@ mod device;
 mod error;
 mod pin_file;
 mod pins;
+pub mod pool;
 pub mod resolve;
 
 use std::collections::{BTreeMap, HashMap};

@@ -1,36 +1,49 @@
-//! The middleware stack, in one place (outermost first): request id (a client's id kept only
-//! if it is short and plain), secret headers marked, trace, security headers, the request
-//! body's deadline, the error layer (the one place relay errors are logged and counted), the
-//! Host check, CORS, and the Origin and access-key check. Load shedding wraps the API routes
-//! only (see [`shed_load`]), so health checks and the console still answer under load.
+//! The relay's front: every request passes through [`Front::handle`], which does what a stack
+//! of middleware would, in order, as plain function calls (no layer is cloned, boxed or
+//! allocated per request):
+//!
+//! 1. request id: a client's `x-request-id` kept only if it is one, short and plain, otherwise
+//!    the relay makes one; secret headers marked sensitive before anything can log them;
+//! 2. the request body's deadline (bodies only: a `GET` has nothing to wait for);
+//! 3. the `Host` check (DNS-rebinding defence; `/healthz` exempt);
+//! 4. CORS: preflights answered here;
+//! 5. the `Origin` and access-key check (`/api`, `/metrics`);
+//! 6. load shedding on `/api`: past `limits.max_in_flight`, `503 overloaded` at once;
+//! 7. a forward to `routes::forward` directly (the hot path), anything else to the router;
+//!
+//! and on the way out: CORS headers (for what passed step 4), the error layer (the one place
+//! relay errors are logged and counted), the security headers every response carries, the
+//! request id, and secret headers marked. A request is logged at `debug` only (one span with
+//! id, method and path; one line when it ends); `/metrics` counts them all.
 
+use std::future::Future;
+use std::pin::Pin;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::task::{Context, Poll};
+use std::time::Instant;
 
 use axum::Router;
 use axum::body::Body;
-use axum::extract::{FromRef, Request, State};
-use axum::http::{HeaderValue, header::HeaderName};
-use axum::middleware::{
-    Next, from_fn_with_state, map_request, map_request_with_state, map_response,
-};
+use axum::extract::{FromRef, Request};
+use axum::http::{HeaderMap, HeaderName, HeaderValue};
 use axum::response::{IntoResponse, Response};
-use http_body_util::BodyExt;
-use tower::ServiceBuilder;
-use tower_http::request_id::{
-    MakeRequestId, PropagateRequestIdLayer, RequestId, SetRequestIdLayer,
-};
-use tower_http::trace::{DefaultOnResponse, TraceLayer};
+use bytes::Bytes;
+use http_body::{Frame, SizeHint};
+use tokio::sync::{OwnedSemaphorePermit, Semaphore};
+use tower::ServiceExt;
+use tracing::Instrument;
 
 use crate::config::Limits;
 use crate::error::{LoggedError, RelayError};
-use crate::guard::{self, Guard, cors, security_headers};
+use crate::guard::cors::Cors;
+use crate::guard::{self, Guard, security_headers};
 use crate::metrics::Metrics;
 use crate::request_body::DeadlineBody;
-use crate::routes::forward::headers;
+use crate::routes::forward::{self, headers};
 use crate::state::AppState;
 
-const REQUEST_ID: &str = "x-request-id";
+const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
 
 /// Whether a client-chosen request id may be kept: 1 to 64 characters of letters, digits and
 /// `-_.:`, so it can neither forge log fields nor carry a payload.
@@ -41,24 +54,10 @@ pub fn acceptable_request_id(id: &[u8]) -> bool {
             .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b':'))
 }
 
-/// Drop a client's request id that is not acceptable (the relay then makes its own).
-async fn sanitise_request_id(mut request: Request) -> Request {
-    let ok = request
-        .headers()
-        .get_all(REQUEST_ID)
-        .iter()
-        .all(|v| acceptable_request_id(v.as_bytes()));
-    if !ok || request.headers().get_all(REQUEST_ID).iter().count() > 1 {
-        request.headers_mut().remove(REQUEST_ID);
-    }
-    request
-}
-
 /// Request ids: a per-process random prefix and a counter.
-#[derive(Clone)]
 struct RequestIds {
     prefix: u32,
-    next: Arc<AtomicU64>,
+    next: AtomicU64,
 }
 
 impl RequestIds {
@@ -73,42 +72,44 @@ impl RequestIds {
         );
         Self {
             prefix: hasher.finish() as u32,
-            next: Arc::new(AtomicU64::new(1)),
+            next: AtomicU64::new(1),
+        }
+    }
+
+    fn make(&self) -> HeaderValue {
+        let n = self.next.fetch_add(1, Ordering::Relaxed);
+        let id = format!("{:08x}-{n:06}", self.prefix);
+        HeaderValue::from_maybe_shared(Bytes::from(id)).expect("hex digits, a dash and digits")
+    }
+
+    /// The request's id: the client's if acceptable (one, short and plain), else a new one,
+    /// which replaces whatever the client sent.
+    fn assign(&self, headers: &mut HeaderMap) -> HeaderValue {
+        let mut sent = headers.get_all(&REQUEST_ID).iter();
+        if let (Some(id), None) = (sent.next(), sent.next())
+            && acceptable_request_id(id.as_bytes())
+        {
+            return id.clone();
+        }
+        let id = self.make();
+        headers.insert(REQUEST_ID, id.clone());
+        id
+    }
+}
+
+/// The headers every response carries, unless its handler set them (the console's page sets
+/// its own CSP).
+fn add_security_headers(headers: &mut HeaderMap) {
+    for (name, value) in security_headers::EVERY_RESPONSE {
+        if let axum::http::header::Entry::Vacant(entry) = headers.entry(name) {
+            entry.insert(HeaderValue::from_static(value));
         }
     }
 }
 
-impl MakeRequestId for RequestIds {
-    fn make_request_id<B>(&mut self, _: &axum::http::Request<B>) -> Option<RequestId> {
-        let n = self.next.fetch_add(1, Ordering::Relaxed);
-        let id = format!("{:08x}-{n:06}", self.prefix);
-        HeaderValue::from_str(&id).ok().map(RequestId::new)
-    }
-}
-
-async fn mark_request_secrets(mut request: Request) -> Request {
-    headers::mark_secrets(request.headers_mut());
-    request
-}
-
-async fn mark_response_secrets(mut response: Response) -> Response {
-    headers::mark_secrets(response.headers_mut());
-    response
-}
-
-/// The whole request body must arrive within `limits.body_read_timeout`.
-async fn body_deadline(State(limits): State<Limits>, request: Request) -> Request {
-    request.map(|body| Body::new(DeadlineBody::new(body, limits.body_read_timeout)))
-}
-
 /// The error layer: log each relay error once (detail included, message as the user saw it)
 /// and count it by code.
-async fn relay_errors(
-    State(metrics): State<Arc<Metrics>>,
-    request: Request,
-    next: Next,
-) -> Response {
-    let response = next.run(request).await;
+fn log_relay_error(metrics: &Metrics, response: &Response) {
     if let Some(error) = response.extensions().get::<LoggedError>() {
         metrics.relay_error(error.code);
         // Fields without a value are left out of the line.
@@ -120,79 +121,189 @@ async fn relay_errors(
             tracing::warn!(code = error.code, device, detail, "{}", error.message);
         }
     }
-    response
 }
 
-/// Load shedding: a request past `limits.max_in_flight` is answered `503 overloaded` at once.
-/// The permit is held until the response body is finished, so streams count too.
-pub async fn shed_load(State(state): State<AppState>, request: Request, next: Next) -> Response {
-    let Ok(permit) = state.in_flight.clone().try_acquire_owned() else {
-        return RelayError::Overloaded {
-            retry_after_secs: 1,
+/// Whether load shedding covers `path` (the API; health checks and the console are exempt).
+fn is_api(path: &str) -> bool {
+    path == "/api" || path.starts_with("/api/")
+}
+
+/// Everything in front of the routes. Cheap to clone (one shared allocation).
+#[derive(Clone)]
+pub struct Front {
+    shared: Arc<Shared>,
+}
+
+struct Shared {
+    routes: Router,
+    state: AppState,
+    guard: Guard,
+    cors: Cors,
+    limits: Limits,
+    metrics: Arc<Metrics>,
+    in_flight: Arc<Semaphore>,
+    ids: RequestIds,
+}
+
+impl Front {
+    /// `routes` (already given their state) behind the front, with `state`'s policies.
+    pub fn new(routes: Router, state: AppState) -> Self {
+        Self {
+            shared: Arc::new(Shared {
+                routes,
+                guard: Guard::from_ref(&state),
+                cors: Cors::new(
+                    &state.access,
+                    headers::allowed_request_headers(),
+                    headers::allowed_response_headers(),
+                ),
+                limits: state.limits,
+                metrics: state.metrics.clone(),
+                in_flight: state.in_flight.clone(),
+                ids: RequestIds::new(),
+                state,
+            }),
         }
-        .into_response();
-    };
-    let response = next.run(request).await;
-    response.map(|body| {
-        Body::new(body.map_frame(move |frame| {
-            let _held = &permit;
-            frame
-        }))
-    })
+    }
+
+    /// One request, start to finish.
+    pub async fn handle(&self, mut request: Request) -> Response {
+        let shared = &*self.shared;
+        let id = shared.ids.assign(request.headers_mut());
+        headers::mark_secrets(request.headers_mut());
+        // The path only: a query string could carry something secret.
+        let span = tracing::debug_span!(
+            "request",
+            id = id.to_str().unwrap_or_default(),
+            method = %request.method(),
+            path = %request.uri().path(),
+        );
+        let started = (!span.is_disabled()).then(Instant::now);
+        let mut response = shared.respond(request).instrument(span.clone()).await;
+        log_relay_error(&shared.metrics, &response);
+        let headers = response.headers_mut();
+        add_security_headers(headers);
+        if !headers.contains_key(&REQUEST_ID) {
+            headers.insert(REQUEST_ID, id);
+        }
+        headers::mark_secrets(headers);
+        if let Some(started) = started {
+            let _entered = span.enter();
+            tracing::debug!(
+                status = response.status().as_u16(),
+                elapsed_us = started.elapsed().as_micros() as u64,
+                "answered"
+            );
+        }
+        response
+    }
 }
 
-/// `router` behind the whole stack.
-pub fn around(router: Router<AppState>, state: &AppState) -> Router<AppState> {
-    let outer = ServiceBuilder::new()
-        .layer(map_request(sanitise_request_id))
-        .layer(SetRequestIdLayer::new(
-            HeaderName::from_static(REQUEST_ID),
-            RequestIds::new(),
-        ))
-        .layer(map_request(mark_request_secrets))
-        .layer(
-            TraceLayer::new_for_http()
-                .make_span_with(|request: &axum::http::Request<_>| {
-                    let id = request
-                        .headers()
-                        .get(REQUEST_ID)
-                        .and_then(|v| v.to_str().ok())
-                        .unwrap_or_default();
-                    // The path only: a query string could carry something secret.
-                    tracing::info_span!(
-                        "request",
-                        id = %id,
-                        method = %request.method(),
-                        path = %request.uri().path(),
-                    )
+impl Shared {
+    /// Steps 2 to 7, and CORS on the way out.
+    async fn respond(&self, request: Request) -> Response {
+        let request = if http_body::Body::is_end_stream(request.body()) {
+            request
+        } else {
+            let limit = self.limits.body_read_timeout;
+            request.map(|body| Body::new(DeadlineBody::new(body, limit)))
+        };
+        if let Err(refusal) = guard::check_host(&self.guard, &request) {
+            return refusal.into_response();
+        }
+        if Cors::is_preflight(request.method()) {
+            let mut answer = Response::new(Body::empty());
+            *answer.headers_mut() = self.cors.preflight(request.headers());
+            return answer;
+        }
+        let cors = self.cors.for_request(request.headers());
+        let mut response = self.guarded(request).await;
+        // Room for what CORS and the way out add, in one allocation.
+        response.headers_mut().reserve(12);
+        self.cors.decorate(cors, response.headers_mut());
+        response
+    }
+
+    /// Steps 5 to 7.
+    async fn guarded(&self, request: Request) -> Response {
+        if let Err(refusal) = guard::check_api(&self.guard, &request) {
+            return refusal.into_response();
+        }
+        let permit = if is_api(request.uri().path()) {
+            match self.in_flight.clone().try_acquire_owned() {
+                Ok(permit) => Some(permit),
+                Err(_) => {
+                    return RelayError::Overloaded {
+                        retry_after_secs: 1,
+                    }
+                    .into_response();
+                }
+            }
+        } else {
+            None
+        };
+        let response = if forward::is_forward(request.uri().path()) {
+            forward::forward(&self.state, request).await
+        } else {
+            match self.routes.clone().oneshot(request).await {
+                Ok(response) => response,
+                Err(never) => match never {},
+            }
+        };
+        match permit {
+            // Held until the response body is finished, so streams count too.
+            Some(permit) => response.map(|body| {
+                Body::new(HoldsPermit {
+                    body,
+                    _permit: permit,
                 })
-                .on_response(DefaultOnResponse::new().level(tracing::Level::INFO)),
-        )
-        .layer(PropagateRequestIdLayer::new(HeaderName::from_static(
-            REQUEST_ID,
-        )))
-        .layer(map_response(mark_response_secrets));
-    let [h1, h2, h3, h4, h5] = security_headers::layers();
-    let response_headers = ServiceBuilder::new()
-        .layer(h1)
-        .layer(h2)
-        .layer(h3)
-        .layer(h4)
-        .layer(h5);
-    let guards = ServiceBuilder::new()
-        .layer(map_request_with_state(state.limits, body_deadline))
-        .layer(from_fn_with_state(state.metrics.clone(), relay_errors))
-        .layer(from_fn_with_state(
-            Guard::from_ref(state),
-            guard::host_guard,
-        ))
-        .layer(cors::layer(
-            &state.access,
-            headers::allowed_request_headers(),
-            headers::allowed_response_headers(),
-        ))
-        .layer(from_fn_with_state(Guard::from_ref(state), guard::api_guard));
-    router.layer(guards).layer(response_headers).layer(outer)
+            }),
+            None => response,
+        }
+    }
+}
+
+/// A response body that holds an in-flight permit until it is finished or dropped.
+struct HoldsPermit {
+    body: Body,
+    _permit: OwnedSemaphorePermit,
+}
+
+impl http_body::Body for HoldsPermit {
+    type Data = Bytes;
+    type Error = axum::Error;
+
+    fn poll_frame(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+    ) -> Poll<Option<Result<Frame<Bytes>, axum::Error>>> {
+        Pin::new(&mut self.body).poll_frame(cx)
+    }
+
+    fn is_end_stream(&self) -> bool {
+        self.body.is_end_stream()
+    }
+
+    fn size_hint(&self) -> SizeHint {
+        self.body.size_hint()
+    }
+}
+
+/// As a tower service (for tests that `oneshot` the whole relay, and for embedding it in a
+/// router).
+impl tower::Service<Request> for Front {
+    type Response = Response;
+    type Error = std::convert::Infallible;
+    type Future = Pin<Box<dyn Future<Output = Result<Response, Self::Error>> + Send>>;
+
+    fn poll_ready(&mut self, _: &mut Context<'_>) -> Poll<Result<(), Self::Error>> {
+        Poll::Ready(Ok(()))
+    }
+
+    fn call(&mut self, request: Request) -> Self::Future {
+        let front = self.clone();
+        Box::pin(async move { Ok(front.handle(request).await) })
+    }
 }
 
 #[cfg(test)]

@@ -32,9 +32,9 @@ pub mod trust;
 
 use axum::Router;
 use axum::http::Method;
-use axum::middleware::from_fn_with_state;
 
 use error::RelayError;
+use layers::Front;
 pub use state::AppState;
 
 /// The access rules under their earlier path (`relay::access::AccessPolicy`).
@@ -53,24 +53,33 @@ async fn api_method_not_allowed(method: Method) -> RelayError {
     }
 }
 
-/// The whole relay: one router per endpoint family, merged here, behind the middleware stack
-/// of `layers.rs`. Load shedding covers the API routes only.
-pub fn app(state: AppState) -> Router {
+/// The routes: one router per endpoint family, merged here. Forwards
+/// (`/api/devices/{id}/fwd/…`) are the front's to dispatch (`routes::forward::forward`).
+fn routes(state: AppState) -> Router {
     let api = Router::new()
         .merge(routes::devices::router())
         .merge(routes::trust::router())
-        .merge(routes::forward::router())
-        .route_layer(from_fn_with_state(state.clone(), layers::shed_load))
         .fallback(api_not_found)
         .method_not_allowed_fallback(api_method_not_allowed);
     let relay = Router::new()
         .merge(routes::ops::router())
         .nest("/api", api)
         .merge(routes::app_files::router(state.app_files.clone()));
-    layers::around(relay, &state).with_state(state)
+    relay.with_state(state)
 }
 
-/// Serve `app(state)` on `listener` until `shutdown` resolves, then finish in-flight requests
+/// The whole relay: the routes behind the front of `layers.rs` (request ids, guards, CORS,
+/// load shedding on the API, the error layer, security headers). What [`serve`] runs.
+pub fn front(state: AppState) -> Front {
+    Front::new(routes(state.clone()), state)
+}
+
+/// The whole relay as a `Router`, for tests that `oneshot` it or to nest it in another router.
+pub fn app(state: AppState) -> Router {
+    Router::new().fallback_service(front(state))
+}
+
+/// Serve [`front`]`(state)` on `listener` until `shutdown` resolves, then finish in-flight requests
 /// within `state.limits.shutdown_deadline`.
 ///
 /// Refuses a non-loopback listener unless an access key is configured or the operator opted out
@@ -89,5 +98,5 @@ pub async fn serve(
     }
     state.bound = Some(bound);
     let (limits, metrics) = (state.limits, state.metrics.clone());
-    server::run(listener, app(state), limits, metrics, shutdown).await
+    server::run(listener, front(state), limits, metrics, shutdown).await
 }

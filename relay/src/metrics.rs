@@ -36,11 +36,35 @@ impl Histogram {
     }
 }
 
-/// The relay's counters. Cheap to update; rendered on scrape.
+/// How a device call ended: the device's HTTP status, or the relay error code when the device
+/// gave no answer.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Outcome {
+    Status(u16),
+    Relay(&'static str),
+}
+
+impl std::fmt::Display for Outcome {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Outcome::Status(status) => write!(f, "{status}"),
+            Outcome::Relay(code) => f.write_str(code),
+        }
+    }
+}
+
+/// One device label's calls: counts by outcome and the latency histogram.
+#[derive(Debug, Default)]
+struct DeviceCalls {
+    outcomes: BTreeMap<Outcome, u64>,
+    latency: Histogram,
+}
+
+/// The relay's counters. Cheap to update (a device call takes one uncontended lock and
+/// allocates only the first time a label is seen); rendered on scrape.
 #[derive(Debug, Default)]
 pub struct Metrics {
-    calls: Mutex<BTreeMap<(String, String), u64>>,
-    latency: Mutex<BTreeMap<String, Histogram>>,
+    calls: Mutex<BTreeMap<String, DeviceCalls>>,
     relay_errors: Mutex<BTreeMap<&'static str, u64>>,
     replies_cut: Mutex<BTreeMap<(String, &'static str), u64>>,
     connections_accepted: AtomicU64,
@@ -57,17 +81,16 @@ fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
 }
 
 impl Metrics {
-    /// One device call: `outcome` is the device's status code, or the relay error code when
-    /// the device gave no answer.
-    pub fn device_call(&self, device_id: &str, outcome: &str, elapsed: Duration) {
-        let device = device_label(device_id).to_owned();
-        *lock(&self.calls)
-            .entry((device.clone(), outcome.to_owned()))
-            .or_default() += 1;
-        lock(&self.latency)
-            .entry(device)
-            .or_default()
-            .observe(elapsed.as_secs_f64());
+    /// One device call and how it ended.
+    pub fn device_call(&self, device_id: &str, outcome: Outcome, elapsed: Duration) {
+        let label = device_label(device_id);
+        let mut calls = lock(&self.calls);
+        let device = match calls.get_mut(label) {
+            Some(device) => device,
+            None => calls.entry(label.to_owned()).or_default(),
+        };
+        *device.outcomes.entry(outcome).or_default() += 1;
+        device.latency.observe(elapsed.as_secs_f64());
     }
 
     pub fn relay_error(&self, code: &'static str) {
@@ -93,22 +116,25 @@ impl Metrics {
         self.connections_accepted.load(Ordering::Relaxed)
     }
 
-    /// The text exposition. `handshakes` is (device label, new TLS connections).
+    /// The text exposition. `handshakes` is (device label, TLS connections opened).
     pub fn render(&self, handshakes: &[(String, u64)]) -> String {
         let mut out = String::new();
         out.push_str("# HELP tokendeck_device_requests_total Calls forwarded to devices, by device and outcome (HTTP status, or the relay error code when the device did not answer).\n");
         out.push_str("# TYPE tokendeck_device_requests_total counter\n");
-        for ((device, outcome), n) in lock(&self.calls).iter() {
-            let _ = writeln!(
-                out,
-                "tokendeck_device_requests_total{{device=\"{}\",status=\"{}\"}} {n}",
-                escape(device),
-                escape(outcome)
-            );
+        let calls = lock(&self.calls);
+        for (device, stats) in calls.iter() {
+            for (outcome, n) in &stats.outcomes {
+                let _ = writeln!(
+                    out,
+                    "tokendeck_device_requests_total{{device=\"{}\",status=\"{outcome}\"}} {n}",
+                    escape(device),
+                );
+            }
         }
         out.push_str("# HELP tokendeck_device_request_duration_seconds Time until the device's response headers.\n");
         out.push_str("# TYPE tokendeck_device_request_duration_seconds histogram\n");
-        for (device, h) in lock(&self.latency).iter() {
+        for (device, stats) in calls.iter() {
+            let h = &stats.latency;
             let d = escape(device);
             for (bound, n) in BUCKETS.iter().zip(h.counts.iter()) {
                 let _ = writeln!(
@@ -132,7 +158,8 @@ impl Metrics {
                 h.count
             );
         }
-        out.push_str("# HELP tokendeck_device_tls_handshakes_total New TLS connections per device; compare with requests to see keep-alive reuse.\n");
+        drop(calls);
+        out.push_str("# HELP tokendeck_device_tls_handshakes_total TLS connections opened to each device (full and resumed handshakes); compare with requests to see keep-alive reuse.\n");
         out.push_str("# TYPE tokendeck_device_tls_handshakes_total counter\n");
         let mut by_device: BTreeMap<&str, u64> = BTreeMap::new();
         for (device, n) in handshakes {
@@ -212,11 +239,11 @@ mod tests {
     #[test]
     fn renders_counters_and_cumulative_buckets() {
         let m = Metrics::default();
-        m.device_call("lab", "200", Duration::from_millis(20));
-        m.device_call("lab", "200", Duration::from_millis(300));
+        m.device_call("lab", Outcome::Status(200), Duration::from_millis(20));
+        m.device_call("lab", Outcome::Status(200), Duration::from_millis(300));
         m.device_call(
             "adhoc~bigip~10.0.0.1~443",
-            "timeout",
+            Outcome::Relay("timeout"),
             Duration::from_secs(1),
         );
         m.relay_error("timeout");

@@ -3,30 +3,22 @@
 //! `forward_headers`), which enable the `fuzzing` feature to reach them. Each check returns
 //! the first promise broken, with the input.
 //!
-//! - [`check_forward_target`]: a device path the relay accepts reaches the device's base URL
-//!   only (same scheme, host, port, no credentials), as exactly the path the client sent, with
-//!   no `.` or `..` segment, backslash or `@` once the device decodes it.
+//! - [`check_forward_target`]: a device path the relay accepts becomes an origin-form target
+//!   (no scheme, no host: the pool dials the inventory's address), rooted at the device, as
+//!   exactly the path the client sent, with no `.` or `..` segment, backslash or `@` once the
+//!   device decodes it.
 //! - [`check_header_filters`]: only allowlisted headers cross, in either direction, each with
 //!   all its values in order; every secret header's values are marked sensitive, and stay so
 //!   through the filters.
 
 use axum::http::{HeaderMap, HeaderName, HeaderValue};
 use percent_encoding::percent_decode_str;
-use reqwest::Url;
 use shared::wire::headers::SECRET_HEADERS;
 
 use crate::routes::forward::headers::{
     mark_secrets, request_header_allowed, response_header_allowed, to_client, to_device,
 };
-use crate::routes::forward::target::{device_path, device_url};
-
-/// Base URLs as an inventory may hold them: an address with a port, an IPv6 literal, a name
-/// with a path of its own (which the device path replaces).
-const BASE_URLS: [&str; 3] = [
-    "https://10.1.1.245:8443/",
-    "https://[fd00::5]/",
-    "https://bigip.lab.example/prefix/",
-];
+use crate::routes::forward::target::{device_path, device_target};
 
 /// `rest` (still percent-encoded, as the client sent it) after `/api/devices/{device_id}/fwd/`,
 /// with `query`.
@@ -39,40 +31,29 @@ pub fn check_forward_target(
     let Ok(path) = device_path(&raw, device_id) else {
         return Ok(());
     };
-    let fail = |why: String| {
-        Err(format!(
-            "{why}\n  raw path: {raw:?}\n  device path: {path:?}"
-        ))
+    let fail = |why: String| Err(format!("{why}\n  raw path: {raw:?}\n  device path: {path:?}"));
+    let Ok(target) = device_target(path, query) else {
+        return Ok(());
     };
-    for base in BASE_URLS {
-        let base: Url = base.parse().expect("a valid base URL");
-        let Ok(url) = device_url(&base, &path, query) else {
-            continue;
-        };
-        let same_place = url.scheme() == base.scheme()
-            && url.host() == base.host()
-            && url.port_or_known_default() == base.port_or_known_default()
-            && url.username().is_empty()
-            && url.password().is_none()
-            && url.fragment().is_none();
-        if !same_place {
-            return fail(format!("{url} leaves {base}"));
-        }
-        if !url.path().starts_with('/') || url.path().starts_with("//") {
-            return fail(format!("{url}: the path is not rooted at the device"));
-        }
-        let sent: Vec<u8> = percent_decode_str(url.path()).collect();
-        let asked: Vec<u8> = percent_decode_str(&path).collect();
-        if sent != asked {
-            return fail(format!("{url}: the device would read another path"));
-        }
-        let decoded = String::from_utf8_lossy(&sent);
-        if decoded.split('/').any(|s| s == "." || s == "..") {
-            return fail(format!("{url}: a dot segment reaches the device"));
-        }
-        if decoded.contains(['\\', '@']) {
-            return fail(format!("{url}: a backslash or @ reaches the device"));
-        }
+    // Origin form: the pool dials the device's own address, so the target may name no other.
+    if target.scheme().is_some() || target.authority().is_some() {
+        return fail(format!("{target} names a scheme or a host"));
+    }
+    let sent_path = target.path();
+    if !sent_path.starts_with('/') || sent_path.starts_with("//") {
+        return fail(format!("{target}: the path is not rooted at the device"));
+    }
+    let sent: Vec<u8> = percent_decode_str(sent_path).collect();
+    let asked: Vec<u8> = percent_decode_str(path).collect();
+    if sent != asked {
+        return fail(format!("{target}: the device would read another path"));
+    }
+    let decoded = String::from_utf8_lossy(&sent);
+    if decoded.split('/').any(|s| s == "." || s == "..") {
+        return fail(format!("{target}: a dot segment reaches the device"));
+    }
+    if decoded.contains(['\\', '@']) {
+        return fail(format!("{target}: a backslash or @ reaches the device"));
     }
     Ok(())
 }

@@ -12,7 +12,6 @@ use std::sync::Arc;
 use std::task::{Context, Poll};
 use std::time::Duration;
 
-use axum::Router;
 use axum::extract::ConnectInfo;
 use hyper::body::Incoming;
 use hyper_util::rt::{TokioIo, TokioTimer};
@@ -20,21 +19,21 @@ use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::{OwnedSemaphorePermit, Semaphore, watch};
 use tokio::task::JoinSet;
-use tower::ServiceExt;
 
 use crate::config::Limits;
 use crate::guard::LocalAddr;
+use crate::layers::Front;
 use crate::metrics::{Metrics, OpenConnection};
 
 /// Most a connection buffers of what its client sends (request heads must fit): uploads
 /// stream through in pieces this size, whatever their total.
 const READ_BUFFER: usize = 64 * 1024;
 
-/// Serve `router` on `listener` until `shutdown` resolves; then stop accepting, let requests in
+/// Serve `front` on `listener` until `shutdown` resolves; then stop accepting, let requests in
 /// flight finish for up to `limits.shutdown_deadline`, and cut off what is left.
 pub async fn run(
     listener: TcpListener,
-    router: Router,
+    front: Front,
     limits: Limits,
     metrics: Arc<Metrics>,
     shutdown: impl Future<Output = ()> + Send + 'static,
@@ -69,7 +68,7 @@ pub async fn run(
             _slot: slot,
             _open: metrics.connection_opened(),
         };
-        connections.spawn(connection.serve(stream, router.clone(), stopping.clone()));
+        connections.spawn(connection.serve(stream, front.clone(), stopping.clone()));
     }
     drop(listener);
     let _ = stop.send(true);
@@ -98,14 +97,17 @@ struct Connection {
 }
 
 impl Connection {
-    async fn serve(self, stream: TcpStream, router: Router, mut stopping: watch::Receiver<bool>) {
+    async fn serve(self, stream: TcpStream, front: Front, mut stopping: watch::Receiver<bool>) {
         let (peer, local) = (self.peer, self.local);
-        let service = hyper::service::service_fn(move |mut request: hyper::Request<Incoming>| {
+        let _ = stream.set_nodelay(true);
+        let service = hyper::service::service_fn(move |request: hyper::Request<Incoming>| {
+            let mut request = request.map(axum::body::Body::new);
             request.extensions_mut().insert(ConnectInfo(peer));
             if let Some(local) = local {
                 request.extensions_mut().insert(LocalAddr(local));
             }
-            router.clone().oneshot(request)
+            let front = front.clone();
+            async move { Ok::<_, std::convert::Infallible>(front.handle(request).await) }
         });
         let io = TokioIo::new(SendTimeout::new(stream, self.limits.send_timeout));
         let mut http = hyper::server::conn::http1::Builder::new();

@@ -1,12 +1,16 @@
-//! `cargo xtask bench [--rounds N] [--seconds S] [--loads N] [--strict]`: the benchmarks of
-//! issue 11, with PASS/FAIL against its targets, written to `docs/BENCHMARKS.md`.
+//! `cargo xtask bench [--rounds N] [--seconds S] [--loads N] [--calls N] [--soak S] [--strict]`:
+//! the benchmarks of issue 11, with PASS/FAIL against its targets, written to
+//! `docs/BENCHMARKS.md`.
 //!
 //! - The console's weight as served: [`served_weight`] over HTTP from the release relay
 //!   (target ≤ 200 KB of wasm + js + css on the wire).
 //! - Time to a usable login form: `cargo bench -p e2e --bench console_load`, cold loads in
 //!   headless Chromium against the same relay (target ≤ 200 ms, median).
 //! - Relay vs nginx: `cargo bench -p e2e --bench side_by_side` (latency, throughput, upstream
-//!   reuse, relay memory; targets: no worse than nginx, ≥ 99 % reuse, ≤ 20/60 MB).
+//!   reuse, relay memory; targets: no worse than nginx, ≥ 99 % reuse, ≤ 20/60 MB), then load:
+//!   `--calls` (100,000) calls at 64 concurrent through the relay, each checked whole (target:
+//!   no error, nothing lost), and with `--soak S` the same load for S seconds with the relay's
+//!   memory sampled every second (target: flat).
 //!
 //! A benchmark reports; it does not fail on a missed target unless `--strict` is given. It
 //! fails when it cannot measure.
@@ -23,6 +27,8 @@ pub struct BenchOptions {
     rounds: u32,
     seconds: u32,
     loads: u32,
+    calls: u32,
+    soak: Option<u32>,
     strict: bool,
 }
 
@@ -32,6 +38,8 @@ impl BenchOptions {
             rounds: 5,
             seconds: 5,
             loads: 7,
+            calls: 100_000,
+            soak: None,
             strict: false,
         };
         let mut rest = args.iter();
@@ -49,9 +57,11 @@ impl BenchOptions {
                 "--rounds" => options.rounds = number(arg)?,
                 "--seconds" => options.seconds = number(arg)?,
                 "--loads" => options.loads = number(arg)?,
+                "--calls" => options.calls = number(arg)?,
+                "--soak" => options.soak = Some(number(arg)?),
                 "--strict" => options.strict = true,
                 other => bail!(
-                    "unknown bench option {other:?}\nusage: cargo xtask bench [--rounds N] [--seconds S] [--loads N] [--strict]"
+                    "unknown bench option {other:?}\nusage: cargo xtask bench [--rounds N] [--seconds S] [--loads N] [--calls N] [--soak S] [--strict]"
                 ),
             }
         }
@@ -124,6 +134,10 @@ pub fn run_benches(root: &Path, args: &[String]) -> Result<()> {
         weight
     };
     let (rounds, seconds) = (options.rounds.to_string(), options.seconds.to_string());
+    let (calls, soak) = (
+        options.calls.to_string(),
+        options.soak.unwrap_or(0).to_string(),
+    );
     e2e_bench(
         "side_by_side",
         &[
@@ -132,6 +146,8 @@ pub fn run_benches(root: &Path, args: &[String]) -> Result<()> {
             ("WRK", wrk.as_os_str()),
             ("BENCH_ROUNDS", rounds.as_ref()),
             ("BENCH_SECONDS", seconds.as_ref()),
+            ("BENCH_LOAD_CALLS", calls.as_ref()),
+            ("BENCH_SOAK_SECONDS", soak.as_ref()),
             ("BENCH_OUT", out.as_os_str()),
         ],
     )?;

@@ -134,8 +134,9 @@ pub fn render(root: &Path, s: &Sections) -> String {
          threads, keep-alive connections, plain HTTP to the proxies and HTTPS to the device), \
          the call an authenticated `GET /mgmt/tm/sys/version` (one login for the token). Paths: \
          **direct** to the device; **relay**, the release binary with the device pinned by \
-         certificate fingerprint, logging as shipped (`info`, stdout to a pipe the bench \
-         drains); **nginx** with `proxy_pass https://` to an upstream block with `keepalive \
+         certificate fingerprint, logging as shipped (`info`: start-up, shutdown and relay \
+         errors, nothing per successful call, which `/metrics` counts; stdout to a pipe the \
+         bench drains); **nginx** with `proxy_pass https://` to an upstream block with `keepalive \
          64`, HTTP/1.1 and the `Connection` header cleared, `proxy_ssl_verify on` against \
          exactly the device's certificate (`proxy_ssl_trusted_certificate`, name `localhost`, \
          SNI on, session reuse on), no request limit per connection on either side, one worker \

@@ -6,9 +6,10 @@
 //!   budget, and the end-to-end tests in headless Chromium against a freshly built console.
 //! - `cargo xtask build`: install missing tools and build the console into `dist/`, with
 //!   precompressed `.br` and `.gz` variants beside each file.
-//! - `cargo xtask bench [--rounds N] [--seconds S] [--loads N] [--strict]`: the benchmarks of
-//!   issue 11 (served weight, time to a usable login form, relay vs nginx side by side) with
-//!   PASS/FAIL against their targets, written to `docs/BENCHMARKS.md`.
+//! - `cargo xtask bench [--rounds N] [--seconds S] [--loads N] [--calls N] [--soak S]
+//!   [--strict]`: the benchmarks of issue 11 (served weight, time to a usable login form, relay
+//!   vs nginx side by side, load and soak) with PASS/FAIL against their targets, written to
+//!   `docs/BENCHMARKS.md`.
 //!
 //! Every tool is installed only when it is missing or at the wrong version, and only from the
 //! package registries (crates.io, npm, Debian).
@@ -25,7 +26,7 @@ use std::process::Command;
 use anyhow::{Context, Result, bail};
 
 const USAGE: &str = "usage: cargo xtask <demo [--listen ADDR] [--clock-speed N] | test | build \
-     | bench [--rounds N] [--seconds S] [--loads N] [--strict]>";
+     | bench [--rounds N] [--seconds S] [--loads N] [--calls N] [--soak S] [--strict]>";
 
 fn main() -> Result<()> {
     let args: Vec<String> = std::env::args().skip(1).collect();

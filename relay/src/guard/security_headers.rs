@@ -2,10 +2,9 @@
 //! scripts Trunk writes into `index.html`, computed from the file actually served), and the
 //! headers every response carries.
 
-use axum::http::{HeaderName, HeaderValue, header};
+use axum::http::{HeaderName, header};
 use base64::Engine;
 use sha2::{Digest, Sha256};
-use tower_http::set_header::SetResponseHeaderLayer;
 
 /// CSP for everything that is not the app's page (API replies, device replies, assets): such
 /// a response can never run script in the relay's origin, even if a device sends HTML.
@@ -49,22 +48,18 @@ pub fn app_csp(index_html: &str) -> String {
     )
 }
 
-/// Layers that add the headers every response carries (unless a handler set them already).
-pub fn layers() -> [SetResponseHeaderLayer<HeaderValue>; 5] {
-    let set = |name: HeaderName, value: &'static str| {
-        SetResponseHeaderLayer::if_not_present(name, HeaderValue::from_static(value))
-    };
-    [
-        set(header::X_CONTENT_TYPE_OPTIONS, "nosniff"),
-        set(header::REFERRER_POLICY, "no-referrer"),
-        set(header::X_FRAME_OPTIONS, "DENY"),
-        set(
-            HeaderName::from_static("cross-origin-opener-policy"),
-            "same-origin",
-        ),
-        set(header::CONTENT_SECURITY_POLICY, LOCKED_DOWN_CSP),
-    ]
-}
+/// The headers every response carries (unless its handler set them already: the app's page
+/// has its own CSP).
+pub const EVERY_RESPONSE: [(HeaderName, &str); 5] = [
+    (header::X_CONTENT_TYPE_OPTIONS, "nosniff"),
+    (header::REFERRER_POLICY, "no-referrer"),
+    (header::X_FRAME_OPTIONS, "DENY"),
+    (
+        HeaderName::from_static("cross-origin-opener-policy"),
+        "same-origin",
+    ),
+    (header::CONTENT_SECURITY_POLICY, LOCKED_DOWN_CSP),
+];
 
 #[cfg(test)]
 mod tests {

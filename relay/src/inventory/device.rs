@@ -1,15 +1,16 @@
 //! One device: how it is configured, and the keep-alive pool that dials it under its trust
-//! policy. A pool never follows redirects (the auth header would follow) and never uses a proxy.
+//! policy (`pool.rs`). A pool never follows redirects (it hands every reply back as it is, so
+//! the auth header cannot follow one) and never uses a proxy (it dials the device itself).
 
 use std::net::SocketAddr;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
-use reqwest::Url;
 use shared::wire::{DeviceKind, DeviceSummary};
+use url::Url;
 
 use super::error::InventoryError;
+use super::pool::{Pool, PoolSettings};
 use super::resolve::{DeviceResolver, ResolveError};
 use crate::trust::TrustPolicy;
 
@@ -59,13 +60,11 @@ pub struct Device {
     /// Whether `trust` is a user's pin (which only an operator may replace).
     pub pinned_by_user: bool,
     /// Keep-alive pool bound to `trust`. Never follows redirects, never uses a proxy.
-    pub client: reqwest::Client,
+    pub pool: Pool,
     /// Resolves the device's host for its pool and its probe (ad-hoc devices: reserved
     /// addresses refused).
     pub resolver: Arc<DeviceResolver>,
     pub timeouts: Timeouts,
-    /// New TLS connections made so far (full certificate verifications).
-    pub handshakes: Arc<AtomicU64>,
 }
 
 impl Device {
@@ -88,27 +87,25 @@ impl Device {
                 url: config.base_url.to_string(),
             });
         }
-        let handshakes = Arc::new(AtomicU64::new(0));
-        let tls =
-            trust
-                .client_config(handshakes.clone())
-                .map_err(|source| InventoryError::Trust {
-                    id: config.id.clone(),
-                    source,
-                })?;
-        let resolver = Arc::new(resolver.for_device(&config.id));
-        let client = reqwest::Client::builder()
-            .use_preconfigured_tls(tls)
-            .redirect(reqwest::redirect::Policy::none())
-            .connect_timeout(timeouts.connect)
-            .pool_idle_timeout(timeouts.pool_idle)
-            .dns_resolver(resolver.clone())
-            .no_proxy()
-            .build()
-            .map_err(|source| InventoryError::Client {
+        let tls = trust
+            .client_config()
+            .map_err(|source| InventoryError::Trust {
                 id: config.id.clone(),
                 source,
             })?;
+        let resolver = Arc::new(resolver.for_device(&config.id));
+        let pool = Pool::new(PoolSettings {
+            base_url: config.base_url.clone(),
+            tls,
+            resolver: resolver.clone(),
+            connect_timeout: timeouts.connect,
+            idle_timeout: timeouts.pool_idle,
+        })
+        .map_err(|source| InventoryError::BadHost {
+            id: config.id.clone(),
+            url: config.base_url.to_string(),
+            source,
+        })?;
         if trust == TrustPolicy::Insecure {
             tracing::warn!(
                 device = %config.id,
@@ -121,15 +118,15 @@ impl Device {
             config,
             trust,
             pinned_by_user,
-            client,
+            pool,
             resolver,
             timeouts,
-            handshakes,
         })
     }
 
-    pub fn handshakes(&self) -> u64 {
-        self.handshakes.load(Ordering::Relaxed)
+    /// TLS connections opened to the device so far (resumed sessions included).
+    pub fn connections_opened(&self) -> u64 {
+        self.pool.connections_opened()
     }
 
     /// The host (as in the base URL) and the addresses to dial for it.

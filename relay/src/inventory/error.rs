@@ -11,8 +11,12 @@ pub enum InventoryError {
     NotHttps { id: String, url: String },
     #[error("device {id}: {source}")]
     Trust { id: String, source: TrustError },
-    #[error("device {id}: building its HTTP client: {source}")]
-    Client { id: String, source: reqwest::Error },
+    #[error("device {id}: the host of {url} cannot be dialled: {source}")]
+    BadHost {
+        id: String,
+        url: String,
+        source: url::ParseError,
+    },
     #[error("no device {0:?}")]
     Unknown(String),
     #[error("device {0}: trust on first use is switched off on this relay (allow_tofu = false)")]

@@ -6,7 +6,6 @@
 use std::net::{IpAddr, SocketAddr};
 
 use ipnet::IpNet;
-use reqwest::dns::{Addrs, Name, Resolve, Resolving};
 
 /// Addresses never dialled as ad-hoc devices: unspecified, loopback, link-local (which holds
 /// most clouds' metadata service), broadcast, multicast, and the metadata addresses outside
@@ -87,6 +86,11 @@ impl DeviceResolver {
         self
     }
 
+    /// The device these rules are for (named in errors).
+    pub fn device(&self) -> &str {
+        &self.device
+    }
+
     /// The addresses to dial for `host:port` (an IP literal is its own address).
     pub async fn addresses(&self, host: &str, port: u16) -> Result<Vec<SocketAddr>, ResolveError> {
         let bare = host.trim_start_matches('[').trim_end_matches(']');
@@ -121,18 +125,6 @@ impl DeviceResolver {
             });
         }
         Ok(found)
-    }
-}
-
-impl Resolve for DeviceResolver {
-    fn resolve(&self, name: Name) -> Resolving {
-        let resolver = self.clone();
-        let host = name.as_str().to_owned();
-        Box::pin(async move {
-            // The pool fills in the URL's port itself.
-            let addrs = resolver.addresses(&host, 0).await?;
-            Ok(Box::new(addrs.into_iter()) as Addrs)
-        })
     }
 }
 

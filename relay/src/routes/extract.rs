@@ -28,17 +28,24 @@ fn raw_device_id(path: &str) -> Option<&str> {
     rest.strip_prefix("/devices/")?.split('/').next()
 }
 
-impl FromRequestParts<AppState> for TargetDevice {
-    type Rejection = RelayError;
-
-    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, RelayError> {
-        let raw = raw_device_id(parts.uri.path()).unwrap_or_default();
+impl TargetDevice {
+    /// The device a `/devices/{id}/…` path names (with or without the `/api` prefix).
+    pub fn from_path(path: &str, state: &AppState) -> Result<Self, RelayError> {
+        let raw = raw_device_id(path).unwrap_or_default();
         let id = percent_encoding::percent_decode_str(raw).decode_utf8_lossy();
         state
             .inventory
             .get(&id)
             .map(TargetDevice)
             .ok_or_else(|| RelayError::UnknownDevice(id.into_owned()))
+    }
+}
+
+impl FromRequestParts<AppState> for TargetDevice {
+    type Rejection = RelayError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, RelayError> {
+        Self::from_path(parts.uri.path(), state)
     }
 }
 

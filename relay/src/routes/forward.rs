@@ -8,6 +8,9 @@
 //! 6. `headers` and `body` — the device's headers the client may see, the reply streamed.
 //!
 //! Later phases (a per-device budget, say) slot in between as further small functions.
+//!
+//! Forwarding is the relay's hot path: the front (`layers.rs`) hands these requests to
+//! [`forward`] itself, after its guards, instead of routing them through the router.
 
 mod body;
 mod classify;
@@ -17,52 +20,53 @@ pub mod target;
 use std::sync::Arc;
 use std::time::Instant;
 
-use axum::Router;
 use axum::body::Body;
-use axum::extract::{OriginalUri, Request, State};
-use axum::http::StatusCode;
-use axum::response::Response;
-use axum::routing::any;
+use axum::extract::Request;
+use axum::http::header::CONTENT_LENGTH;
+use axum::response::{IntoResponse, Response};
 
 use super::extract::TargetDevice;
 use crate::error::RelayError;
 use crate::inventory::Device;
-use crate::metrics::Metrics;
+use crate::inventory::pool::Reply;
+use crate::metrics::Outcome;
 use crate::state::AppState;
 
-pub fn router() -> Router<AppState> {
-    Router::new().route("/devices/{id}/fwd/{*path}", any(forward))
+/// Whether `path` is a forward, `/api/devices/{id}/fwd/…`.
+pub fn is_forward(path: &str) -> bool {
+    path.strip_prefix("/api/devices/")
+        .and_then(|rest| rest.split_once('/'))
+        .is_some_and(|(id, rest)| !id.is_empty() && rest.starts_with("fwd/"))
 }
 
-async fn forward(
-    State(state): State<AppState>,
-    TargetDevice(device): TargetDevice,
-    OriginalUri(original): OriginalUri,
-    request: Request,
-) -> Result<Response, RelayError> {
+/// One forwarded call, counted in the metrics.
+pub async fn forward(state: &AppState, request: Request) -> Response {
+    let device = match TargetDevice::from_path(request.uri().path(), state) {
+        Ok(TargetDevice(device)) => device,
+        Err(refusal) => return refusal.into_response(),
+    };
     let started = Instant::now();
-    let result = proxy(&state, &device, &original, request).await;
+    let result = proxy(state, &device, request).await;
     let outcome = match &result {
-        Ok(response) => response.status().as_u16().to_string(),
-        Err(err) => err.code().as_str().to_owned(),
+        Ok(response) => Outcome::Status(response.status().as_u16()),
+        Err(err) => Outcome::Relay(err.code().as_str()),
     };
     state
         .metrics
-        .device_call(&device.config.id, &outcome, started.elapsed());
-    result
+        .device_call(&device.config.id, outcome, started.elapsed());
+    result.unwrap_or_else(IntoResponse::into_response)
 }
 
 /// The phases, in order.
 async fn proxy(
     state: &AppState,
     device: &Arc<Device>,
-    original: &axum::http::Uri,
     request: Request,
 ) -> Result<Response, RelayError> {
     let (parts, client_body) = request.into_parts();
     let method = target::forwarded_method(&parts.method)?;
-    let path = target::device_path(original.path(), &device.config.id)?;
-    let url = target::device_url(&device.config.base_url, &path, original.query())?;
+    let path = target::device_path(parts.uri.path(), &device.config.id)?;
+    let uri = target::device_target(path, parts.uri.query())?;
     let mut device_headers = headers::to_device(&parts.headers);
     let upload = body::upload(
         client_body,
@@ -70,14 +74,11 @@ async fn proxy(
         &mut device_headers,
         state.limits.max_body,
     )?;
-    let call = device
-        .client
-        .request(method.clone(), url)
-        .headers(device_headers)
-        .body(upload)
-        .send();
-    let started = Instant::now();
-    let reply = match tokio::time::timeout(device.timeouts.request, call).await {
+    let mut call = axum::http::Request::new(upload);
+    *call.method_mut() = method;
+    *call.uri_mut() = uri;
+    *call.headers_mut() = device_headers;
+    let reply = match tokio::time::timeout(device.timeouts.request, device.pool.call(call)).await {
         Err(_) => {
             return Err(RelayError::Timeout {
                 device: device.config.id.clone(),
@@ -87,12 +88,11 @@ async fn proxy(
         Ok(Err(err)) => return Err(classify::classify(device, &err)),
         Ok(Ok(reply)) => reply,
     };
-    tracing::info!(
+    tracing::debug!(
         device = %device.config.id,
-        %method,
-        path = %path,
+        method = %parts.method,
+        path,
         status = reply.status().as_u16(),
-        elapsed_ms = started.elapsed().as_millis() as u64,
         "forwarded"
     );
     to_client(state, device, reply)
@@ -101,36 +101,48 @@ async fn proxy(
 /// The device's reply as the client's response: allowlisted headers, the body streamed.
 fn to_client(
     state: &AppState,
-    device: &Device,
-    reply: reqwest::Response,
+    device: &Arc<Device>,
+    reply: axum::http::Response<Reply>,
 ) -> Result<Response, RelayError> {
     let limit = state.limits.max_reply;
-    if reply.content_length().is_some_and(|n| n > limit) {
+    let (parts, body) = reply.into_parts();
+    let length = parts.headers.get(CONTENT_LENGTH);
+    let declared = length.and_then(|v| v.to_str().ok()?.parse::<u64>().ok());
+    if declared.is_some_and(|n| n > limit) {
         return Err(RelayError::ReplyTooLarge {
             device: device.config.id.clone(),
             limit,
         });
     }
-    let status = StatusCode::from_u16(reply.status().as_u16()).unwrap_or(StatusCode::BAD_GATEWAY);
-    let mut headers = headers::to_client(reply.headers());
+    let mut headers = headers::to_client(&parts.headers);
     // Kept, so a reply of known length is not re-sent chunked.
-    if let Some(length) = reply.headers().get(axum::http::header::CONTENT_LENGTH) {
-        headers.insert(axum::http::header::CONTENT_LENGTH, length.clone());
+    if let Some(length) = length {
+        headers.insert(CONTENT_LENGTH, length.clone());
     }
-    let metrics: Arc<Metrics> = state.metrics.clone();
-    let id = device.config.id.clone();
+    let (metrics, cut_device) = (state.metrics.clone(), device.clone());
     let on_cut = move |why: body::ReplyCut| {
+        let id = &cut_device.config.id;
         tracing::warn!(device = %id, code = why.code(), "the device's reply was cut off");
-        metrics.reply_cut(&id, why.code());
+        metrics.reply_cut(id, why.code());
     };
-    let body: Body = body::reply(
-        reply.bytes_stream(),
-        limit,
-        device.timeouts.reply_idle,
-        on_cut,
-    );
+    let body: Body = body::reply(body, limit, device.timeouts.reply_idle, on_cut);
     let mut response = Response::new(body);
-    *response.status_mut() = status;
+    *response.status_mut() = parts.status;
     *response.headers_mut() = headers;
     Ok(response)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::is_forward;
+
+    #[test]
+    fn forwards_are_told_by_their_path() {
+        assert!(is_forward("/api/devices/lab/fwd/mgmt/tm/sys/version"));
+        assert!(is_forward("/api/devices/lab/fwd/"));
+        assert!(!is_forward("/api/devices//fwd/x"));
+        assert!(!is_forward("/api/devices/lab/probe"));
+        assert!(!is_forward("/api/devices"));
+        assert!(!is_forward("/devices/lab/fwd/x"));
+    }
 }

@@ -22,7 +22,12 @@ async fn metrics(State(state): State<AppState>) -> Response {
         .devices()
         .iter()
         .chain(state.inventory.ad_hoc_devices().iter())
-        .map(|d| (device_label(&d.config.id).to_owned(), d.handshakes()))
+        .map(|d| {
+            (
+                device_label(&d.config.id).to_owned(),
+                d.connections_opened(),
+            )
+        })
         .collect();
     (
         [(

@@ -1,14 +1,13 @@
 //! A device's trust policy and the rustls client configuration that enforces it.
 
 use std::sync::Arc;
-use std::sync::atomic::AtomicU64;
 
 use rustls::client::WebPkiServerVerifier;
 use rustls::client::danger::ServerCertVerifier;
 use shared::wire::TrustSummary;
 
 use super::fingerprint::{BadFingerprint, parse_fingerprint};
-use super::verifier::{AnyCertificate, CountingVerifier, PinVerifier};
+use super::verifier::{AnyCertificate, PinVerifier};
 
 /// How the relay decides whether a device's certificate is the device's.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -60,12 +59,8 @@ impl TrustPolicy {
         }
     }
 
-    /// The rustls client configuration that enforces this policy. `handshakes` counts full
-    /// certificate verifications, i.e. new TLS connections (for the pool-reuse metric).
-    pub fn client_config(
-        &self,
-        handshakes: Arc<AtomicU64>,
-    ) -> Result<rustls::ClientConfig, TrustError> {
+    /// The rustls client configuration that enforces this policy.
+    pub fn client_config(&self) -> Result<rustls::ClientConfig, TrustError> {
         let provider = Arc::new(rustls::crypto::ring::default_provider());
         let inner: Arc<dyn ServerCertVerifier> = match self {
             TrustPolicy::Ca { roots_pem } => {
@@ -102,10 +97,7 @@ impl TrustPolicy {
         let config = rustls::ClientConfig::builder_with_provider(provider)
             .with_safe_default_protocol_versions()?
             .dangerous()
-            .with_custom_certificate_verifier(Arc::new(CountingVerifier {
-                inner,
-                count: handshakes,
-            }))
+            .with_custom_certificate_verifier(inner)
             .with_no_client_auth();
         Ok(config)
     }

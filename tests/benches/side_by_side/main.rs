@@ -2,14 +2,18 @@
 //! loopback (a) directly over HTTPS, (b) through the release relay and (c) through nginx as an
 //! HTTPS reverse proxy with upstream keep-alive, driven by wrk at concurrency 1, 16 and 64 in
 //! interleaved rounds. Reports p50/p90/p99 and throughput, each proxy's added latency, upstream
-//! connection reuse and the relay's memory (idle, and under 64 concurrent 1 MiB uploads), and
+//! connection reuse and the relay's memory (idle, and under 64 concurrent 1 MiB uploads), then
+//! a load of `BENCH_LOAD_CALLS` calls at 64 concurrent through the relay, each checked whole,
+//! and (with `BENCH_SOAK_SECONDS`) a soak with the relay's memory sampled every second; and
 //! PASS/FAIL for the targets of issue 11. A benchmark, not a test: it fails only when it cannot
 //! measure.
 //!
 //! Run by `cargo xtask bench`, which installs nginx and wrk, builds the release relay and passes
-//! `RELAY_BIN`, `NGINX` and `WRK`; `BENCH_ROUNDS` (5) and `BENCH_SECONDS` (5) size the run, and
-//! the tables and verdicts go to `BENCH_OUT/side_by_side.{md,targets}` when it is set.
+//! `RELAY_BIN`, `NGINX` and `WRK`; `BENCH_ROUNDS` (5), `BENCH_SECONDS` (5), `BENCH_LOAD_CALLS`
+//! (100000) and `BENCH_SOAK_SECONDS` (0: none) size the run, and the tables and verdicts go to
+//! `BENCH_OUT/side_by_side.{md,targets}` when it is set.
 
+mod load;
 mod processes;
 mod report;
 mod upstream;
@@ -48,12 +52,17 @@ fn required(name: &str) -> anyhow::Result<String> {
     std::env::var(name).with_context(|| format!("{name} is not set: run `cargo xtask bench`"))
 }
 
-/// Log in once to the device for a token, and make the node the uploads rewrite.
-async fn prepare_device(device: &simulator::RunningDevice) -> anyhow::Result<String> {
-    let client = reqwest::Client::builder()
+/// A client that trusts exactly the device's certificate.
+fn direct_client(device: &simulator::RunningDevice) -> anyhow::Result<reqwest::Client> {
+    Ok(reqwest::Client::builder()
         .tls_built_in_root_certs(false)
         .add_root_certificate(reqwest::Certificate::from_pem(device.cert_pem.as_bytes())?)
-        .build()?;
+        .build()?)
+}
+
+/// Log in once to the device for a token, and make the node the uploads rewrite.
+async fn prepare_device(device: &simulator::RunningDevice) -> anyhow::Result<String> {
+    let client = direct_client(device)?;
     let login: serde_json::Value = client
         .post(format!("{}/mgmt/shared/authn/login", device.base_url()))
         .json(&serde_json::json!({"username": "admin", "password": "admin", "loginProviderName": "tmos"}))
@@ -113,6 +122,8 @@ fn main() -> anyhow::Result<()> {
     let nginx_bin = required("NGINX")?;
     let rounds = env_number("BENCH_ROUNDS", 5)?;
     let seconds = env_number("BENCH_SECONDS", 5)?;
+    let load_calls = env_number("BENCH_LOAD_CALLS", 100_000)?;
+    let soak_seconds = env_number("BENCH_SOAK_SECONDS", 0)?;
 
     // The device gets its own runtime (two workers, like `devsim`); the bench's own few calls
     // run on a second, single-threaded one.
@@ -209,6 +220,39 @@ fn main() -> anyhow::Result<()> {
         peak: status_kib(relay.process.pid(), "VmHWM:")?.max(sampled_peak),
         after_upload: status_kib(relay.process.pid(), "VmRSS:")?,
     };
+
+    let direct = calls.block_on(load::direct_body(
+        &direct_client(&device)?,
+        &url(Route::Direct),
+        &token,
+    ))?;
+    println!(
+        "load: {load_calls} calls at {} concurrent through the relay",
+        load::CONCURRENT
+    );
+    let loaded = calls.block_on(load::run(
+        &url(Route::Relay),
+        &token,
+        &direct,
+        Some(u64::from(load_calls)),
+        None,
+    ))?;
+    let soaked = match soak_seconds {
+        0 => None,
+        secs => {
+            println!(
+                "soak: {secs} s at {} concurrent through the relay",
+                load::CONCURRENT
+            );
+            Some(calls.block_on(load::soak(
+                relay.process.pid(),
+                &url(Route::Relay),
+                &token,
+                &direct,
+                secs,
+            ))?)
+        }
+    };
     drop(nginx);
     drop(relay);
     let _ = std::fs::remove_dir_all(&dir);
@@ -220,8 +264,14 @@ fn main() -> anyhow::Result<()> {
         samples,
         memory,
     };
-    let markdown = format!("{}\n{}\n", report.markdown(), report.counting_check());
-    let verdicts: Vec<String> = report.verdicts().iter().map(ToString::to_string).collect();
+    let markdown = format!(
+        "{}\n{}\n{}",
+        report.markdown(),
+        report.counting_check(),
+        load::markdown(&loaded, soaked.as_ref())
+    );
+    let mut verdicts: Vec<String> = report.verdicts().iter().map(ToString::to_string).collect();
+    verdicts.extend(load::verdicts(&loaded, soaked.as_ref()));
     println!("\n{markdown}");
     for verdict in &verdicts {
         println!("{verdict}");

@@ -72,11 +72,11 @@ impl std::fmt::Display for Verdict {
 }
 
 /// Decimal megabytes, as the targets are written.
-fn mb(kib: u64) -> f64 {
+pub fn mb(kib: u64) -> f64 {
     kib as f64 * 1024.0 / 1e6
 }
 
-fn thousands(n: f64) -> String {
+pub fn thousands(n: f64) -> String {
     let digits = format!("{:.0}", n);
     let mut out = String::new();
     for (i, c) in digits.chars().enumerate() {
@@ -330,8 +330,8 @@ impl Report {
             "New upstream connections are counted at the device's port from `/proc/net/tcp` for \
              all three paths. Check: the direct runs counted {direct_counted} where wrk opened \
              {direct_opened} (its connections plus one test connection per run). The relay runs \
-             counted {relay_counted}; the relay's `tokendeck_device_tls_handshakes_total` says \
-             {relay_said}: it counts certificate verifications, which resumed TLS sessions skip."
+             counted {relay_counted}; the relay's own `tokendeck_device_tls_handshakes_total` \
+             (TLS connections its pool opened, resumed sessions included) says {relay_said}."
         )
     }
 }

@@ -5,9 +5,8 @@
 //! minute). Client ports seen in any state before the run (open, or still closing from the
 //! run before) are not new.
 //! The report checks the count on the direct path, where it must equal the connections wrk
-//! opens, and shows the relay's own counter (`tokendeck_device_tls_handshakes_total`) beside
-//! it; that counter is only a lower bound, as resumed TLS sessions skip the certificate check
-//! it counts.
+//! opens, and shows the relay's own counter (`tokendeck_device_tls_handshakes_total`, the TLS
+//! connections its pool opened) beside it.
 
 use std::collections::HashSet;
 use std::sync::atomic::{AtomicBool, Ordering};

@@ -10,9 +10,11 @@ use std::time::Duration;
 
 use axum::body::{Body, Bytes};
 use axum::http::{HeaderMap, HeaderValue, header};
-use futures_util::{Stream, StreamExt};
+use http_body::{Frame, SizeHint};
+use http_body_util::BodyExt;
 
 use crate::error::RelayError;
+use crate::inventory::pool::{BoxError, Outgoing};
 
 /// Why an upload stopped (found in the device call's error by `classify`).
 #[derive(Debug, thiserror::Error)]
@@ -40,7 +42,7 @@ pub fn upload(
     client_headers: &HeaderMap,
     device_headers: &mut HeaderMap,
     limit: usize,
-) -> Result<reqwest::Body, RelayError> {
+) -> Result<Outgoing, RelayError> {
     let declared = declared_length(client_headers);
     if declared.is_some_and(|n| n > limit as u64) {
         return Err(RelayError::BodyTooLarge { limit });
@@ -48,29 +50,65 @@ pub fn upload(
     if let Some(length) = declared {
         device_headers.insert(header::CONTENT_LENGTH, HeaderValue::from(length));
     }
-    if declared == Some(0) || http_body::Body::is_end_stream(&body) {
-        return Ok(reqwest::Body::from(Bytes::new()));
+    let body = if declared == Some(0) || http_body::Body::is_end_stream(&body) {
+        Body::empty()
+    } else {
+        body
+    };
+    Ok(Upload {
+        inner: body,
+        sent: 0,
+        limit,
     }
-    let mut sent = 0usize;
-    type BoxError = Box<dyn std::error::Error + Send + Sync>;
-    let capped = body
-        .into_data_stream()
-        .map(move |chunk| -> Result<Bytes, BoxError> {
-            let chunk = chunk.map_err(|e| {
+    .boxed_unsync())
+}
+
+/// The client's body on its way to the device, counted against the limit.
+struct Upload {
+    inner: Body,
+    sent: usize,
+    limit: usize,
+}
+
+impl http_body::Body for Upload {
+    type Data = Bytes;
+    type Error = BoxError;
+
+    fn poll_frame(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+    ) -> Poll<Option<Result<Frame<Bytes>, BoxError>>> {
+        let frame = match Pin::new(&mut self.inner).poll_frame(cx) {
+            Poll::Ready(Some(Ok(frame))) => frame,
+            Poll::Ready(Some(Err(e))) => {
                 // A deadline error passes through whole, so it is recognised as such.
-                if crate::causes::find::<crate::request_body::BodyTooSlow>(&e).is_some() {
+                let e = if crate::causes::find::<crate::request_body::BodyTooSlow>(&e).is_some() {
                     BoxError::from(e)
                 } else {
                     BoxError::from(UploadError::Client)
-                }
-            })?;
-            sent += chunk.len();
-            if sent > limit {
-                return Err(UploadError::TooLarge { limit }.into());
+                };
+                return Poll::Ready(Some(Err(e)));
             }
-            Ok(chunk)
-        });
-    Ok(reqwest::Body::wrap_stream(capped))
+            Poll::Ready(None) => return Poll::Ready(None),
+            Poll::Pending => return Poll::Pending,
+        };
+        if let Some(data) = frame.data_ref() {
+            self.sent += data.len();
+            if self.sent > self.limit {
+                let limit = self.limit;
+                return Poll::Ready(Some(Err(UploadError::TooLarge { limit }.into())));
+            }
+        }
+        Poll::Ready(Some(Ok(frame)))
+    }
+
+    fn is_end_stream(&self) -> bool {
+        self.inner.is_end_stream()
+    }
+
+    fn size_hint(&self) -> SizeHint {
+        self.inner.size_hint()
+    }
 }
 
 /// How a reply stream ended early.
@@ -98,29 +136,36 @@ impl ReplyCut {
 /// The device's reply body, streamed: at most `limit` bytes, at most `idle` between pieces.
 /// `on_cut` hears how it ended early, if it did; the client then sees the reply cut off (the
 /// connection is closed rather than the body ended as if it were whole).
-pub fn reply<S, F>(stream: S, limit: u64, idle: Duration, on_cut: F) -> Body
+pub fn reply<B, F>(inner: B, limit: u64, idle: Duration, on_cut: F) -> Body
 where
-    S: Stream<Item = reqwest::Result<Bytes>> + Send + 'static,
-    F: Fn(ReplyCut) + Send + Unpin + 'static,
+    B: http_body::Body<Data = Bytes> + Send + Unpin + 'static,
+    F: FnOnce(ReplyCut) + Send + Unpin + 'static,
 {
-    Body::from_stream(ReplyStream {
-        inner: Box::pin(stream),
+    Body::new(CappedReply {
+        inner,
         received: 0,
         limit,
         idle,
-        pause: Box::pin(tokio::time::sleep(idle)),
-        on_cut,
+        pause: None,
+        waiting: false,
+        on_cut: Some(on_cut),
+        cut: None,
         done: false,
     })
 }
 
-struct ReplyStream<S, F> {
-    inner: Pin<Box<S>>,
+struct CappedReply<B, F> {
+    inner: B,
     received: u64,
     limit: u64,
     idle: Duration,
-    pause: Pin<Box<tokio::time::Sleep>>,
-    on_cut: F,
+    /// The idle timer, made the first time the device keeps the client waiting.
+    pause: Option<Pin<Box<tokio::time::Sleep>>>,
+    /// Whether the timer runs (since the last piece).
+    waiting: bool,
+    on_cut: Option<F>,
+    /// Cut off, and the error not given to the server yet.
+    cut: Option<ReplyCut>,
     done: bool,
 }
 
@@ -129,55 +174,94 @@ struct ReplyStream<S, F> {
 #[error("the device's reply was cut off: {}", .0.code())]
 struct ReplyCutError(ReplyCut);
 
-impl<S, F> ReplyStream<S, F>
-where
-    F: Fn(ReplyCut),
-{
-    fn cut(&mut self, why: ReplyCut) -> Poll<Option<Result<Bytes, ReplyCutError>>> {
-        self.done = true;
-        (self.on_cut)(why);
-        Poll::Ready(Some(Err(ReplyCutError(why))))
+impl<B, F: FnOnce(ReplyCut)> CappedReply<B, F> {
+    /// End the reply early. The error comes on the next poll: the server first gets a
+    /// `Pending`, on which it sends what it holds (the head at least), so the client sees the
+    /// status and a reply cut off rather than a connection closed without an answer.
+    fn cut(
+        &mut self,
+        why: ReplyCut,
+        cx: &mut Context<'_>,
+    ) -> Poll<Option<Result<Frame<Bytes>, ReplyCutError>>> {
+        self.cut = Some(why);
+        if let Some(on_cut) = self.on_cut.take() {
+            on_cut(why);
+        }
+        cx.waker().wake_by_ref();
+        Poll::Pending
     }
 }
 
-impl<S, F> Stream for ReplyStream<S, F>
+impl<B, F> http_body::Body for CappedReply<B, F>
 where
-    S: Stream<Item = reqwest::Result<Bytes>>,
-    F: Fn(ReplyCut) + Unpin,
+    B: http_body::Body<Data = Bytes> + Unpin,
+    F: FnOnce(ReplyCut) + Unpin,
 {
-    type Item = Result<Bytes, ReplyCutError>;
+    type Data = Bytes;
+    type Error = ReplyCutError;
 
-    fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
+    fn poll_frame(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+    ) -> Poll<Option<Result<Frame<Bytes>, ReplyCutError>>> {
+        if let Some(why) = self.cut.take() {
+            self.done = true;
+            return Poll::Ready(Some(Err(ReplyCutError(why))));
+        }
         if self.done {
             return Poll::Ready(None);
         }
-        match self.inner.as_mut().poll_next(cx) {
-            Poll::Ready(Some(Ok(chunk))) => {
-                self.received += chunk.len() as u64;
-                if self.received > self.limit {
-                    return self.cut(ReplyCut::TooLarge);
+        match Pin::new(&mut self.inner).poll_frame(cx) {
+            Poll::Ready(Some(Ok(frame))) => {
+                if let Some(data) = frame.data_ref() {
+                    self.received += data.len() as u64;
+                    if self.received > self.limit {
+                        return self.cut(ReplyCut::TooLarge, cx);
+                    }
                 }
-                let next = tokio::time::Instant::now() + self.idle;
-                self.pause.as_mut().reset(next);
-                Poll::Ready(Some(Ok(chunk)))
+                self.waiting = false;
+                Poll::Ready(Some(Ok(frame)))
             }
-            Poll::Ready(Some(Err(_))) => self.cut(ReplyCut::Failed),
+            Poll::Ready(Some(Err(_))) => self.cut(ReplyCut::Failed, cx),
             Poll::Ready(None) => {
                 self.done = true;
                 Poll::Ready(None)
             }
-            Poll::Pending => match self.pause.as_mut().poll(cx) {
-                Poll::Ready(()) => self.cut(ReplyCut::Idle),
-                Poll::Pending => Poll::Pending,
-            },
+            Poll::Pending => {
+                let (idle, waiting) = (self.idle, self.waiting);
+                self.waiting = true;
+                let deadline = tokio::time::Instant::now() + idle;
+                let pause = match &mut self.pause {
+                    Some(pause) => {
+                        if !waiting {
+                            pause.as_mut().reset(deadline);
+                        }
+                        pause
+                    }
+                    none => none.insert(Box::pin(tokio::time::sleep_until(deadline))),
+                };
+                match pause.as_mut().poll(cx) {
+                    Poll::Ready(()) => self.cut(ReplyCut::Idle, cx),
+                    Poll::Pending => Poll::Pending,
+                }
+            }
         }
+    }
+
+    fn is_end_stream(&self) -> bool {
+        self.cut.is_none() && (self.done || self.inner.is_end_stream())
+    }
+
+    fn size_hint(&self) -> SizeHint {
+        self.inner.size_hint()
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use http_body_util::BodyExt;
+    use futures_util::{Stream, StreamExt};
+    use http_body_util::StreamBody;
     use std::sync::{Arc, Mutex};
 
     fn recorder() -> (
@@ -189,11 +273,21 @@ mod tests {
         (cuts, move |why| seen.lock().unwrap().push(why))
     }
 
+    /// A body of the pieces `stream` gives.
+    fn pieces(
+        stream: impl Stream<Item = Bytes> + Send + Unpin + 'static,
+    ) -> impl http_body::Body<Data = Bytes, Error = std::io::Error> + Send + Unpin + 'static {
+        StreamBody::new(stream.map(|b| Ok::<_, std::io::Error>(Frame::data(b))))
+    }
+
     #[tokio::test(start_paused = true)]
     async fn replies_stream_whole_within_their_limits() {
         let (cuts, on_cut) = recorder();
-        let pieces = futures_util::stream::iter([Ok(Bytes::from("ab")), Ok(Bytes::from("cd"))]);
-        let body = reply(pieces, 4, Duration::from_secs(1), on_cut);
+        let whole = pieces(futures_util::stream::iter([
+            Bytes::from("ab"),
+            Bytes::from("cd"),
+        ]));
+        let body = reply(whole, 4, Duration::from_secs(1), on_cut);
         assert_eq!(body.collect().await.unwrap().to_bytes(), "abcd");
         assert!(cuts.lock().unwrap().is_empty());
     }
@@ -201,16 +295,20 @@ mod tests {
     #[tokio::test(start_paused = true)]
     async fn an_oversized_or_stalled_reply_is_cut_off() {
         let (cuts, on_cut) = recorder();
-        let pieces = futures_util::stream::iter([Ok(Bytes::from("abc")), Ok(Bytes::from("de"))]);
+        let long = pieces(futures_util::stream::iter([
+            Bytes::from("abc"),
+            Bytes::from("de"),
+        ]));
         assert!(
-            reply(pieces, 4, Duration::from_secs(1), on_cut)
+            reply(long, 4, Duration::from_secs(1), on_cut)
                 .collect()
                 .await
                 .is_err()
         );
         let (stalls, on_stall) = recorder();
-        let stalled = futures_util::stream::iter([Ok(Bytes::from("a"))])
-            .chain(futures_util::stream::pending());
+        let stalled = pieces(
+            futures_util::stream::iter([Bytes::from("a")]).chain(futures_util::stream::pending()),
+        );
         assert!(
             reply(stalled, 4, Duration::from_secs(1), on_stall)
                 .collect()

@@ -10,12 +10,13 @@ use crate::causes;
 use crate::error::{RelayError, Unreachable};
 use crate::inventory::Device;
 use crate::inventory::adhoc::is_adhoc_id;
+use crate::inventory::pool::CallError;
 use crate::inventory::resolve::ResolveError;
 use crate::request_body::BodyTooSlow;
 use crate::trust::{certificate_problem, find_pin_mismatch};
 
 /// The relay error for a device call that gave no response headers.
-pub fn classify(device: &Device, err: &reqwest::Error) -> RelayError {
+pub fn classify(device: &Device, err: &CallError) -> RelayError {
     let id = device.config.id.clone();
     let detail = causes::causes(err)
         .iter()
@@ -57,7 +58,9 @@ pub fn classify(device: &Device, err: &reqwest::Error) -> RelayError {
     if is_adhoc_id(&id) {
         return unreachable(Unreachable::AdHoc);
     }
-    if err.is_timeout() || causes::io_kind(err) == Some(ErrorKind::TimedOut) {
+    if matches!(err, CallError::ConnectTimeout(_))
+        || causes::io_kind(err) == Some(ErrorKind::TimedOut)
+    {
         return RelayError::Timeout {
             device: id,
             ms: device.timeouts.connect.as_millis(),

@@ -60,7 +60,8 @@ pub fn to_client(from: &HeaderMap) -> HeaderMap {
 }
 
 fn filter(from: &HeaderMap, allow: fn(&str) -> bool) -> HeaderMap {
-    let mut to = HeaderMap::new();
+    // Room for what the way back adds (CORS, security headers, the request id).
+    let mut to = HeaderMap::with_capacity(16);
     for (name, value) in from {
         if allow(name.as_str()) {
             to.append(name.clone(), value.clone());

@@ -1,11 +1,14 @@
-//! Phase 1 of a forward, the upstream target: which method, which URL. The relay dials the
-//! device's base URL only: the path is validated (still percent-encoded, as the client sent
-//! it) so nothing in it can change host, port or scheme, or climb out of the device's API.
+//! Phase 1 of a forward, the upstream target: which method, which request target. The relay
+//! dials the device's own address (its pool knows it) and sends an origin-form target, a path
+//! and query only, so nothing in it can change host, port or scheme; the path is validated
+//! (still percent-encoded, as the client sent it) so it cannot climb out of the device's API.
 //! Pure functions, so fuzz targets and property tests call them directly
 //! (`crate::properties::check_forward_target`).
 
-use axum::http::Method;
-use reqwest::Url;
+use std::borrow::Cow;
+
+use axum::http::{Method, Uri};
+use percent_encoding::{AsciiSet, CONTROLS, utf8_percent_encode};
 
 use crate::error::RelayError;
 
@@ -29,71 +32,94 @@ pub fn forwarded_method(method: &Method) -> Result<Method, RelayError> {
     }
 }
 
-/// Percent-encodings that are refused anywhere in a device path: dots, slashes, backslashes,
-/// NUL, CR, LF and `@`.
-const FORBIDDEN_ENCODED: [&str; 7] = ["%2e", "%2f", "%5c", "%00", "%0d", "%0a", "%40"];
+/// Percent-encodings (the two hex digits after `%`, lowercase) refused anywhere in a device
+/// path: dots, slashes, backslashes, NUL, CR, LF and `@`.
+const FORBIDDEN_ENCODED: [&[u8; 2]; 7] = [b"2e", b"2f", b"5c", b"00", b"0d", b"0a", b"40"];
 
 /// Double encodings (`%25` + one of these) of a dot, slash or backslash: refused, while
 /// other `%25…` pass, so BIG-IP route-domain names (`10.1.1.1%0` sent as `10.1.1.1%250`) work.
-const FORBIDDEN_DOUBLE_ENCODED: [&str; 3] = ["%252e", "%252f", "%255c"];
+const FORBIDDEN_DOUBLE_ENCODED: [&[u8; 2]; 3] = [b"2e", b"2f", b"5c"];
+
+/// Characters the path of a request target may not hold as they are (the URL standard's path
+/// set): they travel percent-encoded.
+const PATH_ESCAPED: &AsciiSet = &CONTROLS
+    .add(b' ')
+    .add(b'"')
+    .add(b'#')
+    .add(b'<')
+    .add(b'>')
+    .add(b'?')
+    .add(b'`')
+    .add(b'{')
+    .add(b'}');
+
+/// Whether `path` holds `%` followed by `first` and then (if given) `then`, hex digits in any
+/// case.
+fn has_escape(path: &str, escapes: &[&[u8; 2]], after_25: bool) -> bool {
+    let bytes = path.as_bytes();
+    let pair = |at: usize| {
+        bytes
+            .get(at..at + 2)
+            .map(|p| [p[0].to_ascii_lowercase(), p[1].to_ascii_lowercase()])
+    };
+    (0..bytes.len()).filter(|&i| bytes[i] == b'%').any(|i| {
+        let (at, prefix_ok) = if after_25 {
+            (i + 3, pair(i + 1) == Some(*b"25"))
+        } else {
+            (i + 1, true)
+        };
+        prefix_ok && pair(at).is_some_and(|p| escapes.contains(&&p))
+    })
+}
 
 /// The device path in the raw (still percent-encoded) request path, validated so that nothing
-/// in it can steer the relay away from the device's base URL.
-pub fn device_path(raw_path: &str, device_id: &str) -> Result<String, RelayError> {
-    let prefix = format!("/api/devices/{device_id}/fwd/");
+/// in it can steer the relay away from the device's base URL. Borrowed from `raw_path`.
+pub fn device_path<'a>(raw_path: &'a str, device_id: &str) -> Result<&'a str, RelayError> {
     let rest = raw_path
-        .strip_prefix(&prefix)
+        .strip_prefix("/api/devices/")
+        .and_then(|r| r.strip_prefix(device_id))
+        .and_then(|r| r.strip_prefix("/fwd/"))
         .ok_or_else(|| RelayError::ForbiddenTarget("the path is not under /fwd/".into()))?;
-    let lowered = rest.to_ascii_lowercase();
     let forbidden = |why: &str| Err(RelayError::ForbiddenTarget(why.into()));
     if rest.is_empty() {
         return forbidden("an empty device path");
     }
-    if rest.starts_with('/') || lowered.contains("//") {
+    if rest.starts_with('/') || rest.contains("//") {
         return forbidden("an absolute or protocol-relative path");
     }
     if rest.split('/').any(|seg| seg == "." || seg == "..") {
         return forbidden("a path with . or .. segments");
     }
-    if FORBIDDEN_ENCODED.iter().any(|enc| lowered.contains(enc)) {
+    if has_escape(rest, &FORBIDDEN_ENCODED, false) {
         return forbidden("percent-encoded dots, slashes, backslashes, @, NUL, CR or LF");
     }
-    if FORBIDDEN_DOUBLE_ENCODED
-        .iter()
-        .any(|enc| lowered.contains(enc))
-    {
+    if has_escape(rest, &FORBIDDEN_DOUBLE_ENCODED, true) {
         return forbidden("doubly percent-encoded dots, slashes or backslashes");
     }
     if rest.contains(['\\', '@', '\r', '\n', '#']) || rest.chars().any(char::is_control) {
         return forbidden("a backslash, @, #, or control character");
     }
-    Ok(format!("/{rest}"))
+    // `rest` ends `raw_path`: the device path is it with the `/` before it.
+    Ok(&raw_path[raw_path.len() - rest.len() - 1..])
 }
 
-/// The URL to call: the device's base URL with `path` (from [`device_path`]) and the client's
-/// query. Refuses anything that would change the scheme, host or port.
-pub fn device_url(base: &Url, path: &str, query: Option<&str>) -> Result<Url, RelayError> {
-    let mut url = base.clone();
-    url.set_path(path);
-    url.set_query(query);
-    let same_place = url.scheme() == base.scheme()
-        && url.host() == base.host()
-        && url.port() == base.port()
-        && url.username() == base.username()
-        && url.password() == base.password();
-    if !same_place {
-        return Err(RelayError::ForbiddenTarget(
-            "the target host changed".into(),
-        ));
-    }
-    Ok(url)
+/// The request target to send the device: `path` (from [`device_path`]) and the client's
+/// query, in origin form (no scheme, no host: the pool dials the device's base URL).
+pub fn device_target(path: &str, query: Option<&str>) -> Result<Uri, RelayError> {
+    let path: Cow<'_, str> = utf8_percent_encode(path, PATH_ESCAPED).into();
+    let target = match query {
+        Some(query) => format!("{path}?{query}"),
+        None => path.into_owned(),
+    };
+    Uri::try_from(target)
+        .map_err(|_| RelayError::ForbiddenTarget("the path is not a valid request target".into()))
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    fn path(raw: &str) -> Result<String, RelayError> {
+    fn path(raw: &str) -> Result<&str, RelayError> {
         device_path(raw, "lab")
     }
 
@@ -169,5 +195,14 @@ mod tests {
                 "{refused}"
             );
         }
+    }
+
+    #[test]
+    fn targets_are_origin_form_with_the_query_as_given() {
+        let target = device_target("/mgmt/tm/ltm/node/~Common~a b", Some("$select=name")).unwrap();
+        assert_eq!(target.scheme(), None);
+        assert_eq!(target.authority(), None);
+        assert_eq!(target.path(), "/mgmt/tm/ltm/node/~Common~a%20b");
+        assert_eq!(target.query(), Some("$select=name"));
     }
 }

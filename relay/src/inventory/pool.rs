@@ -1,0 +1,409 @@
+//! One device's keep-alive pool: HTTP/1.1 connections over TLS, reused most recently used first,
+//! at most [`MAX_CONNECTIONS`] open at once (further calls wait for one), idle ones closed after
+//! `pool_idle`.
+//!
+//! A call drives its connection itself, in the task that serves the client: the connection is
+//! polled together with the request until the response headers arrive, then together with the
+//! reply body as the client reads it ([`Reply`]), and goes back to the pool once the reply has
+//! been read whole. So a forwarded call involves no hand-off to a connection task (nor to
+//! another thread), which is most of what an HTTP client costs on a small machine.
+//!
+//! HTTP/1.1 is offered by ALPN and spoken to every device: a call holds a connection for its
+//! duration, and the per-device cap bounds how many the relay opens.
+
+use std::future::poll_fn;
+use std::net::SocketAddr;
+use std::pin::Pin;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+use std::task::{Context, Poll};
+use std::time::{Duration, Instant};
+
+use axum::http::{HeaderValue, Request, Response, header};
+use bytes::Bytes;
+use http_body::{Body, Frame, SizeHint};
+use http_body_util::combinators::UnsyncBoxBody;
+use hyper::body::Incoming;
+use hyper::client::conn::{TrySendError, http1};
+use hyper_util::rt::TokioIo;
+use rustls::pki_types::ServerName;
+use tokio::net::TcpStream;
+use tokio::sync::{OwnedSemaphorePermit, Semaphore};
+use tokio_rustls::TlsConnector;
+use tokio_rustls::client::TlsStream;
+use url::{Host, Url};
+
+use super::resolve::{DeviceResolver, ResolveError};
+
+/// An error a body may fail with.
+pub type BoxError = Box<dyn std::error::Error + Send + Sync>;
+
+/// The body of a call to a device.
+pub type Outgoing = UnsyncBoxBody<Bytes, BoxError>;
+
+/// Most connections the relay holds open to one device; a call beyond waits for one.
+pub const MAX_CONNECTIONS: usize = 64;
+
+/// Most a connection buffers of what the device sends (response heads must fit).
+const READ_BUFFER: usize = 64 * 1024;
+
+/// Why a call got no response headers from the device.
+#[derive(Debug, thiserror::Error)]
+pub enum CallError {
+    #[error("resolving the device's name")]
+    Resolve(#[from] ResolveError),
+    #[error("connecting to {addr}")]
+    Connect {
+        addr: SocketAddr,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("TLS handshake")]
+    Tls(#[source] std::io::Error),
+    #[error("no connection within {} ms", .0.as_millis())]
+    ConnectTimeout(Duration),
+    #[error("HTTP exchange")]
+    Http(#[source] hyper::Error),
+}
+
+/// Where a pool dials and how.
+#[derive(Debug)]
+pub struct PoolSettings {
+    pub base_url: Url,
+    pub tls: rustls::ClientConfig,
+    pub resolver: Arc<DeviceResolver>,
+    pub connect_timeout: Duration,
+    pub idle_timeout: Duration,
+}
+
+/// A device's connections. Cheap to share: clones are handles to the same pool.
+#[derive(Clone, Debug)]
+pub struct Pool {
+    shared: Arc<Shared>,
+}
+
+struct Shared {
+    /// Host as written in the base URL, without IPv6 brackets, and the port to dial.
+    host: String,
+    port: u16,
+    server_name: ServerName<'static>,
+    /// The `Host` header every call carries: the base URL's host and port.
+    host_header: HeaderValue,
+    tls: TlsConnector,
+    resolver: Arc<DeviceResolver>,
+    connect_timeout: Duration,
+    idle_timeout: Duration,
+    /// Idle connections, the most recently used last.
+    idle: Mutex<Vec<Idle>>,
+    /// One permit per call in progress, so at most [`MAX_CONNECTIONS`] connections are open.
+    slots: Arc<Semaphore>,
+    opened: AtomicU64,
+}
+
+/// One connection: the request half and the connection future that does its I/O.
+struct Upstream {
+    send: http1::SendRequest<Outgoing>,
+    conn: http1::Connection<TokioIo<TlsStream<TcpStream>>, Outgoing>,
+    ended: bool,
+}
+
+impl std::fmt::Debug for Shared {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Pool")
+            .field("host", &self.host)
+            .field("port", &self.port)
+            .finish_non_exhaustive()
+    }
+}
+
+impl std::fmt::Debug for Upstream {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Upstream")
+            .field("ended", &self.ended)
+            .finish()
+    }
+}
+
+#[derive(Debug)]
+struct Idle {
+    upstream: Upstream,
+    since: Instant,
+}
+
+impl Upstream {
+    /// Let the connection do its I/O; `true` when it has just ended (closed or failed).
+    fn drive(&mut self, cx: &mut Context<'_>) -> bool {
+        if self.ended {
+            return false;
+        }
+        if Pin::new(&mut self.conn).poll(cx).is_ready() {
+            self.ended = true;
+            return true;
+        }
+        false
+    }
+
+    /// Whether an idle connection can take a call now (it was not closed while idle).
+    fn usable(&mut self, cx: &mut Context<'_>) -> bool {
+        self.drive(cx);
+        !self.ended && matches!(self.send.poll_ready(cx), Poll::Ready(Ok(())))
+    }
+
+    /// Send `request`, driving the connection until the response headers arrive. The request
+    /// comes back in the error if it was never written (the connection had closed).
+    async fn send(
+        &mut self,
+        request: Request<Outgoing>,
+    ) -> Result<Response<Incoming>, TrySendError<Request<Outgoing>>> {
+        let mut sending = std::pin::pin!(self.send.try_send_request(request));
+        poll_fn(|cx| {
+            loop {
+                if let Poll::Ready(result) = sending.as_mut().poll(cx) {
+                    return Poll::Ready(result);
+                }
+                // A connection that just ended has failed the request: poll it once more.
+                if !self.drive(cx) {
+                    return Poll::Pending;
+                }
+            }
+        })
+        .await
+    }
+}
+
+impl Pool {
+    pub fn new(settings: PoolSettings) -> Result<Self, url::ParseError> {
+        let url = &settings.base_url;
+        let (host, server_name) = match url.host() {
+            Some(Host::Domain(name)) => (
+                name.to_owned(),
+                ServerName::try_from(name.to_owned())
+                    .map_err(|_| url::ParseError::InvalidDomainCharacter)?,
+            ),
+            Some(Host::Ipv4(ip)) => (ip.to_string(), ServerName::IpAddress(ip.into())),
+            Some(Host::Ipv6(ip)) => (ip.to_string(), ServerName::IpAddress(ip.into())),
+            None => return Err(url::ParseError::EmptyHost),
+        };
+        let port = url.port_or_known_default().unwrap_or(443);
+        let authority = match url.port() {
+            Some(port) => format!("{}:{port}", url.host_str().unwrap_or_default()),
+            None => url.host_str().unwrap_or_default().to_owned(),
+        };
+        let host_header = HeaderValue::from_str(&authority)
+            .map_err(|_| url::ParseError::InvalidDomainCharacter)?;
+        let mut tls = settings.tls;
+        tls.alpn_protocols = vec![b"http/1.1".to_vec()];
+        Ok(Self {
+            shared: Arc::new(Shared {
+                host,
+                port,
+                server_name,
+                host_header,
+                tls: TlsConnector::from(Arc::new(tls)),
+                resolver: settings.resolver,
+                connect_timeout: settings.connect_timeout,
+                idle_timeout: settings.idle_timeout,
+                idle: Mutex::new(Vec::new()),
+                slots: Arc::new(Semaphore::new(MAX_CONNECTIONS)),
+                opened: AtomicU64::new(0),
+            }),
+        })
+    }
+
+    /// TLS connections opened to the device so far (full and resumed handshakes alike).
+    pub fn connections_opened(&self) -> u64 {
+        self.shared.opened.load(Ordering::Relaxed)
+    }
+
+    /// Idle connections kept now.
+    pub fn idle_connections(&self) -> usize {
+        self.shared.idle_list().len()
+    }
+
+    /// Close the connections idle for longer than `pool_idle`.
+    pub fn close_expired(&self) {
+        let expired = self.shared.take_expired(Instant::now());
+        drop(expired);
+    }
+
+    /// One call: `request` (origin-form URI; its `Host` is set here) over an idle connection,
+    /// or a new one. A connection found closed when it is used is replaced, and a request it
+    /// never sent is sent on the next.
+    pub async fn call(&self, mut request: Request<Outgoing>) -> Result<Response<Reply>, CallError> {
+        let shared = &self.shared;
+        request
+            .headers_mut()
+            .insert(header::HOST, shared.host_header.clone());
+        let slot = shared
+            .slots
+            .clone()
+            .acquire_owned()
+            .await
+            .expect("the pool's semaphore is never closed");
+        loop {
+            let (mut upstream, reused) = match poll_fn(|cx| Poll::Ready(shared.checkout(cx))).await
+            {
+                Some(idle) => (idle, true),
+                None => (shared.connect().await?, false),
+            };
+            match upstream.send(request).await {
+                Ok(response) => {
+                    return Ok(
+                        response.map(|body| Reply::new(body, upstream, shared.clone(), slot))
+                    );
+                }
+                Err(mut failed) => match failed.take_message() {
+                    // Closed while idle, before the request went out: try the next connection.
+                    Some(unsent) if reused => request = unsent,
+                    _ => return Err(CallError::Http(failed.into_error())),
+                },
+            }
+        }
+    }
+}
+
+impl Shared {
+    fn idle_list(&self) -> std::sync::MutexGuard<'_, Vec<Idle>> {
+        self.idle.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// The expired idle connections, taken out of the pool (to be closed outside the lock).
+    fn take_expired(&self, now: Instant) -> Vec<Idle> {
+        let mut idle = self.idle_list();
+        let fresh = idle
+            .iter()
+            .position(|i| now.duration_since(i.since) < self.idle_timeout)
+            .unwrap_or(idle.len());
+        idle.drain(..fresh).collect()
+    }
+
+    /// The most recently used idle connection that can take a call now.
+    fn checkout(&self, cx: &mut Context<'_>) -> Option<Upstream> {
+        drop(self.take_expired(Instant::now()));
+        loop {
+            let mut idle = self.idle_list().pop()?;
+            if idle.upstream.usable(cx) {
+                return Some(idle.upstream);
+            }
+        }
+    }
+
+    fn checkin(&self, upstream: Upstream) {
+        if upstream.ended || upstream.send.is_closed() {
+            return;
+        }
+        self.idle_list().push(Idle {
+            upstream,
+            since: Instant::now(),
+        });
+    }
+
+    async fn connect(&self) -> Result<Upstream, CallError> {
+        let connecting = async {
+            let addrs = self.resolver.addresses(&self.host, self.port).await?;
+            let tcp = self.dial(&addrs).await?;
+            let _ = tcp.set_nodelay(true);
+            let tls = self
+                .tls
+                .connect(self.server_name.clone(), tcp)
+                .await
+                .map_err(CallError::Tls)?;
+            let (send, conn) = http1::Builder::new()
+                .max_buf_size(READ_BUFFER)
+                .handshake(TokioIo::new(tls))
+                .await
+                .map_err(CallError::Http)?;
+            self.opened.fetch_add(1, Ordering::Relaxed);
+            Ok(Upstream {
+                send,
+                conn,
+                ended: false,
+            })
+        };
+        tokio::time::timeout(self.connect_timeout, connecting)
+            .await
+            .unwrap_or(Err(CallError::ConnectTimeout(self.connect_timeout)))
+    }
+
+    /// The first of `addrs` that accepts a TCP connection.
+    async fn dial(&self, addrs: &[SocketAddr]) -> Result<TcpStream, CallError> {
+        let mut failure = CallError::Resolve(ResolveError::NoAddress {
+            device: self.resolver.device().to_owned(),
+            host: self.host.clone(),
+        });
+        for &addr in addrs {
+            match TcpStream::connect(addr).await {
+                Ok(stream) => return Ok(stream),
+                Err(source) => failure = CallError::Connect { addr, source },
+            }
+        }
+        Err(failure)
+    }
+}
+
+/// A device's reply body. Reading it drives the connection; once it has been read whole the
+/// connection goes back to the pool (a reply dropped before its end closes the connection, as
+/// the rest of it would still be on the way).
+pub struct Reply {
+    body: Incoming,
+    upstream: Option<Upstream>,
+    pool: Arc<Shared>,
+    done: bool,
+    _slot: OwnedSemaphorePermit,
+}
+
+impl Reply {
+    fn new(
+        body: Incoming,
+        upstream: Upstream,
+        pool: Arc<Shared>,
+        slot: OwnedSemaphorePermit,
+    ) -> Self {
+        let done = body.is_end_stream();
+        Self {
+            body,
+            upstream: Some(upstream),
+            pool,
+            done,
+            _slot: slot,
+        }
+    }
+}
+
+impl Body for Reply {
+    type Data = Bytes;
+    type Error = hyper::Error;
+
+    fn poll_frame(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+    ) -> Poll<Option<Result<Frame<Bytes>, hyper::Error>>> {
+        let this = self.get_mut();
+        if let Some(upstream) = &mut this.upstream {
+            upstream.drive(cx);
+        }
+        let frame = Pin::new(&mut this.body).poll_frame(cx);
+        if let Poll::Ready(None) = frame {
+            this.done = true;
+        }
+        frame
+    }
+
+    fn is_end_stream(&self) -> bool {
+        self.done || self.body.is_end_stream()
+    }
+
+    fn size_hint(&self) -> SizeHint {
+        self.body.size_hint()
+    }
+}
+
+impl Drop for Reply {
+    fn drop(&mut self) {
+        if (self.done || self.body.is_end_stream())
+            && let Some(upstream) = self.upstream.take()
+        {
+            self.pool.checkin(upstream);
+        }
+    }
+}
