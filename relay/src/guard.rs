@@ -1,10 +1,11 @@
 //! Who may talk to the relay. `policy` holds the operator's rules (hosts, origins, the key),
-//! `access_key` the key and the per-address limit on wrong guesses, `cors` the CORS layer,
-//! `security_headers` the headers every response carries. The two middlewares here apply them:
-//! [`host_guard`] on every request (outside CORS) and [`api_guard`] on `/api` and `/metrics`
-//! (inside CORS).
+//! `client` who the client is behind trusted proxies, `access_key` the key and the per-client
+//! limit on wrong guesses, `cors` the CORS layer, `security_headers` the headers every response
+//! carries. The middlewares here apply them: [`identify_client`] first, [`host_guard`] on every
+//! request (outside CORS) and [`api_guard`] on `/api` and `/metrics` (inside CORS).
 
 pub mod access_key;
+pub mod client;
 pub mod cors;
 pub mod policy;
 pub mod security_headers;
@@ -19,6 +20,7 @@ use axum::response::{IntoResponse, Response};
 
 use crate::error::RelayError;
 use access_key::{KeyCheck, KeyFailures};
+pub use client::{Client, ProxyPolicy};
 pub use policy::{ACCESS_KEY_HEADER, AccessPolicy};
 
 /// The address a connection reached on the relay's side (set by the server per connection).
@@ -45,7 +47,30 @@ fn request_host(request: &Request) -> Option<String> {
 
 /// Paths exempt from the `Host` check: load balancers and kubelets probe by pod address.
 fn host_check_exempt(path: &str) -> bool {
-    path == "/healthz"
+    matches!(path, "/livez" | "/readyz" | "/healthz")
+}
+
+/// Middleware first in line: who the client is (behind trusted proxies, the address they saw;
+/// the user an authenticating proxy named), kept for the guards and recorded in the request's
+/// log span (`client`, and `user` when a proxy named one).
+pub async fn identify_client(
+    State(proxies): State<Arc<ProxyPolicy>>,
+    mut request: Request,
+    next: Next,
+) -> Response {
+    let peer = request
+        .extensions()
+        .get::<ConnectInfo<SocketAddr>>()
+        .map(|c| c.0.ip())
+        .unwrap_or(IpAddr::from([0, 0, 0, 0]));
+    let client = proxies.identify(peer, request.headers());
+    let span = tracing::Span::current();
+    span.record("client", tracing::field::display(client.addr));
+    if let Some(user) = &client.user {
+        span.record("user", user.as_str());
+    }
+    request.extensions_mut().insert(client);
+    next.run(request).await
 }
 
 /// Middleware on every request (outside CORS): refuse unknown `Host`s.
@@ -63,13 +88,26 @@ pub async fn host_guard(State(guard): State<Guard>, request: Request, next: Next
 /// Middleware inside CORS: on `/api`, refuse foreign `Origin`s; on `/api` and `/metrics`,
 /// check the access key (with the per-address limit on wrong keys).
 pub async fn api_guard(State(guard): State<Guard>, request: Request, next: Next) -> Response {
-    match check_api(&guard, &request) {
-        Ok(()) => next.run(request).await,
-        Err(refusal) => refusal.into_response(),
+    let key_check = match origin_then_key(&guard, &request) {
+        Ok(key_check) => key_check,
+        Err(refusal) => return refusal.into_response(),
+    };
+    if let Some(key_check) = key_check
+        && let Err(refusal) = check_key(&guard, key_check).await
+    {
+        return refusal.into_response();
     }
+    next.run(request).await
 }
 
-fn check_api(guard: &Guard, request: &Request) -> Result<(), RelayError> {
+/// A key to check, and whose.
+struct KeyCheckFor {
+    presented: Option<String>,
+    client: Client,
+}
+
+/// On `/api`, refuse a foreign `Origin`; then, if this path needs the access key, what to check.
+fn origin_then_key(guard: &Guard, request: &Request) -> Result<Option<KeyCheckFor>, RelayError> {
     let path = request.uri().path();
     let is_api = path == "/api" || path.starts_with("/api/");
     if is_api && let Some(origin) = request.headers().get(header::ORIGIN) {
@@ -79,26 +117,41 @@ fn check_api(guard: &Guard, request: &Request) -> Result<(), RelayError> {
             return Err(RelayError::OriginNotAllowed(origin.to_owned()));
         }
     }
+    if guard.access.access_key.is_none() || !(is_api || path == "/metrics") {
+        return Ok(None);
+    }
+    // Set by `identify_client`, first in line.
+    let client = request
+        .extensions()
+        .get::<Client>()
+        .cloned()
+        .unwrap_or(Client {
+            addr: IpAddr::from([0, 0, 0, 0]),
+            proxy: None,
+            user: None,
+        });
+    Ok(Some(KeyCheckFor {
+        presented: presented_key(request.headers(), path == "/metrics"),
+        client,
+    }))
+}
+
+/// The access key, with the per-client lockout counted in the shared state.
+async fn check_key(guard: &Guard, check: KeyCheckFor) -> Result<(), RelayError> {
     let Some(key) = &guard.access.access_key else {
         return Ok(());
     };
-    if !(is_api || path == "/metrics") {
-        return Ok(());
-    }
-    let client = request
-        .extensions()
-        .get::<ConnectInfo<SocketAddr>>()
-        .map(|c| c.0.ip())
-        .unwrap_or(IpAddr::from([0, 0, 0, 0]));
-    let presented = presented_key(request.headers(), path == "/metrics");
-    let now = std::time::Instant::now();
+    let lockout_key = check.client.lockout_key();
     match guard
         .key_failures
-        .check(key, presented.as_deref(), client, now)
+        .check(key, check.presented.as_deref(), &lockout_key)
+        .await
     {
         KeyCheck::Accepted => Ok(()),
         KeyCheck::Missing => Err(RelayError::AccessKeyRequired),
-        KeyCheck::Wrong => Err(RelayError::AccessKeyWrong { client }),
+        KeyCheck::Wrong => Err(RelayError::AccessKeyWrong {
+            client: check.client.addr,
+        }),
         KeyCheck::Locked { retry_after_secs } => Err(RelayError::RateLimited { retry_after_secs }),
     }
 }

@@ -1,6 +1,6 @@
 //! The middleware stack, in one place (outermost first): request id (a client's id kept only
-//! if it is short and plain), secret headers marked, trace, security headers, the request
-//! body's deadline, the error layer (the one place relay errors are logged and counted), the
+//! if it is short and plain), secret headers marked, trace, security headers, who the client is
+//! (recorded in the trace span), the request body's deadline, the error layer (the one place relay errors are logged and counted), the
 //! Host check, CORS, and the Origin and access-key check. Load shedding wraps the API routes
 //! only (see [`shed_load`]), so health checks and the console still answer under load.
 
@@ -158,12 +158,15 @@ pub fn around(router: Router<AppState>, state: &AppState) -> Router<AppState> {
                         .get(REQUEST_ID)
                         .and_then(|v| v.to_str().ok())
                         .unwrap_or_default();
-                    // The path only: a query string could carry something secret.
+                    // The path only: a query string could carry something secret. The client (and
+                    // the user a trusted proxy names) are recorded by `guard::identify_client`.
                     tracing::info_span!(
                         "request",
                         id = %id,
                         method = %request.method(),
                         path = %request.uri().path(),
+                        client = tracing::field::Empty,
+                        user = tracing::field::Empty,
                     )
                 })
                 .on_response(DefaultOnResponse::new().level(tracing::Level::INFO)),
@@ -180,6 +183,10 @@ pub fn around(router: Router<AppState>, state: &AppState) -> Router<AppState> {
         .layer(h4)
         .layer(h5);
     let guards = ServiceBuilder::new()
+        .layer(from_fn_with_state(
+            state.proxies.clone(),
+            guard::identify_client,
+        ))
         .layer(map_request_with_state(state.limits, body_deadline))
         .layer(from_fn_with_state(state.metrics.clone(), relay_errors))
         .layer(from_fn_with_state(

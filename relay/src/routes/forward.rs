@@ -1,13 +1,14 @@
 //! `ANY /api/devices/{id}/fwd/{*path}`: one call to one inventory device, as a short driver
 //! over small phases (in the manner of pingora's proxy phases), each in its own file:
+//! 0. admission — the device's trust is known (`inventory`) and its budget has room
+//!    (`crate::budget`: `429 device_budget` otherwise);
 //! 1. `target` — the method and the URL (the device's base URL only);
 //! 2. `headers` — the client's headers a device may see;
 //! 3. `body` — the upload, streamed, capped;
 //! 4. the call, bounded by `timeouts.request` until the response headers;
 //! 5. `classify` — when the call fails, which relay error it is;
-//! 6. `headers` and `body` — the device's headers the client may see, the reply streamed.
-//!
-//! Later phases (a per-device budget, say) slot in between as further small functions.
+//! 6. `headers` and `body` — the device's headers the client may see, the reply streamed (the
+//!    budget's slot is held until it has been sent).
 
 mod body;
 mod classify;
@@ -59,6 +60,8 @@ async fn proxy(
     original: &axum::http::Uri,
     request: Request,
 ) -> Result<Response, RelayError> {
+    state.inventory.trust_known(device)?;
+    let admitted = state.budgets.admit(device).await?;
     let (parts, client_body) = request.into_parts();
     let method = target::forwarded_method(&parts.method)?;
     let path = target::device_path(original.path(), &device.config.id)?;
@@ -95,7 +98,7 @@ async fn proxy(
         elapsed_ms = started.elapsed().as_millis() as u64,
         "forwarded"
     );
-    to_client(state, device, reply)
+    Ok(admitted.hold_until_sent(to_client(state, device, reply)?))
 }
 
 /// The device's reply as the client's response: allowlisted headers, the body streamed.
