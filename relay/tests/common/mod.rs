@@ -3,6 +3,9 @@
 //! library would normalise before sending.
 #![allow(dead_code)]
 
+pub mod redis_server;
+pub mod relay_process;
+
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
