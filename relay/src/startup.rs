@@ -12,24 +12,24 @@ use shared::wire::DeviceKind;
 #[derive(Debug, thiserror::Error)]
 pub enum StartupError {
     #[error(
-        "trust on first use is on ({why}), but pins cannot be saved: {source}. Do one of: set \
+        "trust on first use is on ({why}), but pins cannot be saved: {error}. Do one of: set \
          state_file to a writable place (under systemd, StateDirectory= sets $STATE_DIRECTORY, \
          which the relay uses by default; in a container, mount a volume there); use state = \
          \"redis://…\" (needed anyway with more than one replica); or switch trust on first use \
          off (allow_tofu = false) and pin devices in the configuration"
     )]
-    PinsNotWritable { why: String, source: StateError },
+    PinsNotWritable { why: String, error: StateError },
     #[error(
-        "{source}. Fix or remove the file (it holds only the pins users made; a device pinned \
+        "{error}. Fix or remove the file (it holds only the pins users made; a device pinned \
          there must then be pinned again)"
     )]
-    PinsUnreadable { source: StateError },
+    PinsUnreadable { error: StateError },
     #[error(
-        "{source}. Check state (host, port, database), the password (state_password_file, or \
+        "{error}. Check state (host, port, database), the password (state_password_file, or \
          the ACL user in the URL) and TLS (rediss://, and state_ca for a private CA); the relay \
          does not start without its pins"
     )]
-    StateUnreachable { source: StateError },
+    StateUnreachable { error: StateError },
 }
 
 /// Why users may pin something on this relay, if they may.
@@ -65,13 +65,13 @@ pub async fn open_state(settings: &Settings) -> Result<SharedState, StartupError
             if let Some(why) = why_tofu(settings) {
                 PinFile::new(path)
                     .check_writable()
-                    .map_err(|source| StartupError::PinsNotWritable { why, source })?;
+                    .map_err(|error| StartupError::PinsNotWritable { why, error })?;
             }
-            SharedState::pin_file(path).map_err(|source| StartupError::PinsUnreadable { source })
+            SharedState::pin_file(path).map_err(|error| StartupError::PinsUnreadable { error })
         }
         StateLocation::Redis(options) => SharedState::redis(options)
             .await
-            .map_err(|source| StartupError::StateUnreachable { source }),
+            .map_err(|error| StartupError::StateUnreachable { error }),
     }
 }
 

@@ -18,6 +18,7 @@ pub struct RedisServer {
     pub port: u16,
     dir: PathBuf,
     args: Vec<String>,
+    tls: bool,
 }
 
 fn program() -> PathBuf {
@@ -89,11 +90,12 @@ impl RedisServer {
             port: 0,
             dir,
             args,
+            tls: tls.is_some(),
         };
         // A free port can be taken between the check and the bind: try a few.
         for _ in 0..5 {
             server.port = free_port();
-            if server.launch(tls.is_some()) {
+            if server.launch() {
                 return server;
             }
         }
@@ -101,9 +103,9 @@ impl RedisServer {
     }
 
     /// Start the server on `self.port`; whether it is ready.
-    fn launch(&mut self, tls: bool) -> bool {
+    fn launch(&mut self) -> bool {
         let port = self.port.to_string();
-        let ports: Vec<&str> = if tls {
+        let ports: Vec<&str> = if self.tls {
             vec!["--port", "0", "--tls-port", &port]
         } else {
             vec!["--port", &port]
@@ -150,8 +152,8 @@ impl RedisServer {
     }
 
     /// `redis://127.0.0.1:<port>/0` (`rediss://` for a TLS server).
-    pub fn url(&self, tls: bool) -> String {
-        let scheme = if tls { "rediss" } else { "redis" };
+    pub fn url(&self) -> String {
+        let scheme = if self.tls { "rediss" } else { "redis" };
         format!("{scheme}://127.0.0.1:{}/0", self.port)
     }
 
@@ -167,7 +169,7 @@ impl RedisServer {
     pub fn restart(&mut self) {
         self.stop();
         let deadline = Instant::now() + Duration::from_secs(10);
-        while !self.launch(false) {
+        while !self.launch() {
             assert!(
                 Instant::now() < deadline,
                 "redis-server did not restart:\n{}",

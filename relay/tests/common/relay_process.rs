@@ -135,11 +135,14 @@ impl RelayProcess {
         self.output.lock().unwrap().clone()
     }
 
+    pub fn pid(&self) -> libc::pid_t {
+        self.child.id().expect("the relay is running") as libc::pid_t
+    }
+
     /// Send SIGTERM, as an orchestrator does.
     pub fn terminate(&self) {
-        let pid = self.child.id().expect("the relay is running") as libc::pid_t;
         // SAFETY: sending a signal to our own child.
-        assert_eq!(unsafe { libc::kill(pid, libc::SIGTERM) }, 0);
+        assert_eq!(unsafe { libc::kill(self.pid(), libc::SIGTERM) }, 0);
     }
 
     /// Wait for the process to exit (at most `limit`).
