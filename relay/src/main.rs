@@ -236,7 +236,8 @@ async fn main() -> anyhow::Result<()> {
         tracing::warn!("{warning}");
     }
 
-    let demo_devices = start_demo(&args, &mut settings).await?;
+    // Kept until the relay stops: dropping the simulated devices stops them.
+    let _demo_devices = start_demo(&args, &mut settings).await?;
     if settings.devices.is_empty() && !settings.ad_hoc.enabled() {
         bail!("no devices: pass --config tokendeck.toml (see tokendeck.example.toml) or --demo");
     }
@@ -294,7 +295,8 @@ async fn main() -> anyhow::Result<()> {
     let addr = listener.local_addr()?;
     println!();
     println!("  Tokendeck console: http://{addr}/");
-    if demo_devices.is_some() {
+    #[cfg(feature = "demo")]
+    if _demo_devices.is_some() {
         println!("  Demo credentials:  admin / admin  (administrator)");
         println!("                     foo / fooPass  (non-administrator)");
     }

@@ -114,3 +114,45 @@ async fn check_warns_about_a_body_limit_above_the_fmc_s_and_per_replica_state() 
     );
     assert!(out.contains("set state = \"redis://…\""), "{out}");
 }
+
+/// `tokendeck.toml` as `deploy/kubernetes/configmap.yaml` holds it.
+fn kubernetes_config() -> String {
+    let yaml = std::fs::read_to_string(
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("../deploy/kubernetes/configmap.yaml"),
+    )
+    .unwrap();
+    let block = yaml
+        .split_once("tokendeck.toml: |\n")
+        .expect("the ConfigMap holds tokendeck.toml")
+        .1;
+    block
+        .lines()
+        .take_while(|l| l.starts_with("    ") || l.is_empty())
+        .map(|l| l.strip_prefix("    ").unwrap_or(l))
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+#[test]
+fn the_kubernetes_config_is_valid_and_draws_no_warning() {
+    let dir = config_dir("kubernetes");
+    write(&dir, "access-key", "correct-horse-battery-staple-0123\n");
+    write(&dir, "redis-password", "redis-password\n");
+    write(
+        &dir,
+        "corp-ca.pem",
+        "-----BEGIN CERTIFICATE-----\n-----END CERTIFICATE-----\n",
+    );
+    let config =
+        kubernetes_config().replace("/etc/tokendeck-secret/", &format!("{}/", dir.display()));
+    let path = write(&dir, "tokendeck.toml", &config);
+    let (settings, ignored) = relay::config::Settings::load(Some(&path), []).unwrap();
+    assert!(ignored.is_empty());
+    assert!(matches!(
+        settings.state,
+        relay::config::StateLocation::Redis(_)
+    ));
+    assert!(settings.allow_tofu && settings.devices.iter().any(|d| d.tofu));
+    assert_eq!(relay::startup::warnings(&settings), Vec::<String>::new());
+}
