@@ -7,37 +7,22 @@
 
 mod common;
 
-use common::{Relay, client, device, recording_router, state};
+use common::{CapturedLog, Relay, client, device, recording_router, state};
 use relay::guard::ProxyPolicy;
 use relay::inventory::Timeouts;
 use relay::trust::TrustPolicy;
 
-#[derive(Clone, Default)]
-struct Captured(std::sync::Arc<std::sync::Mutex<Vec<u8>>>);
-
-impl std::io::Write for Captured {
-    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        self.0.lock().unwrap().extend_from_slice(buf);
-        Ok(buf.len())
-    }
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
-
-impl Captured {
-    fn lines_with(&self, needle: &str) -> Vec<String> {
-        String::from_utf8_lossy(&self.0.lock().unwrap())
-            .lines()
-            .filter(|l| l.contains(needle))
-            .map(str::to_owned)
-            .collect()
-    }
+fn lines_with(log: &CapturedLog, needle: &str) -> Vec<String> {
+    log.text()
+        .lines()
+        .filter(|l| l.contains(needle))
+        .map(str::to_owned)
+        .collect()
 }
 
 #[tokio::test(flavor = "current_thread")]
 async fn the_log_names_the_client_and_the_user_a_trusted_proxy_names() {
-    let captured = Captured::default();
+    let captured = CapturedLog::default();
     let writer = captured.clone();
     let subscriber = tracing_subscriber::fmt()
         .with_env_filter("info")
@@ -64,7 +49,7 @@ async fn the_log_names_the_client_and_the_user_a_trusted_proxy_names() {
         .await
         .unwrap();
     assert_eq!(response.status(), 200);
-    let forwarded = captured.lines_with("forwarded");
+    let forwarded = lines_with(&captured, "forwarded");
     assert_eq!(forwarded.len(), 1, "{forwarded:?}");
     assert!(
         forwarded[0].contains("client=203.0.113.9")
@@ -90,7 +75,7 @@ async fn the_log_names_the_client_and_the_user_a_trusted_proxy_names() {
         .send()
         .await
         .unwrap();
-    let forwarded = captured.lines_with("forwarded");
+    let forwarded = lines_with(&captured, "forwarded");
     assert_eq!(forwarded.len(), 2, "{forwarded:?}");
     assert!(
         forwarded[1].contains("client=127.0.0.1"),

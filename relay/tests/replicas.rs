@@ -13,19 +13,7 @@ use std::time::Duration;
 
 use common::redis_server::{RedisServer, RedisTls};
 use common::relay_process::{RelayProcess, check, config_dir, write};
-use common::{TestCa, TestCert, TlsServer, client, recording_router};
-use shared::wire::DeviceKind;
-use simulator::SimConfig;
-
-async fn simulator() -> simulator::RunningDevice {
-    simulator::start(
-        DeviceKind::Bigip,
-        "127.0.0.1:0".parse().unwrap(),
-        SimConfig::default(),
-    )
-    .await
-    .unwrap()
-}
+use common::{TestCa, TestCert, TlsServer, client, json_at, recording_router, simulator};
 
 /// `tokendeck.toml` for a replica: the shared state, then `devices`.
 fn config(state: &str, extra: &str, devices: &str) -> String {
@@ -78,14 +66,7 @@ async fn pin(relay: &RelayProcess, id: &str, fingerprint: &serde_json::Value) ->
 
 /// The pin `relay` uses for `id`, if any.
 async fn pin_in_use(relay: &RelayProcess, id: &str) -> Option<String> {
-    let devices: serde_json::Value = client()
-        .get(relay.url("/api/devices"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let devices = json_at(&relay.url("/api/devices")).await;
     let device = devices.as_array()?.iter().find(|d| d["id"] == id)?;
     (device["trust"]["policy"] == "pin")
         .then(|| device["trust"]["fingerprint"].as_str().unwrap().to_owned())
@@ -146,6 +127,7 @@ async fn a_pin_made_through_one_replica_is_enforced_by_the_other_and_the_first_p
         pin_in_use(&b, "lab").await.as_deref() == Some(lab.fingerprint.as_str())
     })
     .await;
+    eprintln!("the other replica applied the pin after {took:?}");
     assert!(took < Duration::from_secs(3), "{took:?}");
     assert_eq!(
         relay_code(version(&b, "lab").await).await,

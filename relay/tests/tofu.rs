@@ -5,24 +5,12 @@ mod common;
 
 use std::path::PathBuf;
 
-use common::{Relay, client, device, get_json, relay_error_code, tofu_device};
+use common::{Relay, client, device, get_json, relay_error_code, simulator, tofu_device};
 use relay::AppState;
 use relay::inventory::adhoc::AdHocPolicy;
 use relay::inventory::{DeviceConfig, Inventory, InventoryOptions, Timeouts};
 use relay::shared_state::SharedState;
 use relay::trust::TrustPolicy;
-use shared::wire::DeviceKind;
-use simulator::SimConfig;
-
-async fn simulator() -> simulator::RunningDevice {
-    simulator::start(
-        DeviceKind::Bigip,
-        "127.0.0.1:0".parse().unwrap(),
-        SimConfig::default(),
-    )
-    .await
-    .unwrap()
-}
 
 fn temp_state_file(name: &str) -> PathBuf {
     let dir = std::env::temp_dir().join(format!("tokendeck-tofu-{}-{name}", std::process::id()));

@@ -31,33 +31,20 @@ pub const PIN_POLL: Duration = Duration::from_secs(1);
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(3);
 const RESPONSE_TIMEOUT: Duration = Duration::from_secs(2);
 
-/// Take a slot: KEYS[1] the window, ARGV limit, window (ms), member. Returns {1, 0} when taken,
-/// {0, ms until the earliest slot frees} when full.
-static TAKE: LazyLock<Script> = LazyLock::new(|| {
+/// A sliding window: KEYS[1] the window, ARGV limit, window (ms), member. With a member, take
+/// a slot; with an empty one, only check. Returns {1, 0} when there is (was) room, {0, ms until
+/// the earliest slot frees} when full.
+static WINDOW: LazyLock<Script> = LazyLock::new(|| {
     Script::new(
         r"
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
 redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now)
 if redis.call('ZCARD', KEYS[1]) < tonumber(ARGV[1]) then
-  redis.call('ZADD', KEYS[1], now + tonumber(ARGV[2]), ARGV[3])
-  redis.call('PEXPIRE', KEYS[1], tonumber(ARGV[2]))
-  return {1, 0}
-end
-local first = redis.call('ZRANGE', KEYS[1], 0, 0, 'WITHSCORES')
-return {0, tonumber(first[2]) - now}
-",
-    )
-});
-
-/// Whether a slot could be taken: KEYS[1] the window, ARGV limit. Same answers as [`TAKE`].
-static CHECK: LazyLock<Script> = LazyLock::new(|| {
-    Script::new(
-        r"
-local t = redis.call('TIME')
-local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
-redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now)
-if redis.call('ZCARD', KEYS[1]) < tonumber(ARGV[1]) then
+  if ARGV[3] ~= '' then
+    redis.call('ZADD', KEYS[1], now + tonumber(ARGV[2]), ARGV[3])
+    redis.call('PEXPIRE', KEYS[1], tonumber(ARGV[2]))
+  end
   return {1, 0}
 end
 local first = redis.call('ZRANGE', KEYS[1], 0, 0, 'WITHSCORES')
@@ -245,65 +232,27 @@ impl RedisStore {
 
     pub async fn take(&self, budget: &Budget) -> Result<Slot, Wait> {
         let inner = &self.inner;
-        if inner.up.load(Ordering::SeqCst) {
-            let member = format!(
-                "{}-{}",
-                inner.replica,
-                inner.next_slot.fetch_add(1, Ordering::Relaxed)
-            );
-            let key = format!("{}{}", inner.budget_prefix, budget.key);
-            let window_ms = budget.window.as_millis() as u64;
-            let taken = inner
-                .call("counting a budget", |mut c| {
-                    let (key, member) = (key.clone(), member.clone());
-                    async move {
-                        TAKE.key(key)
-                            .arg(budget.limit)
-                            .arg(window_ms)
-                            .arg(member)
-                            .invoke_async::<(i64, i64)>(&mut c)
-                            .await
-                    }
-                })
-                .await;
-            match taken {
-                Ok((1, _)) => {
-                    return Ok(Slot {
-                        key,
-                        member,
-                        local: false,
-                    });
-                }
-                Ok((_, wait_ms)) => return Err(Wait(millis(wait_ms))),
-                Err(_) => {} // counted here instead, below
-            }
+        let member = format!(
+            "{}-{}",
+            inner.replica,
+            inner.next_slot.fetch_add(1, Ordering::Relaxed)
+        );
+        match inner.window(budget, &member).await {
+            Some(Ok(key)) => Ok(Slot {
+                key,
+                member,
+                local: false,
+            }),
+            Some(Err(wait)) => Err(wait),
+            None => inner.fallback.take(budget),
         }
-        inner.fallback.take(budget)
     }
 
     pub async fn check(&self, budget: &Budget) -> Result<(), Wait> {
-        let inner = &self.inner;
-        if inner.up.load(Ordering::SeqCst) {
-            let key = format!("{}{}", inner.budget_prefix, budget.key);
-            let checked = inner
-                .call("counting a budget", |mut c| {
-                    let key = key.clone();
-                    async move {
-                        CHECK
-                            .key(key)
-                            .arg(budget.limit)
-                            .invoke_async::<(i64, i64)>(&mut c)
-                            .await
-                    }
-                })
-                .await;
-            match checked {
-                Ok((1, _)) => return Ok(()),
-                Ok((_, wait_ms)) => return Err(Wait(millis(wait_ms))),
-                Err(_) => {}
-            }
+        match self.inner.window(budget, "").await {
+            Some(room) => room.map(|_key| ()),
+            None => self.inner.fallback.check(budget),
         }
-        inner.fallback.check(budget)
     }
 
     /// Hand a slot back (in the background: nothing waits for it). A slot that cannot be
@@ -332,6 +281,35 @@ impl RedisStore {
 }
 
 impl Inner {
+    /// Take a slot named `member` in `budget`'s window (check only, for an empty member).
+    /// `None` when Redis cannot answer: the caller counts here instead.
+    async fn window(&self, budget: &Budget, member: &str) -> Option<Result<String, Wait>> {
+        if !self.up.load(Ordering::SeqCst) {
+            return None;
+        }
+        let key = format!("{}{}", self.budget_prefix, budget.key);
+        let window_ms = budget.window.as_millis() as u64;
+        let answer = self
+            .call("counting a budget", |mut c| {
+                let key = key.clone();
+                async move {
+                    WINDOW
+                        .key(key)
+                        .arg(budget.limit)
+                        .arg(window_ms)
+                        .arg(member)
+                        .invoke_async::<(i64, i64)>(&mut c)
+                        .await
+                }
+            })
+            .await
+            .ok()?;
+        Some(match answer {
+            (1, _) => Ok(key),
+            (_, wait_ms) => Err(Wait(millis(wait_ms))),
+        })
+    }
+
     /// The connection, made if there is none.
     async fn connection(&self) -> Result<MultiplexedConnection, RedisError> {
         let mut held = self.connection.lock().await;
