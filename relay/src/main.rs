@@ -44,8 +44,9 @@ DEVICE BUDGETS (per device, across all users and replicas)
 
 CLIENTS BEHIND A PROXY
   trusted_proxies = [\"10.0.0.0/8\"]: from these, the client is the rightmost X-Forwarded-For hop
-  not in the list (wrong-key lockouts count it, IPv6 by /64). proxy_user_header = \"X-Forwarded-
-  User\": the user a trusted authenticating proxy names, recorded in the relay's logs.
+  not in the list (wrong-key lockouts count it, IPv6 by /64).
+  proxy_user_header = \"X-Forwarded-User\": the user a trusted authenticating proxy names,
+  recorded in the relay's logs.
 
 LIMITS ([limits], defaults in brackets)
   Towards clients:
