@@ -155,7 +155,12 @@ async fn calls_at_once_are_held_until_one_has_been_answered() {
     let in_flight: Vec<_> = (0..2)
         .map(|_| {
             let relay = relay.clone();
-            tokio::spawn(async move { call(&relay, "slow").await.status() })
+            tokio::spawn(async move {
+                let response = call(&relay, "slow").await;
+                let status = response.status();
+                response.bytes().await.unwrap();
+                status
+            })
         })
         .collect();
     // Both are at the device (waiting at the gate): a third is held, with a second to wait.
@@ -184,7 +189,20 @@ async fn calls_at_once_are_held_until_one_has_been_answered() {
     for call in in_flight {
         assert_eq!(call.await.unwrap(), 200);
     }
-    // Their slots were handed back with their replies.
+    // Their slots are handed back once their replies have been sent: a new call goes through
+    // (at once, or after the moment the relay takes to finish sending them).
     gate.add_permits(1);
-    assert_eq!(call(&relay, "slow").await.status(), 200);
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(2);
+    loop {
+        let status = call(&relay, "slow").await.status();
+        if status == 200 {
+            break;
+        }
+        assert_eq!(status, 429);
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "the slots were never handed back"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
 }
