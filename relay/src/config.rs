@@ -1,6 +1,7 @@
 //! `tokendeck.toml`: the relay's configuration file, with every key overridable by an
 //! environment variable (`env`), validated into [`Settings`]: the serde shape of the file
-//! (`file`), one device entry (`device`), the server's limits (`limits`).
+//! (`file`), one device entry (`device`), the server's limits (`limits`), where pins and
+//! budgets are kept (`state`).
 //!
 //! Values only: nothing here serves requests. `tokendeck.example.toml` at the repository root
 //! documents every key.
@@ -10,12 +11,15 @@ mod env;
 mod error;
 mod file;
 mod limits;
+mod state;
 
+use std::collections::HashMap;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use crate::guard::AccessPolicy;
+use crate::budget::BudgetSetting;
+use crate::guard::{AccessPolicy, ProxyPolicy};
 use crate::inventory::adhoc::AdHocPolicy;
 use crate::inventory::{DeviceConfig, Timeouts};
 pub use device::DeviceFile;
@@ -25,6 +29,7 @@ pub use error::ConfigError;
 use error::invalid;
 pub use file::{FileConfig, LimitsFile, LogFormat};
 pub use limits::{DEFAULT_MAX_BODY, Limits};
+pub use state::{PIN_FILE_NAME, StateLocation};
 
 /// Default listen address: loopback only.
 pub const DEFAULT_LISTEN: &str = "127.0.0.1:8080";
@@ -39,18 +44,33 @@ pub struct Settings {
     pub timeouts: Timeouts,
     pub limits: Limits,
     pub access: AccessPolicy,
+    /// Who the client is behind the operator's proxies.
+    pub proxies: ProxyPolicy,
     pub allow_tofu: bool,
-    /// Where trust-on-first-use pins are kept; `None` keeps them in memory only.
-    pub state_file: Option<PathBuf>,
+    /// Where trust-on-first-use pins are kept and budgets counted.
+    pub state: StateLocation,
+    /// The operator's budget settings, by device id.
+    pub budgets: HashMap<String, BudgetSetting>,
     pub ad_hoc: AdHocPolicy,
 }
 
 impl Settings {
     /// Read `path` (if any), apply `TOKENDECK_*` variables from `env`, and validate.
+    /// `STATE_DIRECTORY` in `env` (systemd's `StateDirectory=`) is where the pin file goes by
+    /// default.
     pub fn load(
         path: Option<&Path>,
         env: impl IntoIterator<Item = (String, String)>,
     ) -> Result<(Self, Vec<String>), ConfigError> {
+        let env: Vec<(String, String)> = env.into_iter().collect();
+        // systemd may list several directories, separated by colons: the first is ours.
+        let state_directory = env
+            .iter()
+            .rev()
+            .find(|(k, _)| k == "STATE_DIRECTORY")
+            .and_then(|(_, v)| v.split(':').next())
+            .filter(|dir| !dir.is_empty())
+            .map(PathBuf::from);
         let mut table = match path {
             Some(path) => {
                 let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
@@ -79,7 +99,8 @@ impl Settings {
             .and_then(Path::parent)
             .map(Path::to_owned)
             .unwrap_or_default();
-        Ok((Self::from_file(file, &base, path)?, ignored))
+        let settings = Self::from_file(file, &base, path, state_directory.as_deref())?;
+        Ok((settings, ignored))
     }
 
     /// Validate a parsed file; relative paths are resolved against `base`.
@@ -87,7 +108,9 @@ impl Settings {
         file: FileConfig,
         base: &Path,
         config_path: Option<&Path>,
+        state_directory: Option<&Path>,
     ) -> Result<Self, ConfigError> {
+        let state = StateLocation::from_file(&file, base, config_path, state_directory)?;
         let listen: SocketAddr = file
             .listen
             .as_deref()
@@ -131,16 +154,17 @@ impl Settings {
         let (timeouts, limits) = limits_from(&file.limits)?;
         let ad_hoc = AdHocPolicy::parse(&file.ad_hoc.allowed)
             .map_err(|message| invalid("ad_hoc.allowed", message))?;
-        let devices = file
-            .devices
-            .into_iter()
-            .map(|d| device_config(d, base))
-            .collect::<Result<Vec<_>, _>>()?;
-        let state_file = match (file.state_file, config_path) {
-            (Some(state), _) => Some(base.join(state)),
-            (None, Some(config)) => Some(config.with_extension("state.toml")),
-            (None, None) => None,
-        };
+        let proxies = ProxyPolicy::new(&file.trusted_proxies, file.proxy_user_header.as_deref())
+            .map_err(|(key, message)| invalid(key, message))?;
+        let mut devices = Vec::new();
+        let mut budgets = HashMap::new();
+        for entry in file.devices {
+            let (device, budget) = device_config(entry, base)?;
+            if let Some(budget) = budget {
+                budgets.insert(device.id.clone(), budget);
+            }
+            devices.push(device);
+        }
         Ok(Self {
             listen,
             dist: file.dist.map(|d| base.join(d)),
@@ -149,8 +173,10 @@ impl Settings {
             timeouts,
             limits,
             access,
+            proxies,
             allow_tofu: file.allow_tofu.unwrap_or(true),
-            state_file,
+            state,
+            budgets,
             ad_hoc,
         })
     }
@@ -207,6 +233,10 @@ fn limits_from(file: &LimitsFile) -> Result<(Timeouts, Limits), ConfigError> {
             file.shutdown_deadline_ms,
             l.shutdown_deadline,
         )?,
+        // Zero is allowed: no load balancer to wait for.
+        drain_delay: file
+            .drain_delay_ms
+            .map_or(l.drain_delay, Duration::from_millis),
         max_connections: count("max_connections", file.max_connections, l.max_connections)?,
         max_in_flight: count("max_in_flight", file.max_in_flight, l.max_in_flight)?,
         max_body: count("max_body_bytes", file.max_body_bytes, l.max_body)?,
@@ -250,7 +280,10 @@ mod tests {
         let s = load(ONE_DEVICE, &[]).unwrap();
         assert_eq!(s.listen, DEFAULT_LISTEN.parse().unwrap());
         assert!(s.allow_tofu);
-        assert!(s.state_file.unwrap().ends_with("tokendeck.state.toml"));
+        let StateLocation::PinFile(pins) = &s.state else {
+            panic!("{:?}", s.state)
+        };
+        assert!(pins.ends_with("tokendeck.state.toml"));
         assert_eq!(s.devices[0].trust.summary().clone(), {
             TrustPolicy::pin(&format!("sha256:{}", "ab".repeat(32)))
                 .unwrap()
@@ -389,5 +422,60 @@ mod tests {
         ] {
             assert!(load(bad, &[]).is_err(), "{bad}");
         }
+    }
+
+    #[test]
+    fn systemd_state_directory_holds_the_pin_file_unless_state_file_says_otherwise() {
+        let s = load(
+            ONE_DEVICE,
+            &[("STATE_DIRECTORY", "/var/lib/tokendeck:/var/lib/other")],
+        )
+        .unwrap();
+        let StateLocation::PinFile(pins) = &s.state else {
+            panic!("{:?}", s.state)
+        };
+        assert_eq!(pins, Path::new("/var/lib/tokendeck/tokendeck.state.toml"));
+        let s = load(
+            ONE_DEVICE,
+            &[
+                ("STATE_DIRECTORY", "/var/lib/tokendeck"),
+                ("TOKENDECK_STATE", "redis://127.0.0.1:6379/0"),
+            ],
+        )
+        .unwrap();
+        assert!(matches!(s.state, StateLocation::Redis(_)));
+    }
+
+    #[test]
+    fn device_budgets_trusted_proxies_and_the_drain_delay_are_read() {
+        let fmc = r#"
+            trusted_proxies = ["10.0.0.0/8", "192.0.2.1"]
+            proxy_user_header = "X-Forwarded-User"
+
+            [limits]
+            drain_delay_ms = 0
+
+            [[devices]]
+            id = "fmc"
+            name = "FMC"
+            kind = "fmc"
+            base_url = "https://10.1.1.5"
+            tofu = true
+            requests_per_minute = 60
+        "#;
+        let s = load(fmc, &[("TOKENDECK_DEVICES__FMC__CONCURRENT_CALLS", "0")]).unwrap();
+        assert_eq!(
+            s.budgets["fmc"],
+            BudgetSetting {
+                per_minute: Some(60),
+                concurrent: Some(0)
+            }
+        );
+        assert_eq!(s.limits.drain_delay, Duration::ZERO);
+        assert_eq!(Limits::default().drain_delay, Duration::from_secs(5));
+        let err = load(fmc, &[("TOKENDECK_TRUSTED_PROXIES", "0.0.0.0/0")]).unwrap_err();
+        assert!(err.to_string().contains("trusted_proxies"), "{err}");
+        let err = load(ONE_DEVICE, &[("TOKENDECK_PROXY_USER_HEADER", "X-User")]).unwrap_err();
+        assert!(err.to_string().contains("trusted_proxies"), "{err}");
     }
 }

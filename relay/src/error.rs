@@ -13,9 +13,11 @@ use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use shared::wire::{RELAY_ERROR_HEADER, RelayErrorBody, RelayErrorCode};
 
+use crate::budget::Held;
 use crate::inventory::InventoryError;
 use crate::inventory::adhoc::{AdHocRefused, is_adhoc_id};
 use crate::inventory::resolve::ResolveError;
+use crate::shared_state::StateError;
 use crate::trust::probe::{ProbeError, ProbeFailure};
 use crate::trust::{CertificateProblem, PinMismatch};
 
@@ -134,6 +136,34 @@ pub enum RelayError {
     TofuDisabled(String),
     #[error("{device}: {detail}")]
     TrustConflict { device: String, detail: String },
+    #[error(
+        "Tokendeck held this call to {device} back: this relay keeps all its users together under {limit} requests a minute to it, so the device itself never has to refuse one, and this minute's are spent. Retry in {retry_after_secs} s."
+    )]
+    BudgetPerMinute {
+        device: String,
+        limit: u32,
+        retry_after_secs: u64,
+    },
+    #[error(
+        "Tokendeck held this call to {device} back: this relay lets all its users together have at most {limit} calls to it in progress at once, so the device itself never has to refuse one. Retry in {retry_after_secs} s."
+    )]
+    BudgetConcurrent {
+        device: String,
+        limit: u32,
+        retry_after_secs: u64,
+    },
+    #[error(
+        "The relay cannot reach its shared state ({state}), so it cannot tell whether {device} was pinned through another replica, and does not dial it until it can. Try again in a minute; if this lasts, tell the operator."
+    )]
+    PinsUnknown { device: String, state: String },
+    #[error(
+        "The relay cannot reach its shared state ({state}) to record the pin of {device}: nothing was pinned. Try again in a minute; if this lasts, tell the operator."
+    )]
+    PinNotSaved {
+        device: String,
+        state: String,
+        detail: String,
+    },
     #[error("The relay failed unexpectedly. Its log has the details.")]
     Internal(String),
 }
@@ -178,6 +208,12 @@ impl RelayError {
             RelayError::OriginNotAllowed(_) => RelayErrorCode::OriginNotAllowed,
             RelayError::TofuDisabled(_) => RelayErrorCode::TofuDisabled,
             RelayError::TrustConflict { .. } => RelayErrorCode::TrustConflict,
+            RelayError::BudgetPerMinute { .. } | RelayError::BudgetConcurrent { .. } => {
+                RelayErrorCode::DeviceBudget
+            }
+            RelayError::PinsUnknown { .. } | RelayError::PinNotSaved { .. } => {
+                RelayErrorCode::StateUnavailable
+            }
         }
     }
 
@@ -202,8 +238,12 @@ impl RelayError {
             RelayError::AccessKeyRequired | RelayError::AccessKeyWrong { .. } => {
                 StatusCode::UNAUTHORIZED
             }
-            RelayError::RateLimited { .. } => StatusCode::TOO_MANY_REQUESTS,
-            RelayError::Overloaded { .. } => StatusCode::SERVICE_UNAVAILABLE,
+            RelayError::RateLimited { .. }
+            | RelayError::BudgetPerMinute { .. }
+            | RelayError::BudgetConcurrent { .. } => StatusCode::TOO_MANY_REQUESTS,
+            RelayError::Overloaded { .. }
+            | RelayError::PinsUnknown { .. }
+            | RelayError::PinNotSaved { .. } => StatusCode::SERVICE_UNAVAILABLE,
             RelayError::TrustConflict { .. } => StatusCode::CONFLICT,
             RelayError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
@@ -219,7 +259,11 @@ impl RelayError {
             | RelayError::Timeout { device, .. }
             | RelayError::ReplyTooLarge { device, .. }
             | RelayError::TofuDisabled(device)
-            | RelayError::TrustConflict { device, .. } => Some(device.clone()),
+            | RelayError::TrustConflict { device, .. }
+            | RelayError::BudgetPerMinute { device, .. }
+            | RelayError::BudgetConcurrent { device, .. }
+            | RelayError::PinsUnknown { device, .. }
+            | RelayError::PinNotSaved { device, .. } => Some(device.clone()),
             _ => None,
         }
     }
@@ -230,6 +274,7 @@ impl RelayError {
             RelayError::Unreachable { detail, .. }
             | RelayError::DnsFailure { detail, .. }
             | RelayError::UntrustedCertificate { detail, .. }
+            | RelayError::PinNotSaved { detail, .. }
             | RelayError::Internal(detail) => Some(detail.clone()),
             RelayError::AccessKeyWrong { client } => Some(format!("client {client}")),
             _ => None,
@@ -239,7 +284,13 @@ impl RelayError {
     fn retry_after_secs(&self) -> Option<u64> {
         match self {
             RelayError::RateLimited { retry_after_secs }
-            | RelayError::Overloaded { retry_after_secs } => Some(*retry_after_secs),
+            | RelayError::Overloaded { retry_after_secs }
+            | RelayError::BudgetPerMinute {
+                retry_after_secs, ..
+            }
+            | RelayError::BudgetConcurrent {
+                retry_after_secs, ..
+            } => Some(*retry_after_secs),
             _ => None,
         }
     }
@@ -295,7 +346,43 @@ impl From<InventoryError> for RelayError {
                      replace a pin (in the relay's state file)."
                 ),
             },
+            InventoryError::PinsUnknown { id, state } => {
+                RelayError::PinsUnknown { device: id, state }
+            }
+            InventoryError::PinNotSaved {
+                id,
+                source: StateError::Unreachable { url, message },
+            } => RelayError::PinNotSaved {
+                device: id,
+                state: url,
+                detail: message,
+            },
             other => RelayError::Internal(other.to_string()),
+        }
+    }
+}
+
+impl From<Held> for RelayError {
+    fn from(held: Held) -> Self {
+        match held {
+            Held::PerMinute {
+                device,
+                limit,
+                retry_after_secs,
+            } => RelayError::BudgetPerMinute {
+                device,
+                limit,
+                retry_after_secs,
+            },
+            Held::Concurrent {
+                device,
+                limit,
+                retry_after_secs,
+            } => RelayError::BudgetConcurrent {
+                device,
+                limit,
+                retry_after_secs,
+            },
         }
     }
 }

@@ -1,10 +1,12 @@
 //! Who may talk to the relay. `policy` holds the operator's rules (hosts, origins, the key),
-//! `access_key` the key and the per-address limit on wrong guesses, `cors` the CORS layer,
-//! `security_headers` the headers every response carries. The two middlewares here apply them:
-//! [`host_guard`] on every request (outside CORS) and [`api_guard`] on `/api` and `/metrics`
-//! (inside CORS).
+//! `client` who the client is behind trusted proxies, `access_key` the key and the per-client
+//! limit on wrong guesses, `cors` the CORS layer, `security_headers` the headers every response
+//! carries. The front (`layers.rs`) applies them with the functions here: [`identify_client`]
+//! first, [`check_host`] on every request (outside CORS), and [`origin_then_key`] then
+//! [`check_key`] on `/api` and `/metrics` (inside CORS).
 
 pub mod access_key;
+pub mod client;
 pub mod cors;
 pub mod policy;
 pub mod security_headers;
@@ -13,13 +15,12 @@ use std::borrow::Cow;
 use std::net::{IpAddr, SocketAddr};
 use std::sync::Arc;
 
-use axum::extract::{ConnectInfo, Request, State};
+use axum::extract::{ConnectInfo, Request};
 use axum::http::{HeaderMap, header};
-use axum::middleware::Next;
-use axum::response::{IntoResponse, Response};
 
 use crate::error::RelayError;
 use access_key::{KeyCheck, KeyFailures};
+pub use client::{Client, ProxyPolicy};
 pub use policy::{ACCESS_KEY_HEADER, AccessPolicy};
 
 /// The address a connection reached on the relay's side (set by the server per connection).
@@ -46,7 +47,19 @@ fn request_host(request: &Request) -> Option<Cow<'_, str>> {
 
 /// Paths exempt from the `Host` check: load balancers and kubelets probe by pod address.
 fn host_check_exempt(path: &str) -> bool {
-    path == "/healthz"
+    matches!(path, "/livez" | "/readyz" | "/healthz")
+}
+
+/// Who the client is (behind trusted proxies, the address they saw; the user an authenticating
+/// proxy named), kept in the request for the guards and the audit log. First in line.
+pub fn identify_client(proxies: &ProxyPolicy, request: &mut Request) {
+    let peer = request
+        .extensions()
+        .get::<ConnectInfo<SocketAddr>>()
+        .map(|c| c.0.ip())
+        .unwrap_or(IpAddr::from([0, 0, 0, 0]));
+    let client = proxies.identify(peer, request.headers());
+    request.extensions_mut().insert(client);
 }
 
 /// Refuse unknown `Host`s (every request, before CORS).
@@ -62,25 +75,18 @@ pub fn check_host(guard: &Guard, request: &Request) -> Result<(), RelayError> {
     Ok(())
 }
 
-/// Middleware on every request (outside CORS): [`check_host`].
-pub async fn host_guard(State(guard): State<Guard>, request: Request, next: Next) -> Response {
-    match check_host(&guard, &request) {
-        Ok(()) => next.run(request).await,
-        Err(refusal) => refusal.into_response(),
-    }
+/// A key to check, and whose (owned, so the request need not be held across the check).
+pub struct KeyCheckFor {
+    presented: Option<String>,
+    client: Client,
 }
 
-/// Middleware inside CORS: [`check_api`].
-pub async fn api_guard(State(guard): State<Guard>, request: Request, next: Next) -> Response {
-    match check_api(&guard, &request) {
-        Ok(()) => next.run(request).await,
-        Err(refusal) => refusal.into_response(),
-    }
-}
-
-/// On `/api`, refuse foreign `Origin`s; on `/api` and `/metrics`, check the access key (with
-/// the per-address limit on wrong keys). Runs inside CORS.
-pub fn check_api(guard: &Guard, request: &Request) -> Result<(), RelayError> {
+/// On `/api`, refuse a foreign `Origin`; then, if this path (`/api`, `/metrics`) needs the access
+/// key, what to check with [`check_key`]. Runs inside CORS.
+pub fn origin_then_key(
+    guard: &Guard,
+    request: &Request,
+) -> Result<Option<KeyCheckFor>, RelayError> {
     let path = request.uri().path();
     let is_api = path == "/api" || path.starts_with("/api/");
     if is_api && let Some(origin) = request.headers().get(header::ORIGIN) {
@@ -90,26 +96,41 @@ pub fn check_api(guard: &Guard, request: &Request) -> Result<(), RelayError> {
             return Err(RelayError::OriginNotAllowed(origin.to_owned()));
         }
     }
+    if guard.access.access_key.is_none() || !(is_api || path == "/metrics") {
+        return Ok(None);
+    }
+    // Set by `identify_client`, first in line.
+    let client = request
+        .extensions()
+        .get::<Client>()
+        .cloned()
+        .unwrap_or(Client {
+            addr: IpAddr::from([0, 0, 0, 0]),
+            proxy: None,
+            user: None,
+        });
+    Ok(Some(KeyCheckFor {
+        presented: presented_key(request.headers(), path == "/metrics"),
+        client,
+    }))
+}
+
+/// The access key, with the per-client lockout counted in the shared state.
+pub async fn check_key(guard: &Guard, check: KeyCheckFor) -> Result<(), RelayError> {
     let Some(key) = &guard.access.access_key else {
         return Ok(());
     };
-    if !(is_api || path == "/metrics") {
-        return Ok(());
-    }
-    let client = request
-        .extensions()
-        .get::<ConnectInfo<SocketAddr>>()
-        .map(|c| c.0.ip())
-        .unwrap_or(IpAddr::from([0, 0, 0, 0]));
-    let presented = presented_key(request.headers(), path == "/metrics");
-    let now = std::time::Instant::now();
+    let lockout_key = check.client.lockout_key();
     match guard
         .key_failures
-        .check(key, presented.as_deref(), client, now)
+        .check(key, check.presented.as_deref(), &lockout_key)
+        .await
     {
         KeyCheck::Accepted => Ok(()),
         KeyCheck::Missing => Err(RelayError::AccessKeyRequired),
-        KeyCheck::Wrong => Err(RelayError::AccessKeyWrong { client }),
+        KeyCheck::Wrong => Err(RelayError::AccessKeyWrong {
+            client: check.client.addr,
+        }),
         KeyCheck::Locked { retry_after_secs } => Err(RelayError::RateLimited { retry_after_secs }),
     }
 }

@@ -1,11 +1,11 @@
 //! The devices this relay may dial, each with its own trust policy and keep-alive pool, plus
 //! the ad-hoc devices the operator's allowlist admits (`adhoc`) and the users' trust-on-first-use
-//! pins (`pins`, the only owner of those rules).
+//! pins (`pins`, the only owner of those rules, over the shared state's pins: a pin made on
+//! another replica is applied by [`Inventory::follow_pins`]).
 
 pub mod adhoc;
 mod device;
 mod error;
-mod pin_file;
 mod pins;
 pub mod pool;
 pub mod resolve;
@@ -19,14 +19,16 @@ use crate::trust::TrustPolicy;
 use adhoc::{AdHocPolicy, is_adhoc_id};
 pub use device::{Device, DeviceConfig, Timeouts, device_base_url, valid_device_id};
 pub use error::InventoryError;
-pub use pin_file::{PinStore, PinStoreError};
 use pins::Pins;
 use resolve::DeviceResolver;
+
+use crate::shared_state::SharedState;
 
 /// How the inventory treats users' pins and ad-hoc devices.
 #[derive(Debug, Default)]
 pub struct InventoryOptions {
-    pub pins: PinStore,
+    /// Where pins are kept (and budgets counted): in memory by default.
+    pub state: Arc<SharedState>,
     /// `true` when only the operator may pin (`allow_tofu = false`, the master switch).
     pub deny_tofu: bool,
     pub ad_hoc: AdHocPolicy,
@@ -57,7 +59,7 @@ impl Inventory {
         options: InventoryOptions,
     ) -> Result<Self, InventoryError> {
         let InventoryOptions {
-            pins,
+            state,
             deny_tofu,
             ad_hoc,
         } = options;
@@ -66,7 +68,7 @@ impl Inventory {
             timeouts,
             ad_hoc_policy: ad_hoc,
             ad_hoc: Mutex::new(HashMap::new()),
-            pins: Pins::new(pins, !deny_tofu),
+            pins: Pins::new(state, !deny_tofu),
         };
         {
             let mut devices = inventory.devices.write().unwrap_or_else(|p| p.into_inner());
@@ -130,6 +132,17 @@ impl Inventory {
         self.pins.allowed()
     }
 
+    /// Where pins are kept and budgets counted.
+    pub fn shared_state(&self) -> &Arc<SharedState> {
+        self.pins.state()
+    }
+
+    /// Whether `device` may be dialled as it stands: refused while the shared state cannot say
+    /// whether another replica pinned it (see `pins`).
+    pub fn trust_known(&self, device: &Device) -> Result<(), InventoryError> {
+        self.pins.known(device)
+    }
+
     /// Whether a user may pin `device` now (see `pins` for the rules).
     pub fn can_pin(&self, device: &Device) -> bool {
         self.pins.can_pin(device)
@@ -159,8 +172,8 @@ impl Inventory {
     /// Pin `fingerprint` (already checked against what the device presents) for `id`, save
     /// it, and switch the device's pool to it. Pin writes are serialised: the pin in use is
     /// always the pin saved.
-    pub fn pin(&self, id: &str, fingerprint: &str) -> Result<Arc<Device>, InventoryError> {
-        let _one_writer = self.pins.write_lock();
+    pub async fn pin(&self, id: &str, fingerprint: &str) -> Result<Arc<Device>, InventoryError> {
+        let _one_writer = self.pins.write_lock().await;
         let current = self
             .get(id)
             .ok_or_else(|| InventoryError::Unknown(id.to_owned()))?;
@@ -176,10 +189,51 @@ impl Inventory {
             (*current.resolver).clone(),
             self.timeouts,
         )?);
-        self.pins.save(id, fingerprint)?;
+        self.pins.save(id, fingerprint).await?;
         self.replace(device.clone());
         tracing::info!(device = %id, %fingerprint, "pinned by a user (trust on first use)");
         Ok(device)
+    }
+
+    /// Apply the shared state's pins as they change (a pin made on another replica, one the
+    /// operator removed), until the store is gone. [`crate::serve`] runs this.
+    pub async fn follow_pins(self: Arc<Self>) {
+        let mut pins = self.pins.watch();
+        while pins.changed().await.is_ok() {
+            let _one_writer = self.pins.write_lock().await;
+            for device in self.devices().into_iter().chain(self.ad_hoc_devices()) {
+                self.apply_stored_pin(&device);
+            }
+        }
+    }
+
+    /// Rebuild `device` if the store now says otherwise about its pin.
+    fn apply_stored_pin(&self, device: &Device) {
+        let (trust, pinned_by_user) = self.pins.policy_for(&device.config);
+        if trust == device.trust && pinned_by_user == device.pinned_by_user {
+            return;
+        }
+        let id = &device.config.id;
+        match Device::with_trust(
+            device.config.clone(),
+            trust,
+            pinned_by_user,
+            (*device.resolver).clone(),
+            self.timeouts,
+        ) {
+            Ok(rebuilt) => {
+                match rebuilt.trust.pinned().filter(|_| pinned_by_user) {
+                    Some(pin) => {
+                        tracing::info!(device = %id, fingerprint = %pin, "applying a pin from the shared state")
+                    }
+                    None => {
+                        tracing::info!(device = %id, "the shared state no longer pins this device: back to the operator's policy")
+                    }
+                }
+                self.replace(Arc::new(rebuilt));
+            }
+            Err(e) => tracing::warn!(device = %id, "cannot apply the shared state's pin: {e}"),
+        }
     }
 
     /// Configured devices, in id order.

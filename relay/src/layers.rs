@@ -3,9 +3,11 @@
 //! allocated per request):
 //!
 //! 1. request id: a client's `x-request-id` kept only if it is one, short and plain, otherwise
-//!    the relay makes one; secret headers marked sensitive before anything can log them;
+//!    the relay makes one; secret headers marked sensitive before anything can log them; who
+//!    the client is (behind trusted proxies, the address they saw, and the user an
+//!    authenticating proxy names);
 //! 2. the request body's deadline (bodies only: a `GET` has nothing to wait for);
-//! 3. the `Host` check (DNS-rebinding defence; `/healthz` exempt);
+//! 3. the `Host` check (DNS-rebinding defence; `/livez`, `/readyz` and `/healthz` exempt);
 //! 4. CORS: preflights answered here;
 //! 5. the `Origin` and access-key check (`/api`, `/metrics`);
 //! 6. load shedding on `/api`: past `limits.max_in_flight`, `503 overloaded` at once;
@@ -171,6 +173,7 @@ impl Front {
         let shared = &*self.shared;
         let id = shared.ids.assign(request.headers_mut());
         headers::mark_secrets(request.headers_mut());
+        guard::identify_client(&shared.state.proxies, &mut request);
         // The path only: a query string could carry something secret.
         let span = tracing::debug_span!(
             "request",
@@ -226,8 +229,14 @@ impl Shared {
 
     /// Steps 5 to 7.
     async fn guarded(&self, request: Request) -> Response {
-        if let Err(refusal) = guard::check_api(&self.guard, &request) {
-            return refusal.into_response();
+        match guard::origin_then_key(&self.guard, &request) {
+            Err(refusal) => return refusal.into_response(),
+            Ok(Some(key)) => {
+                if let Err(refusal) = guard::check_key(&self.guard, key).await {
+                    return refusal.into_response();
+                }
+            }
+            Ok(None) => {}
         }
         let permit = if is_api(request.uri().path()) {
             match self.in_flight.clone().try_acquire_owned() {

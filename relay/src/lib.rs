@@ -8,10 +8,12 @@
 //!
 //! Folders by role (ARCHITECTURE.md has the map): `config/` (values), `inventory/` (devices,
 //! ad-hoc policy, pins), `trust/` (TLS policies, probe), `guard/` (who may call), `routes/`
-//! (one router per endpoint family), and beside them the state, errors, metrics, the
-//! middleware stack (`layers.rs`) and the server (`server.rs`). `properties` (tests, and the
-//! fuzz targets in `fuzz/` with the `fuzzing` feature) checks the forwarding path's promises.
+//! (one router per endpoint family), `shared_state/` (pins and budgets, local or in Redis), and
+//! beside them the device budgets, readiness, start-up checks, the state, errors, metrics, the
+//! front (`layers.rs`) and the server (`server.rs`). `properties` (tests, and the fuzz targets
+//! in `fuzz/` with the `fuzzing` feature) checks the forwarding path's promises.
 
+pub mod budget;
 mod causes;
 pub mod config;
 pub mod console;
@@ -24,9 +26,12 @@ pub mod layers;
 pub mod metrics;
 #[cfg(any(test, feature = "fuzzing"))]
 pub mod properties;
+pub mod readiness;
 pub mod request_body;
 pub mod routes;
 mod server;
+pub mod shared_state;
+pub mod startup;
 pub mod state;
 pub mod trust;
 
@@ -79,8 +84,11 @@ pub fn app(state: AppState) -> Router {
     Router::new().fallback_service(front(state))
 }
 
-/// Serve [`front`]`(state)` on `listener` until `shutdown` resolves, then finish in-flight requests
-/// within `state.limits.shutdown_deadline`.
+/// Serve [`front`]`(state)` on `listener` until `shutdown` resolves, then finish in-flight
+/// requests within `state.limits.shutdown_deadline`. `/readyz` fails from when `shutdown`
+/// resolves (a SIGTERM's `shutdown` first waits with [`readiness::Readiness::drain_after`], so
+/// it fails earlier, while the relay still serves). Meanwhile the inventory follows the shared
+/// state's pins.
 ///
 /// Refuses a non-loopback listener unless an access key is configured or the operator opted out
 /// (`insecure_no_access_key`).
@@ -98,5 +106,13 @@ pub async fn serve(
     }
     state.bound = Some(bound);
     let (limits, metrics) = (state.limits, state.metrics.clone());
-    server::run(listener, front(state), limits, metrics, shutdown).await
+    let readiness = state.readiness.clone();
+    let shutdown = async move {
+        shutdown.await;
+        readiness.start_draining();
+    };
+    let follow_pins = tokio::spawn(state.inventory.clone().follow_pins());
+    let served = server::run(listener, front(state), limits, metrics, shutdown).await;
+    follow_pins.abort();
+    served
 }

@@ -13,7 +13,8 @@ use clap::Parser;
 use relay::AppState;
 use relay::config::{LogFormat, Settings};
 use relay::console::AppFiles;
-use relay::inventory::{Inventory, InventoryOptions, PinStore};
+use relay::inventory::{Inventory, InventoryOptions};
+use relay::startup;
 
 const AFTER_HELP: &str = "\
 CONFIGURATION
@@ -32,6 +33,27 @@ CONFIGURATION
   See tokendeck.example.toml for every key. RUST_LOG sets the log filter (default info: start-up,
   shutdown and every relay error; RUST_LOG=relay=debug adds a line per request).
 
+SHARED STATE (pins, device budgets, wrong-key lockouts)
+  One replica: a pin file, state_file, by default tokendeck.state.toml in $STATE_DIRECTORY
+  (systemd's StateDirectory=) or beside the config file; budgets in memory. Several replicas:
+  state = \"redis://host:6379/0\" (rediss:// for TLS; state_password_file, state_ca,
+  state_prefix): the first pin wins for all, each replica applies it within a second, budgets
+  and lockouts are counted once. Redis is a trust anchor: whoever can write it can pin a
+  device. With Redis unreachable, pins fail closed (nobody pins; a device marked tofu that is
+  not pinned yet is refused) and budgets are counted per replica until it is back. With trust
+  on first use on, start-up (and --check) fails if pins cannot be saved.
+
+DEVICE BUDGETS (per device, across all users and replicas)
+  requests_per_minute, concurrent_calls: default just under the device's own limits where its
+  kind has some (FMC: 115 a minute, 9 at once), none otherwise; 0 turns one off. A call over
+  budget gets 429 (code device_budget) with Retry-After, and is never sent.
+
+CLIENTS BEHIND A PROXY
+  trusted_proxies = [\"10.0.0.0/8\"]: from these, the client is the rightmost X-Forwarded-For hop
+  not in the list (wrong-key lockouts count it, IPv6 by /64).
+  proxy_user_header = \"X-Forwarded-User\": the user a trusted authenticating proxy names,
+  recorded in the relay's logs.
+
 LIMITS ([limits], defaults in brackets)
   Towards clients:
     header_read_timeout_ms [10000]  headers of a request, counted from when the relay waits for
@@ -41,7 +63,9 @@ LIMITS ([limits], defaults in brackets)
     max_connections        [512]    connections served at once; more wait in the listen backlog
     max_in_flight          [256]    API requests at once; more get 503 (code overloaded) with
                                     Retry-After
-    shutdown_deadline_ms   [10000]  after SIGTERM, requests still running are cut off after this
+    drain_delay_ms         [5000]   after SIGTERM, /readyz fails at once but the relay keeps
+                                    serving this long (the load balancer notices), then drains
+    shutdown_deadline_ms   [10000]  then requests still running are cut off after this
     max_body_bytes         [2048000] largest request body forwarded (streamed, never buffered)
     max_reply_bytes        [67108864] largest device reply passed back (streamed)
   Towards devices:
@@ -54,9 +78,9 @@ LIMITS ([limits], defaults in brackets)
 SECURITY DEFAULTS
   Listens on 127.0.0.1 only. Any other address needs an access key (access_key, or
   access_key_file for a mounted secret), which the app asks for once and sends in the
-  x-tokendeck-access-key header; five wrong keys a minute lock an address out (a right key in
+  x-tokendeck-access-key header; five wrong keys a minute lock a client out (a right key in
   between does not reset the count). The relay answers only to localhost, loopback addresses,
-  its own addresses and allowed_hosts (DNS-rebinding defence; /healthz excepted), and to
+  its own addresses and allowed_hosts (DNS-rebinding defence; the health checks excepted), and to
   cross-origin pages only from allowed_origins. It forwards GET, HEAD, POST, PUT, PATCH and
   DELETE only. Trust on first use: a user may pin a device only if the operator marked it
   tofu = true (and allow_tofu is on), and only once; replacing a pin is the operator's job.
@@ -68,7 +92,8 @@ ENDPOINTS
   POST /api/devices/{id}/probe      the certificate the device presents (trust on first use)
   POST /api/devices/{id}/trust      pin it ({fingerprint}); devices marked tofu = true only
   ANY  /api/devices/{id}/fwd/{path} forward one call to the device
-  GET  /healthz                     liveness (no Host check, no key)
+  GET  /livez                       liveness (no Host check, no key; /healthz is the same)
+  GET  /readyz                      readiness: 503 from SIGTERM on (no Host check, no key)
   GET  /metrics                     Prometheus metrics (Host check; access key if one is set)";
 
 /// Serve the Tokendeck console and relay its calls to network devices (F5 BIG-IP, BIG-IQ,
@@ -135,7 +160,15 @@ fn init_logging(format: LogFormat) {
     }
 }
 
-async fn shutdown_signal() {
+/// How the relay was asked to stop.
+enum Stop {
+    /// Ctrl-C: someone at a terminal, no load balancer to wait for.
+    Interrupt,
+    /// SIGTERM: an orchestrator; fail readiness first and keep serving for the drain delay.
+    Terminate,
+}
+
+async fn shutdown_signal() -> Stop {
     let ctrl_c = async {
         let _ = tokio::signal::ctrl_c().await;
     };
@@ -151,10 +184,23 @@ async fn shutdown_signal() {
     #[cfg(not(unix))]
     let terminate = std::future::pending::<()>();
     tokio::select! {
-        () = ctrl_c => {},
-        () = terminate => {},
+        () = ctrl_c => Stop::Interrupt,
+        () = terminate => Stop::Terminate,
     }
-    tracing::info!("shutting down: finishing requests in flight");
+}
+
+/// `relay --check`: everything start-up checks, the shared state opened, then a summary.
+async fn check(settings: &Settings) -> anyhow::Result<()> {
+    let state = startup::open_state(settings).await?;
+    println!("configuration OK: {} device(s)", settings.devices.len());
+    println!("  pins and budgets: {}", state.describe());
+    for line in startup::budget_lines(settings) {
+        println!("  budget of {line}");
+    }
+    for warning in startup::warnings(settings) {
+        println!("  warning: {warning}");
+    }
+    Ok(())
 }
 
 /// `--demo`: the simulated devices (dropping them stops them), added to the inventory.
@@ -199,21 +245,25 @@ async fn main() -> anyhow::Result<()> {
         tracing::warn!(%var, "ignoring an environment variable that names no configuration key");
     }
     if args.check {
-        println!("configuration OK: {} device(s)", settings.devices.len());
-        return Ok(());
+        return check(&settings).await;
+    }
+    for warning in startup::warnings(&settings) {
+        tracing::warn!("{warning}");
     }
 
-    let demo_devices = start_demo(&args, &mut settings).await?;
+    // Kept until the relay stops: dropping the simulated devices stops them.
+    let _demo_devices = start_demo(&args, &mut settings).await?;
     if settings.devices.is_empty() && !settings.ad_hoc.enabled() {
         bail!("no devices: pass --config tokendeck.toml (see tokendeck.example.toml) or --demo");
     }
 
-    let pins = match &settings.state_file {
-        Some(path) if settings.allow_tofu => PinStore::open(path)?,
-        _ => PinStore::in_memory(),
-    };
+    let state = std::sync::Arc::new(startup::open_state(&settings).await?);
+    tracing::info!(state = %state.describe(), "pins and budgets");
+    for line in startup::budget_lines(&settings) {
+        tracing::info!("budget of {line}");
+    }
     let options = InventoryOptions {
-        pins,
+        state,
         deny_tofu: !settings.allow_tofu,
         ad_hoc: settings.ad_hoc.clone(),
     };
@@ -243,20 +293,31 @@ async fn main() -> anyhow::Result<()> {
     let state = AppState::new(inventory, None)
         .with_app_files(Some(files))
         .with_access(settings.access.clone())
+        .with_proxies(settings.proxies.clone())
+        .with_budgets(settings.budgets.clone())
         .with_limits(settings.limits);
+    let readiness = state.readiness.clone();
+    let drain_delay = settings.limits.drain_delay;
+    let shutdown = async move {
+        if let Stop::Terminate = shutdown_signal().await {
+            readiness.drain_after(drain_delay).await;
+        }
+        tracing::info!("shutting down: finishing requests in flight");
+    };
     let listener = tokio::net::TcpListener::bind(settings.listen)
         .await
         .with_context(|| format!("binding {}", settings.listen))?;
     let addr = listener.local_addr()?;
     println!();
     println!("  Tokendeck console: http://{addr}/");
-    if demo_devices.is_some() {
+    #[cfg(feature = "demo")]
+    if _demo_devices.is_some() {
         println!("  Demo credentials:  admin / admin  (administrator)");
         println!("                     foo / fooPass  (non-administrator)");
     }
     println!("  Press Ctrl-C to stop.");
     println!();
-    relay::serve(listener, state, shutdown_signal()).await?;
+    relay::serve(listener, state, shutdown).await?;
     tracing::info!("stopped");
     Ok(())
 }

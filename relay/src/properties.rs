@@ -31,7 +31,11 @@ pub fn check_forward_target(
     let Ok(path) = device_path(&raw, device_id) else {
         return Ok(());
     };
-    let fail = |why: String| Err(format!("{why}\n  raw path: {raw:?}\n  device path: {path:?}"));
+    let fail = |why: String| {
+        Err(format!(
+            "{why}\n  raw path: {raw:?}\n  device path: {path:?}"
+        ))
+    };
     let Ok(target) = device_target(path, query) else {
         return Ok(());
     };

@@ -1,6 +1,7 @@
 //! [`AppState`]: everything a request handler may need, cheap to clone, and the narrower views
 //! the guards and the console's files take from it.
 
+use std::collections::HashMap;
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -8,12 +9,15 @@ use std::sync::Arc;
 use axum::extract::FromRef;
 use tokio::sync::Semaphore;
 
+use crate::budget::{BudgetSetting, DeviceBudgets};
 use crate::config::Limits;
 use crate::console::AppFiles;
 use crate::guard::access_key::KeyFailures;
-use crate::guard::{AccessPolicy, Guard};
+use crate::guard::{AccessPolicy, Guard, ProxyPolicy};
 use crate::inventory::Inventory;
 use crate::metrics::Metrics;
+use crate::readiness::Readiness;
+use crate::shared_state::SharedState;
 
 /// Everything a request handler may need. Cheap to clone.
 #[derive(Clone)]
@@ -22,7 +26,15 @@ pub struct AppState {
     /// The built app; `None` serves the API only.
     pub app_files: Option<AppFiles>,
     pub access: Arc<AccessPolicy>,
+    /// Who the client is behind the operator's proxies.
+    pub proxies: Arc<ProxyPolicy>,
     pub key_failures: Arc<KeyFailures>,
+    /// Pins and budgets: this replica's own, or every replica's in Redis.
+    pub shared: Arc<SharedState>,
+    /// Each device's requests a minute and calls at once.
+    pub budgets: Arc<DeviceBudgets>,
+    /// `/readyz`: false from the start of a shutdown.
+    pub readiness: Arc<Readiness>,
     pub metrics: Arc<Metrics>,
     /// The server's bounds: timeouts, caps, body sizes.
     pub limits: Limits,
@@ -33,14 +45,21 @@ pub struct AppState {
 }
 
 impl AppState {
-    /// Loopback defaults: no access key, same-origin only, the app from `dist` (if given).
+    /// Loopback defaults: no access key, same-origin only, no trusted proxies, each kind's
+    /// default device budgets, the app from `dist` (if given). Pins and budgets are kept in the
+    /// inventory's shared state.
     pub fn new(inventory: Inventory, dist: Option<PathBuf>) -> Self {
         let limits = Limits::default();
+        let shared = inventory.shared_state().clone();
         Self {
             inventory: Arc::new(inventory),
             app_files: dist.map(AppFiles::Dir),
             access: Arc::new(AccessPolicy::default()),
-            key_failures: Arc::new(KeyFailures::default()),
+            proxies: Arc::new(ProxyPolicy::default()),
+            key_failures: Arc::new(KeyFailures::new(shared.clone())),
+            budgets: Arc::new(DeviceBudgets::new(shared.clone(), HashMap::new())),
+            shared,
+            readiness: Arc::new(Readiness::default()),
             metrics: Arc::new(Metrics::default()),
             in_flight: Arc::new(Semaphore::new(limits.max_in_flight)),
             limits,
@@ -50,6 +69,18 @@ impl AppState {
 
     pub fn with_access(mut self, access: AccessPolicy) -> Self {
         self.access = Arc::new(access);
+        self
+    }
+
+    /// Trust `proxies` to say who the client is.
+    pub fn with_proxies(mut self, proxies: ProxyPolicy) -> Self {
+        self.proxies = Arc::new(proxies);
+        self
+    }
+
+    /// The operator's budget settings, by device id.
+    pub fn with_budgets(mut self, settings: HashMap<String, BudgetSetting>) -> Self {
+        self.budgets = Arc::new(DeviceBudgets::new(self.shared.clone(), settings));
         self
     }
 
@@ -77,6 +108,12 @@ impl FromRef<AppState> for Guard {
             key_failures: state.key_failures.clone(),
             bound: state.bound,
         }
+    }
+}
+
+impl FromRef<AppState> for Arc<ProxyPolicy> {
+    fn from_ref(state: &AppState) -> Self {
+        state.proxies.clone()
     }
 }
 

@@ -6,27 +6,13 @@
 
 mod common;
 
-use common::{Relay, client, device, state};
+use common::{CapturedLog, Relay, client, device, state};
 use relay::inventory::Timeouts;
 use relay::trust::TrustPolicy;
 
-/// Captures everything the relay logs, for checking that secrets never appear.
-#[derive(Clone, Default)]
-struct Captured(std::sync::Arc<std::sync::Mutex<Vec<u8>>>);
-
-impl std::io::Write for Captured {
-    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        self.0.lock().unwrap().extend_from_slice(buf);
-        Ok(buf.len())
-    }
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
-
 #[tokio::test(flavor = "current_thread")]
 async fn passwords_tokens_and_the_access_key_never_reach_the_log() {
-    let captured = Captured::default();
+    let captured = CapturedLog::default();
     let writer = captured.clone();
     let subscriber = tracing_subscriber::fmt()
         .with_env_filter("debug,relay=trace,tower_http=trace")
@@ -88,7 +74,7 @@ async fn passwords_tokens_and_the_access_key_never_reach_the_log() {
         .unwrap();
     assert_eq!(wrong.status(), 401);
 
-    let log = String::from_utf8(captured.0.lock().unwrap().clone()).unwrap();
+    let log = captured.text();
     assert!(
         log.contains("/api/devices/lab/fwd/mgmt/tm/sys/version"),
         "{log}"

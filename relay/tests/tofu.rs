@@ -5,23 +5,12 @@ mod common;
 
 use std::path::PathBuf;
 
-use common::{Relay, client, device, get_json, relay_error_code, tofu_device};
+use common::{Relay, client, device, get_json, relay_error_code, simulator, tofu_device};
 use relay::AppState;
 use relay::inventory::adhoc::AdHocPolicy;
-use relay::inventory::{DeviceConfig, Inventory, InventoryOptions, PinStore, Timeouts};
+use relay::inventory::{DeviceConfig, Inventory, InventoryOptions, Timeouts};
+use relay::shared_state::SharedState;
 use relay::trust::TrustPolicy;
-use shared::wire::DeviceKind;
-use simulator::SimConfig;
-
-async fn simulator() -> simulator::RunningDevice {
-    simulator::start(
-        DeviceKind::Bigip,
-        "127.0.0.1:0".parse().unwrap(),
-        SimConfig::default(),
-    )
-    .await
-    .unwrap()
-}
 
 fn temp_state_file(name: &str) -> PathBuf {
     let dir = std::env::temp_dir().join(format!("tokendeck-tofu-{}-{name}", std::process::id()));
@@ -81,7 +70,7 @@ async fn probe_then_pin_what_was_checked_and_keep_it_across_restarts() {
     let sim = simulator().await;
     let state_file = temp_state_file("restart");
     let options = || InventoryOptions {
-        pins: PinStore::open(&state_file).unwrap(),
+        state: std::sync::Arc::new(SharedState::pin_file(&state_file).unwrap()),
         ..InventoryOptions::default()
     };
     let first = relay_for(tofu_device("lab", &sim.base_url()), options()).await;
@@ -316,7 +305,7 @@ async fn racing_pins_leave_the_pin_in_use_equal_to_the_pin_saved() {
     for round in 0..5 {
         let state_file = temp_state_file(&format!("race-{round}"));
         let options = InventoryOptions {
-            pins: PinStore::open(&state_file).unwrap(),
+            state: std::sync::Arc::new(SharedState::pin_file(&state_file).unwrap()),
             ..InventoryOptions::default()
         };
         let relay = relay_for(tofu_device("lab", &sim.base_url()), options).await;

@@ -5,23 +5,11 @@ mod common;
 
 use common::{
     Relay, TestCa, TestCert, TlsServer, client, device, get_json, recording_router,
-    relay_error_code,
+    relay_error_code, simulator,
 };
 use relay::trust::{TrustPolicy, spki_fingerprint};
 use rustls::pki_types::CertificateDer;
 use rustls::pki_types::pem::PemObject;
-use shared::wire::DeviceKind;
-use simulator::SimConfig;
-
-async fn simulator() -> simulator::RunningDevice {
-    simulator::start(
-        DeviceKind::Bigip,
-        "127.0.0.1:0".parse().unwrap(),
-        SimConfig::default(),
-    )
-    .await
-    .unwrap()
-}
 
 /// Log in to the simulated BIG-IP through the relay and read its version with the token.
 async fn login_and_read_version(relay: &Relay, id: &str) -> String {

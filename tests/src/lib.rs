@@ -15,7 +15,7 @@ use fantoccini::{Client, ClientBuilder, Locator};
 use relay::AppState;
 use relay::demo::{DemoDevices, start_demo_devices};
 use relay::inventory::adhoc::AdHocPolicy;
-use relay::inventory::{DeviceConfig, Inventory, InventoryOptions, PinStore, Timeouts};
+use relay::inventory::{DeviceConfig, Inventory, InventoryOptions, Timeouts};
 use relay::trust::TrustPolicy;
 use shared::wire::DeviceKind;
 use simulator::{Clock, RunningDevice, SimConfig};
@@ -140,9 +140,8 @@ impl Stack {
             configs,
             Timeouts::default(),
             InventoryOptions {
-                pins: PinStore::in_memory(),
-                deny_tofu: false,
                 ad_hoc,
+                ..InventoryOptions::default()
             },
         )?;
         let state = AppState::new(inventory, Some(dist_dir())).with_access(options.access);

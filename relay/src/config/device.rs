@@ -7,6 +7,7 @@ use serde::Deserialize;
 use shared::wire::DeviceKind;
 
 use super::error::{ConfigError, invalid};
+use crate::budget::BudgetSetting;
 use crate::inventory::{DeviceConfig, device_base_url, valid_device_id};
 use crate::trust::TrustPolicy;
 
@@ -27,9 +28,18 @@ pub struct DeviceFile {
     /// for a device without `ca`, `pin` or `insecure`.
     #[serde(default)]
     pub tofu: bool,
+    /// The relay's budget for this device: requests a minute across all users (default: just
+    /// under the device's own limit where its kind has one, FMC 115; `0` = none).
+    pub requests_per_minute: Option<u32>,
+    /// Calls in progress at once across all users (default FMC 9; `0` = none).
+    pub concurrent_calls: Option<u32>,
 }
 
-pub(crate) fn device_config(d: DeviceFile, base: &Path) -> Result<DeviceConfig, ConfigError> {
+/// The device, and the operator's budget setting for it (if any key of it is set).
+pub(crate) fn device_config(
+    d: DeviceFile,
+    base: &Path,
+) -> Result<(DeviceConfig, Option<BudgetSetting>), ConfigError> {
     let key = |k: &str| format!("devices[{}].{k}", d.id);
     if !valid_device_id(&d.id) {
         return Err(invalid(
@@ -72,12 +82,19 @@ pub(crate) fn device_config(d: DeviceFile, base: &Path) -> Result<DeviceConfig, 
             }
         }
     };
-    Ok(DeviceConfig {
+    let budget = (d.requests_per_minute.is_some() || d.concurrent_calls.is_some()).then_some(
+        BudgetSetting {
+            per_minute: d.requests_per_minute,
+            concurrent: d.concurrent_calls,
+        },
+    );
+    let config = DeviceConfig {
         id: d.id,
         name: d.name,
         kind: d.kind,
         base_url,
         trust,
         tofu: d.tofu,
-    })
+    };
+    Ok((config, budget))
 }

@@ -9,6 +9,7 @@
 //! | `allowed_hosts` (list)               | `TOKENDECK_ALLOWED_HOSTS=a.example,b.example` |
 //! | `[limits] request_timeout_ms`        | `TOKENDECK_LIMITS__REQUEST_TIMEOUT_MS`     |
 //! | `[ad_hoc] allowed` (list)            | `TOKENDECK_AD_HOC__ALLOWED=10.0.0.0/8`     |
+//! | `state` (shared Redis)               | `TOKENDECK_STATE=redis://redis:6379/0`     |
 //! | `pin` of the device `lab-bigip`      | `TOKENDECK_DEVICES__LAB_BIGIP__PIN`        |
 //!
 //! Lists are comma-separated; booleans are `true`/`false`. A variable for a device overrides a
@@ -35,6 +36,12 @@ const TOP: &[(&str, Kind)] = &[
     ("insecure_no_access_key", Kind::Bool),
     ("allow_tofu", Kind::Bool),
     ("state_file", Kind::Str),
+    ("state", Kind::Str),
+    ("state_password_file", Kind::Str),
+    ("state_ca", Kind::Str),
+    ("state_prefix", Kind::Str),
+    ("trusted_proxies", Kind::List),
+    ("proxy_user_header", Kind::Str),
 ];
 const LIMITS: &[(&str, Kind)] = &[
     ("connect_timeout_ms", Kind::Int),
@@ -49,6 +56,7 @@ const LIMITS: &[(&str, Kind)] = &[
     ("max_connections", Kind::Int),
     ("max_in_flight", Kind::Int),
     ("shutdown_deadline_ms", Kind::Int),
+    ("drain_delay_ms", Kind::Int),
 ];
 const AD_HOC: &[(&str, Kind)] = &[("allowed", Kind::List)];
 const DEVICE: &[(&str, Kind)] = &[
@@ -59,6 +67,8 @@ const DEVICE: &[(&str, Kind)] = &[
     ("pin", Kind::Str),
     ("insecure", Kind::Bool),
     ("tofu", Kind::Bool),
+    ("requests_per_minute", Kind::Int),
+    ("concurrent_calls", Kind::Int),
 ];
 /// Variables read elsewhere (clap) that are not keys of the file.
 const NOT_KEYS: &[&str] = &["CONFIG", "LOG"];

@@ -23,6 +23,16 @@ pub struct FileConfig {
     pub insecure_no_access_key: bool,
     pub allow_tofu: Option<bool>,
     pub state_file: Option<PathBuf>,
+    /// A Redis shared by replicas: `redis://host:6379/0`, `rediss://` for TLS.
+    pub state: Option<String>,
+    pub state_password_file: Option<PathBuf>,
+    pub state_ca: Option<PathBuf>,
+    pub state_prefix: Option<String>,
+    /// Proxies (addresses or networks) trusted to say who the client is (`X-Forwarded-For`).
+    #[serde(default)]
+    pub trusted_proxies: Vec<String>,
+    /// The header a trusted authenticating proxy names the user in (logged for audit).
+    pub proxy_user_header: Option<String>,
     #[serde(default)]
     pub limits: LimitsFile,
     #[serde(default)]
@@ -46,6 +56,7 @@ pub struct LimitsFile {
     pub max_connections: Option<usize>,
     pub max_in_flight: Option<usize>,
     pub shutdown_deadline_ms: Option<u64>,
+    pub drain_delay_ms: Option<u64>,
 }
 
 #[derive(Debug, Default, Deserialize)]

@@ -22,6 +22,9 @@ pub struct Limits {
     pub max_in_flight: usize,
     /// After a shutdown signal, requests still running after this are cut off.
     pub shutdown_deadline: Duration,
+    /// After SIGTERM, `/readyz` fails at once but the relay keeps serving this long, so the
+    /// load balancer stops sending before it stops accepting.
+    pub drain_delay: Duration,
     /// Largest request body forwarded to a device.
     pub max_body: usize,
     /// Largest device reply passed back.
@@ -37,6 +40,7 @@ impl Default for Limits {
             max_connections: 512,
             max_in_flight: 256,
             shutdown_deadline: Duration::from_secs(10),
+            drain_delay: Duration::from_secs(5),
             max_body: DEFAULT_MAX_BODY,
             max_reply: 64 * 1024 * 1024,
         }

@@ -1,15 +1,16 @@
 //! The access key a relay on a non-loopback address requires, compared in constant time, and
-//! the per-address limit on wrong guesses. Time is a parameter, so the limiter is tested
-//! without sleeping.
+//! the per-client limit on wrong guesses, counted in the shared state (so every replica of a
+//! portal counts one lockout per client). Clients are keyed as `client.rs` says (behind a
+//! trusted ingress, the client's own address; IPv6 by /64).
 
-use std::collections::HashMap;
 use std::fmt;
-use std::net::IpAddr;
-use std::sync::Mutex;
-use std::time::{Duration, Instant};
+use std::sync::Arc;
+use std::time::Duration;
 
 use sha2::{Digest, Sha256};
 use subtle::ConstantTimeEq;
+
+use crate::shared_state::{Budget, SharedState};
 
 /// Shortest key the relay accepts.
 pub const MIN_KEY_LEN: usize = 16;
@@ -17,8 +18,6 @@ pub const MIN_KEY_LEN: usize = 16;
 pub const MAX_FAILURES: u32 = 5;
 /// The failure-counting window.
 pub const WINDOW: Duration = Duration::from_secs(60);
-/// Addresses tracked at most (oldest windows are dropped first).
-const MAX_TRACKED: usize = 10_000;
 
 /// The operator's key. Only its SHA-256 is kept, and `Debug` never shows it.
 #[derive(Clone)]
@@ -60,65 +59,65 @@ pub enum KeyCheck {
     Locked { retry_after_secs: u64 },
 }
 
-#[derive(Debug, Clone, Copy)]
-struct Failures {
-    window_start: Instant,
-    count: u32,
-}
-
-/// Wrong-key counts per client address.
-#[derive(Debug, Default)]
+/// Wrong-key counts per client, in the shared state: a sliding window of [`MAX_FAILURES`]
+/// slots a [`WINDOW`] per client. Locked while the window is full, right key or not.
+#[derive(Debug)]
 pub struct KeyFailures {
-    by_client: Mutex<HashMap<IpAddr, Failures>>,
+    state: Arc<SharedState>,
 }
 
 impl KeyFailures {
-    /// Check `presented` against `key` for `client` at time `now`.
-    pub fn check(
-        &self,
-        key: &AccessKey,
-        presented: Option<&str>,
-        client: IpAddr,
-        now: Instant,
-    ) -> KeyCheck {
-        let mut map = self.by_client.lock().unwrap_or_else(|p| p.into_inner());
-        if let Some(f) = map.get(&client) {
-            let elapsed = now.saturating_duration_since(f.window_start);
-            if elapsed >= WINDOW {
-                map.remove(&client);
-            } else if f.count >= MAX_FAILURES {
-                let left = WINDOW - elapsed;
-                return KeyCheck::Locked {
-                    retry_after_secs: left.as_secs().max(1),
-                };
-            }
+    pub fn new(state: Arc<SharedState>) -> Self {
+        Self { state }
+    }
+
+    fn budget(client: &str) -> Budget {
+        Budget {
+            key: format!("wrong-keys:{client}"),
+            limit: MAX_FAILURES,
+            window: WINDOW,
         }
-        let Some(presented) = presented else {
-            return KeyCheck::Missing;
+    }
+
+    /// Check `presented` against `key` for the client counted as `client` (its lockout key).
+    ///
+    /// The key is compared first, then a wrong one takes a slot, atomically in the store: of a
+    /// burst of guesses, however parallel, at most [`MAX_FAILURES`] are answered `Wrong` and
+    /// the rest `Locked`, and a right key is accepted only while the window has room, so a
+    /// burst tells the guesser nothing beyond its first few answers.
+    pub async fn check(&self, key: &AccessKey, presented: Option<&str>, client: &str) -> KeyCheck {
+        let budget = Self::budget(client);
+        let locked = |wait: crate::shared_state::Wait| KeyCheck::Locked {
+            retry_after_secs: wait.retry_after_secs(),
         };
-        if key.matches(presented) {
+        match presented {
+            Some(presented) if !key.matches(presented) => {
+                match self.state.take_slot(&budget).await {
+                    // The slot stays taken: it counts for the window.
+                    Ok(_counted) => KeyCheck::Wrong,
+                    Err(wait) => locked(wait),
+                }
+            }
             // A success does not wipe the failures: guesses interleaved with the right key
             // still reach the lockout.
-            return KeyCheck::Accepted;
+            Some(_) => match self.state.check(&budget).await {
+                Ok(()) => KeyCheck::Accepted,
+                Err(wait) => locked(wait),
+            },
+            None => match self.state.check(&budget).await {
+                Ok(()) => KeyCheck::Missing,
+                Err(wait) => locked(wait),
+            },
         }
-        if map.len() >= MAX_TRACKED {
-            map.retain(|_, f| now.saturating_duration_since(f.window_start) < WINDOW);
-            if map.len() >= MAX_TRACKED {
-                map.clear();
-            }
-        }
-        let entry = map.entry(client).or_insert(Failures {
-            window_start: now,
-            count: 0,
-        });
-        entry.count += 1;
-        KeyCheck::Wrong
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    use std::sync::Mutex;
+    use std::time::Instant;
 
     const KEY: &str = "correct-horse-battery-staple";
 
@@ -132,41 +131,48 @@ mod tests {
         assert!(AccessKey::new("too-short").is_err());
     }
 
-    #[test]
-    fn five_wrong_keys_lock_an_address_for_the_rest_of_the_window() {
+    /// Key failures over an in-memory state whose clock the test moves.
+    fn failures_at(now: Arc<Mutex<Instant>>) -> KeyFailures {
+        let clock = move || *now.lock().unwrap();
+        KeyFailures::new(Arc::new(SharedState::in_memory_with_clock(Arc::new(clock))))
+    }
+
+    #[tokio::test]
+    async fn five_wrong_keys_lock_a_client_for_the_rest_of_the_window() {
         let key = AccessKey::new(KEY).unwrap();
-        let failures = KeyFailures::default();
-        let attacker: IpAddr = "10.0.0.9".parse().unwrap();
-        let user: IpAddr = "10.0.0.10".parse().unwrap();
         let t0 = Instant::now();
+        let now = Arc::new(Mutex::new(t0));
+        let failures = failures_at(now.clone());
+        let (attacker, user) = ("10.0.0.9", "10.0.0.10");
         for _ in 0..MAX_FAILURES {
             assert_eq!(
-                failures.check(&key, Some("guess"), attacker, t0),
+                failures.check(&key, Some("guess"), attacker).await,
                 KeyCheck::Wrong
             );
         }
-        // Even the right key is refused while locked; other addresses are unaffected.
+        // Even the right key is refused while locked; other clients are unaffected.
+        *now.lock().unwrap() = t0 + Duration::from_secs(20);
         assert_eq!(
-            failures.check(&key, Some(KEY), attacker, t0 + Duration::from_secs(20)),
+            failures.check(&key, Some(KEY), attacker).await,
             KeyCheck::Locked {
                 retry_after_secs: 40
             }
         );
         assert_eq!(
-            failures.check(&key, Some(KEY), user, t0),
+            failures.check(&key, Some(KEY), user).await,
             KeyCheck::Accepted
         );
-        assert_eq!(failures.check(&key, None, user, t0), KeyCheck::Missing);
+        assert_eq!(failures.check(&key, None, user).await, KeyCheck::Missing);
         // A right key between wrong ones does not reset the count.
-        let guesser: IpAddr = "10.0.0.11".parse().unwrap();
+        let guesser = "10.0.0.11";
         for n in 0..MAX_FAILURES {
             assert_eq!(
-                failures.check(&key, Some("guess"), guesser, t0),
+                failures.check(&key, Some("guess"), guesser).await,
                 KeyCheck::Wrong,
                 "guess {n}"
             );
             assert_eq!(
-                failures.check(&key, Some(KEY), guesser, t0),
+                failures.check(&key, Some(KEY), guesser).await,
                 if n + 1 < MAX_FAILURES {
                     KeyCheck::Accepted
                 } else {
@@ -177,10 +183,34 @@ mod tests {
                 "the right key after guess {n}"
             );
         }
-        // After the window the address may try again.
+        // After the window the client may try again.
+        *now.lock().unwrap() = t0 + WINDOW;
         assert_eq!(
-            failures.check(&key, Some(KEY), attacker, t0 + WINDOW),
+            failures.check(&key, Some(KEY), attacker).await,
             KeyCheck::Accepted
         );
+    }
+
+    #[tokio::test]
+    async fn a_parallel_burst_of_guesses_gets_five_answers_and_the_rest_are_locked() {
+        let key = AccessKey::new(KEY).unwrap();
+        let failures = Arc::new(failures_at(Arc::new(Mutex::new(Instant::now()))));
+        let guesses: Vec<_> = (0..50)
+            .map(|n| {
+                let (failures, key) = (failures.clone(), key.clone());
+                tokio::spawn(async move {
+                    failures
+                        .check(&key, Some(&format!("guess-{n}")), "10.0.0.9")
+                        .await
+                })
+            })
+            .collect();
+        let mut wrong = 0;
+        for guess in guesses {
+            if guess.await.unwrap() == KeyCheck::Wrong {
+                wrong += 1;
+            }
+        }
+        assert_eq!(wrong, MAX_FAILURES);
     }
 }

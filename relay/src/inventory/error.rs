@@ -1,6 +1,6 @@
 //! Why the inventory could not be built or changed.
 
-use super::pin_file::PinStoreError;
+use crate::shared_state::StateError;
 use crate::trust::TrustError;
 
 #[derive(Debug, thiserror::Error)]
@@ -25,6 +25,10 @@ pub enum InventoryError {
     NotTofu(String),
     #[error("device {id}: already pinned to {fingerprint}; only the operator can replace a pin")]
     AlreadyPinned { id: String, fingerprint: String },
-    #[error(transparent)]
-    Store(#[from] PinStoreError),
+    #[error(
+        "device {id}: the relay cannot tell whether a user pinned it ({state} is unreachable), so it does not dial it"
+    )]
+    PinsUnknown { id: String, state: String },
+    #[error("device {id}: saving its pin: {source}")]
+    PinNotSaved { id: String, source: StateError },
 }

@@ -1,42 +1,56 @@
 //! Trust on first use: the only place its rules live. The pins themselves are kept in the
-//! state file (`pin_file.rs`).
+//! shared state (`crate::shared_state`: the pin file, or Redis for replicas).
 //!
 //! The rules:
 //! - a user may pin only a device the operator marked `tofu = true` (or an ad-hoc device), and
 //!   only while `allow_tofu` (the operator's master switch) is on;
 //! - never over an operator's CA, pin or `insecure` (such a device cannot be marked);
-//! - once: a device a user pinned keeps that pin until the operator removes it from the state
-//!   file;
-//! - pin writes are serialised, so the pin in use is always the pin saved.
+//! - once: a device a user pinned keeps that pin until the operator removes it from the store;
+//!   the first pin wins, across replicas too;
+//! - pin writes are serialised, so the pin in use is always the pin saved;
+//! - fail closed: while the store cannot say whether a device was pinned (Redis away), a device
+//!   open to trust on first use and not pinned yet is not dialled, and nobody can pin.
 
-use std::sync::Mutex;
+use std::sync::Arc;
+
+use tokio::sync::watch;
 
 use super::device::{Device, DeviceConfig};
 use super::error::InventoryError;
-use super::pin_file::PinStore;
+use crate::shared_state::{PinView, SharedState};
 use crate::trust::TrustPolicy;
 
-/// The trust-on-first-use rules over a pin store.
+/// The trust-on-first-use rules over the shared state's pins.
 #[derive(Debug)]
 pub struct Pins {
-    store: PinStore,
+    state: Arc<SharedState>,
     /// The operator's master switch (`allow_tofu`).
     allowed: bool,
-    /// Held across a whole pin write (check, save, swap).
-    writes: Mutex<()>,
+    /// Held across a whole pin write (check, save, swap), and while pins made elsewhere are
+    /// applied.
+    writes: tokio::sync::Mutex<()>,
 }
 
 impl Pins {
-    pub fn new(store: PinStore, allowed: bool) -> Self {
+    pub fn new(state: Arc<SharedState>, allowed: bool) -> Self {
         Self {
-            store,
+            state,
             allowed,
-            writes: Mutex::new(()),
+            writes: tokio::sync::Mutex::new(()),
         }
     }
 
     pub fn allowed(&self) -> bool {
         self.allowed
+    }
+
+    pub fn state(&self) -> &Arc<SharedState> {
+        &self.state
+    }
+
+    /// Follow the store's pins.
+    pub fn watch(&self) -> watch::Receiver<PinView> {
+        self.state.watch_pins()
     }
 
     /// Whether a user may pin `device` now.
@@ -47,7 +61,8 @@ impl Pins {
     /// The policy a device is built with, and whether it is a user's pin: the stored pin for a
     /// device marked for trust on first use (while allowed), else the operator's policy.
     pub fn policy_for(&self, config: &DeviceConfig) -> (TrustPolicy, bool) {
-        let Some(stored) = self.store.get(&config.id) else {
+        let view = self.state.pins();
+        let Some(stored) = view.get(&config.id) else {
             return (config.trust.clone(), false);
         };
         if !(self.allowed && config.tofu) {
@@ -57,7 +72,7 @@ impl Pins {
             );
             return (config.trust.clone(), false);
         }
-        match TrustPolicy::pin(&stored) {
+        match TrustPolicy::pin(stored) {
             Ok(pin) => (pin, true),
             Err(e) => {
                 tracing::warn!(device = %config.id, "ignoring the stored pin: {e}");
@@ -66,9 +81,25 @@ impl Pins {
         }
     }
 
+    /// Fail closed: a device open to trust on first use and not pinned (as far as this replica
+    /// knows) is dialled only while the store can say that nobody pinned it elsewhere.
+    pub fn known(&self, device: &Device) -> Result<(), InventoryError> {
+        if self.allowed
+            && device.config.tofu
+            && !device.pinned_by_user
+            && !self.state.pins().is_current()
+        {
+            return Err(InventoryError::PinsUnknown {
+                id: device.config.id.clone(),
+                state: self.state.describe(),
+            });
+        }
+        Ok(())
+    }
+
     /// Serialise pin writes: hold this from the check until the new device is in place.
-    pub fn write_lock(&self) -> std::sync::MutexGuard<'_, ()> {
-        self.writes.lock().unwrap_or_else(|p| p.into_inner())
+    pub async fn write_lock(&self) -> tokio::sync::MutexGuard<'_, ()> {
+        self.writes.lock().await
     }
 
     /// May a user pin `device` now? If not, why.
@@ -80,7 +111,8 @@ impl Pins {
         if !device.config.tofu {
             return Err(InventoryError::NotTofu(id));
         }
-        if let Some(existing) = self.store.get(&id).or_else(|| {
+        let stored = self.state.pins().get(&id).map(str::to_owned);
+        if let Some(existing) = stored.or_else(|| {
             device
                 .pinned_by_user
                 .then(|| device.trust.pinned())
@@ -94,21 +126,19 @@ impl Pins {
         Ok(())
     }
 
-    /// Save a checked pin (refused if one appeared meanwhile).
-    pub fn save(&self, id: &str, fingerprint: &str) -> Result<(), InventoryError> {
-        match self.store.set_if_absent(id, fingerprint)? {
+    /// Save a checked pin (refused if one appeared meanwhile, here or on another replica).
+    pub async fn save(&self, id: &str, fingerprint: &str) -> Result<(), InventoryError> {
+        let saved = self.state.set_pin_if_absent(id, fingerprint).await;
+        match saved.map_err(|source| InventoryError::PinNotSaved {
+            id: id.to_owned(),
+            source,
+        })? {
             None => Ok(()),
             Some(existing) => Err(InventoryError::AlreadyPinned {
                 id: id.to_owned(),
                 fingerprint: existing,
             }),
         }
-    }
-
-    /// The stored pin of `id`.
-    #[cfg(test)]
-    pub fn stored(&self, id: &str) -> Option<String> {
-        self.store.get(id)
     }
 }
 
@@ -120,7 +150,7 @@ mod tests {
 
     use crate::inventory::{Inventory, InventoryOptions, Timeouts};
 
-    fn tofu_inventory(pins: PinStore) -> Inventory {
+    fn tofu_inventory(state: SharedState) -> Inventory {
         let config = DeviceConfig {
             id: "lab".into(),
             name: "Lab".into(),
@@ -130,35 +160,34 @@ mod tests {
             tofu: true,
         };
         let options = InventoryOptions {
-            pins,
+            state: Arc::new(state),
             ..Default::default()
         };
         Inventory::with_options(vec![config], Timeouts::default(), options).unwrap()
     }
 
-    #[test]
-    fn concurrent_pins_leave_the_pin_in_use_equal_to_the_pin_saved() {
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn concurrent_pins_leave_the_pin_in_use_equal_to_the_pin_saved() {
         for round in 0..50 {
-            let inventory = Arc::new(tofu_inventory(PinStore::in_memory()));
-            let threads: Vec<_> = (0..6u8)
+            let inventory = Arc::new(tofu_inventory(SharedState::in_memory()));
+            let tasks: Vec<_> = (0..6u8)
                 .map(|n| {
                     let inventory = inventory.clone();
-                    std::thread::spawn(move || {
+                    tokio::spawn(async move {
                         let fingerprint = format!("sha256:{}", hex::encode([n; 32]));
-                        inventory.pin("lab", &fingerprint).is_ok()
+                        inventory.pin("lab", &fingerprint).await.is_ok()
                     })
                 })
                 .collect();
-            let won = threads
-                .into_iter()
-                .map(|t| t.join().unwrap())
-                .filter(|ok| *ok)
-                .count();
+            let mut won = 0;
+            for task in tasks {
+                won += usize::from(task.await.unwrap());
+            }
             assert_eq!(won, 1, "round {round}: exactly one pin wins");
             let in_use = inventory.get("lab").unwrap();
             assert_eq!(
-                in_use.trust.pinned(),
-                inventory.pins.stored("lab"),
+                in_use.trust.pinned().as_deref(),
+                inventory.pins.state().pins().get("lab"),
                 "round {round}"
             );
             assert!(
@@ -168,16 +197,20 @@ mod tests {
         }
     }
 
-    #[test]
-    fn stored_pins_apply_only_to_devices_marked_for_tofu() {
-        let pins = PinStore::in_memory();
-        pins.set_if_absent("lab", &format!("sha256:{}", "ab".repeat(32)))
+    #[tokio::test]
+    async fn stored_pins_apply_only_to_devices_marked_for_tofu() {
+        let state = SharedState::in_memory();
+        state
+            .set_pin_if_absent("lab", &format!("sha256:{}", "ab".repeat(32)))
+            .await
             .unwrap();
-        let inventory = tofu_inventory(pins);
+        let inventory = tofu_inventory(state);
         let lab = inventory.get("lab").unwrap();
         assert!(lab.pinned_by_user);
         assert!(matches!(
-            inventory.pin("lab", &format!("sha256:{}", "cd".repeat(32))),
+            inventory
+                .pin("lab", &format!("sha256:{}", "cd".repeat(32)))
+                .await,
             Err(InventoryError::AlreadyPinned { .. })
         ));
     }

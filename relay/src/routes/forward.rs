@@ -1,13 +1,14 @@
 //! `ANY /api/devices/{id}/fwd/{*path}`: one call to one inventory device, as a short driver
 //! over small phases (in the manner of pingora's proxy phases), each in its own file:
-//! 1. `target` — the method and the URL (the device's base URL only);
+//! 0. admission — the device's trust is known (`inventory`) and its budget has room
+//!    (`crate::budget`: `429 device_budget` otherwise);
+//! 1. `target` — the method and the origin-form target (the pool dials the device's address);
 //! 2. `headers` — the client's headers a device may see;
 //! 3. `body` — the upload, streamed, capped;
 //! 4. the call, bounded by `timeouts.request` until the response headers;
 //! 5. `classify` — when the call fails, which relay error it is;
-//! 6. `headers` and `body` — the device's headers the client may see, the reply streamed.
-//!
-//! Later phases (a per-device budget, say) slot in between as further small functions.
+//! 6. `headers` and `body` — the device's headers the client may see, the reply streamed (the
+//!    device budget's slot, taken before the call, is held until the reply has been sent).
 //!
 //! Forwarding is the relay's hot path: the front (`layers.rs`) hands these requests to
 //! [`forward`] itself, after its guards, instead of routing them through the router.
@@ -23,10 +24,12 @@ use std::time::Instant;
 use axum::body::Body;
 use axum::extract::Request;
 use axum::http::header::CONTENT_LENGTH;
+use axum::http::request::Parts;
 use axum::response::{IntoResponse, Response};
 
 use super::extract::TargetDevice;
 use crate::error::RelayError;
+use crate::guard::Client;
 use crate::inventory::Device;
 use crate::inventory::pool::Reply;
 use crate::metrics::Outcome;
@@ -63,6 +66,8 @@ async fn proxy(
     device: &Arc<Device>,
     request: Request,
 ) -> Result<Response, RelayError> {
+    state.inventory.trust_known(device)?;
+    let admitted = state.budgets.admit(device).await?;
     let (parts, client_body) = request.into_parts();
     let method = target::forwarded_method(&parts.method)?;
     let path = target::device_path(parts.uri.path(), &device.config.id)?;
@@ -88,14 +93,35 @@ async fn proxy(
         Ok(Err(err)) => return Err(classify::classify(device, &err)),
         Ok(Ok(reply)) => reply,
     };
-    tracing::debug!(
-        device = %device.config.id,
-        method = %parts.method,
-        path,
-        status = reply.status().as_u16(),
-        "forwarded"
-    );
-    to_client(state, device, reply)
+    audit(state, device, &parts, path, reply.status().as_u16());
+    Ok(admitted.hold_until_sent(to_client(state, device, reply)?))
+}
+
+/// One line per forwarded call, naming who made it (the client address behind the ingress and
+/// the user an authenticating proxy named): at `info` when a proxy names users (the operator
+/// wants an audit trail), at `debug` otherwise. Never the query or a header: they can carry secrets.
+fn audit(state: &AppState, device: &Device, parts: &Parts, path: &str, status: u16) {
+    let client = parts.extensions.get::<Client>();
+    let addr = client.map(|c| c.addr);
+    let user = client.and_then(|c| c.user.as_deref());
+    macro_rules! forwarded {
+        ($level:ident) => {
+            tracing::$level!(
+                device = %device.config.id,
+                method = %parts.method,
+                path,
+                status,
+                client = addr.map(tracing::field::display),
+                user,
+                "forwarded"
+            )
+        };
+    }
+    if state.proxies.names_users() {
+        forwarded!(info);
+    } else {
+        forwarded!(debug);
+    }
 }
 
 /// The device's reply as the client's response: allowlisted headers, the body streamed.

@@ -1,9 +1,11 @@
-//! For operators: `GET /healthz` (liveness, exempt from the Host check) and `GET /metrics`
-//! (Prometheus text; behind the Host check, and the access key when one is set).
+//! For operators: `GET /livez` (the process serves), `GET /readyz` (it wants traffic: fails
+//! from the start of a shutdown, never because a device or the shared state is unreachable),
+//! `GET /healthz` (liveness, the older name), all three exempt from the Host check; and
+//! `GET /metrics` (Prometheus text; behind the Host check, and the access key when one is set).
 
 use axum::Router;
 use axum::extract::State;
-use axum::http::header;
+use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 
@@ -12,8 +14,18 @@ use crate::state::AppState;
 
 pub fn router() -> Router<AppState> {
     Router::new()
+        .route("/livez", get(|| async { "ok" }))
         .route("/healthz", get(|| async { "ok" }))
+        .route("/readyz", get(ready))
         .route("/metrics", get(metrics))
+}
+
+async fn ready(State(state): State<AppState>) -> (StatusCode, &'static str) {
+    if state.readiness.is_ready() {
+        (StatusCode::OK, "ready")
+    } else {
+        (StatusCode::SERVICE_UNAVAILABLE, "draining")
+    }
 }
 
 async fn metrics(State(state): State<AppState>) -> Response {
@@ -29,12 +41,33 @@ async fn metrics(State(state): State<AppState>) -> Response {
             )
         })
         .collect();
+    let mut text = state.metrics.render(&handshakes);
+    text.push_str(&shared_state_metrics(&state));
     (
         [(
             header::CONTENT_TYPE,
             "text/plain; version=0.0.4; charset=utf-8",
         )],
-        state.metrics.render(&handshakes),
+        text,
     )
         .into_response()
+}
+
+/// Whether the shared state answers, and how many pins this replica knows.
+fn shared_state_metrics(state: &AppState) -> String {
+    let pins = state.shared.pins();
+    format!(
+        "# HELP tokendeck_shared_state_up Whether the shared state (pins, budgets) answers: 0 while Redis is unreachable (pins fail closed, budgets are counted per replica).\n\
+         # TYPE tokendeck_shared_state_up gauge\n\
+         tokendeck_shared_state_up {}\n\
+         # HELP tokendeck_pins Devices pinned by users (trust on first use), as this replica knows them.\n\
+         # TYPE tokendeck_pins gauge\n\
+         tokendeck_pins {}\n\
+         # HELP tokendeck_ready Whether this replica wants traffic (0 from the start of a shutdown).\n\
+         # TYPE tokendeck_ready gauge\n\
+         tokendeck_ready {}\n",
+        u8::from(state.shared.reachable()),
+        pins.len(),
+        u8::from(state.readiness.is_ready()),
+    )
 }

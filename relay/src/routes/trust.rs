@@ -54,7 +54,7 @@ async fn pin_device(
             ),
         });
     }
-    let pinned = state.inventory.pin(&device.config.id, &wanted)?;
+    let pinned = state.inventory.pin(&device.config.id, &wanted).await?;
     Ok(Json(state.inventory.summary(&pinned)))
 }
 

@@ -3,6 +3,9 @@
 //! library would normalise before sending.
 #![allow(dead_code)]
 
+pub mod redis_server;
+pub mod relay_process;
+
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -392,14 +395,50 @@ pub async fn others_are_served(relay: &Relay, id: &str) {
 
 /// `GET path` on the relay, as JSON.
 pub async fn get_json(relay: &Relay, path: &str) -> serde_json::Value {
+    json_at(&relay.url(path)).await
+}
+
+/// `GET url`, as JSON.
+pub async fn json_at(url: &str) -> serde_json::Value {
     client()
-        .get(relay.url(path))
+        .get(url)
         .send()
         .await
         .unwrap()
         .json()
         .await
         .unwrap()
+}
+
+/// A simulated BIG-IP (self-signed, demo accounts) on a loopback port.
+pub async fn simulator() -> simulator::RunningDevice {
+    simulator::start(
+        DeviceKind::Bigip,
+        "127.0.0.1:0".parse().unwrap(),
+        simulator::SimConfig::default(),
+    )
+    .await
+    .unwrap()
+}
+
+/// Everything a test's log subscriber wrote (`tracing_subscriber::fmt().with_writer(...)`).
+#[derive(Clone, Default)]
+pub struct CapturedLog(pub Arc<Mutex<Vec<u8>>>);
+
+impl std::io::Write for CapturedLog {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0.lock().unwrap().extend_from_slice(buf);
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+impl CapturedLog {
+    pub fn text(&self) -> String {
+        String::from_utf8_lossy(&self.0.lock().unwrap()).into_owned()
+    }
 }
 
 /// The relay's metrics text.

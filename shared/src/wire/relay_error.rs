@@ -42,6 +42,10 @@ pub enum RelayErrorCode {
     DeviceBudget,
     /// The relay does not forward this HTTP method (405).
     MethodNotAllowed,
+    /// The relay cannot reach its shared state (Redis, for replicas), so it refuses what needs
+    /// it: pinning a device, and dialling a device open to trust on first use that another
+    /// replica may have pinned meanwhile (503).
+    StateUnavailable,
     /// A code this version of the app does not know (from a newer relay).
     #[serde(other)]
     Unknown,
@@ -71,6 +75,7 @@ impl RelayErrorCode {
             RelayErrorCode::Overloaded => "overloaded",
             RelayErrorCode::DeviceBudget => "device_budget",
             RelayErrorCode::MethodNotAllowed => "method_not_allowed",
+            RelayErrorCode::StateUnavailable => "state_unavailable",
             RelayErrorCode::Unknown => "unknown",
         }
     }

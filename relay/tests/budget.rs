@@ -1,0 +1,208 @@
+//! The relay's per-device budget over real sockets, one relay (the local backend): requests a
+//! minute and calls at once, on by default for FMC devices just under their limits, set per
+//! device, answered `429 device_budget` with `Retry-After` and never sent to the device.
+//! Two relays sharing one budget through Redis: `replicas.rs`.
+
+mod common;
+
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::Duration;
+
+use axum::Router;
+use common::{Relay, TestCert, TlsServer, client, device, recording_router, state};
+use relay::budget::BudgetSetting;
+use relay::inventory::{DeviceConfig, Timeouts};
+use relay::trust::TrustPolicy;
+use shared::wire::DeviceKind;
+use tokio::sync::Semaphore;
+
+/// A pinned device of `kind` in front of `router`.
+async fn device_of(id: &str, kind: DeviceKind, router: Router) -> (TlsServer, DeviceConfig) {
+    let cert = TestCert::self_signed();
+    let server = TlsServer::start(&cert, router).await;
+    let config = DeviceConfig {
+        kind,
+        ..device(
+            id,
+            &server.base_url(),
+            TrustPolicy::pin(&cert.fingerprint()).unwrap(),
+        )
+    };
+    (server, config)
+}
+
+async fn call(relay: &Relay, id: &str) -> reqwest::Response {
+    client()
+        .get(relay.url(&format!("/api/devices/{id}/fwd/api/info")))
+        .send()
+        .await
+        .unwrap()
+}
+
+/// The relay error body of a held call, checked for what the console reads.
+async fn held(response: reqwest::Response) -> serde_json::Value {
+    assert_eq!(response.status(), 429);
+    assert_eq!(response.headers()["x-tokendeck-relay-error"], "1");
+    let retry_after: u64 = response.headers()["retry-after"]
+        .to_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    let body: serde_json::Value = response.json().await.unwrap();
+    assert_eq!(body["code"], "device_budget");
+    assert_eq!(body["retry_after_secs"], retry_after);
+    assert!(
+        body["message"].as_str().unwrap().contains("Tokendeck held"),
+        "{body}"
+    );
+    body
+}
+
+#[tokio::test]
+async fn an_fmc_gets_115_requests_a_minute_by_default_and_the_rest_wait_unsent() {
+    let (router, seen) = recording_router(vec![]);
+    let (_fmc, config) = device_of("fmc", DeviceKind::Fmc, router).await;
+    let (other_router, _) = recording_router(vec![]);
+    let (_bigip, bigip) = device_of("bigip", DeviceKind::Bigip, other_router).await;
+    let relay = Relay::start(state(vec![config, bigip], Timeouts::default())).await;
+    for n in 0..115 {
+        assert_eq!(call(&relay, "fmc").await.status(), 200, "call {n}");
+    }
+    let body = held(call(&relay, "fmc").await).await;
+    assert_eq!(body["device"], "fmc");
+    let wait = body["retry_after_secs"].as_u64().unwrap();
+    assert!(
+        (55..=60).contains(&wait),
+        "until the first call leaves the minute: {wait}"
+    );
+    assert_eq!(
+        seen.lock().unwrap().len(),
+        115,
+        "a held call never reaches the device"
+    );
+    // A BIG-IP has no such limit, so no budget by default.
+    for _ in 0..130 {
+        assert_eq!(call(&relay, "bigip").await.status(), 200);
+    }
+    let metrics = common::metrics(&relay).await;
+    assert!(
+        metrics.contains("tokendeck_relay_errors_total{code=\"device_budget\"} 1"),
+        "{metrics}"
+    );
+}
+
+#[tokio::test]
+async fn a_device_s_own_setting_replaces_the_default_and_zero_switches_it_off() {
+    let (router, seen) = recording_router(vec![]);
+    let (_lab, config) = device_of("lab", DeviceKind::Bigip, router).await;
+    let (fmc_router, _) = recording_router(vec![]);
+    let (_fmc, fmc) = device_of("fmc", DeviceKind::Fmc, fmc_router).await;
+    let settings = HashMap::from([
+        (
+            "lab".to_string(),
+            BudgetSetting {
+                per_minute: Some(3),
+                concurrent: None,
+            },
+        ),
+        (
+            "fmc".to_string(),
+            BudgetSetting {
+                per_minute: Some(0),
+                concurrent: Some(0),
+            },
+        ),
+    ]);
+    let relay =
+        Relay::start(state(vec![config, fmc], Timeouts::default()).with_budgets(settings)).await;
+    for _ in 0..3 {
+        assert_eq!(call(&relay, "lab").await.status(), 200);
+    }
+    held(call(&relay, "lab").await).await;
+    assert_eq!(seen.lock().unwrap().len(), 3);
+    for _ in 0..130 {
+        assert_eq!(call(&relay, "fmc").await.status(), 200, "no budget");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn calls_at_once_are_held_until_one_has_been_answered() {
+    // A device that answers only when the test lets it, counting the calls that arrived.
+    let gate = Arc::new(Semaphore::new(0));
+    let arrived = Arc::new(AtomicUsize::new(0));
+    let (waiting, counting) = (gate.clone(), arrived.clone());
+    let router = Router::new().fallback(move || {
+        let (gate, arrived) = (waiting.clone(), counting.clone());
+        async move {
+            arrived.fetch_add(1, Ordering::SeqCst);
+            gate.acquire().await.unwrap().forget();
+            "{}"
+        }
+    });
+    let (_slow, config) = device_of("slow", DeviceKind::Bigip, router).await;
+    let settings = HashMap::from([(
+        "slow".to_string(),
+        BudgetSetting {
+            per_minute: None,
+            concurrent: Some(2),
+        },
+    )]);
+    let relay = Arc::new(
+        Relay::start(state(vec![config], Timeouts::default()).with_budgets(settings)).await,
+    );
+    let in_flight: Vec<_> = (0..2)
+        .map(|_| {
+            let relay = relay.clone();
+            tokio::spawn(async move {
+                let response = call(&relay, "slow").await;
+                let status = response.status();
+                response.bytes().await.unwrap();
+                status
+            })
+        })
+        .collect();
+    // Both are at the device (waiting at the gate): a third is held, with a second to wait.
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(5);
+    while arrived.load(Ordering::SeqCst) < 2 {
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "the calls never arrived"
+        );
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    let body = held(call(&relay, "slow").await).await;
+    assert_eq!(
+        arrived.load(Ordering::SeqCst),
+        2,
+        "the held call was not sent"
+    );
+    assert_eq!(body["retry_after_secs"], 1);
+    assert!(
+        body["message"]
+            .as_str()
+            .unwrap()
+            .contains("at most 2 calls")
+    );
+    gate.add_permits(2);
+    for call in in_flight {
+        assert_eq!(call.await.unwrap(), 200);
+    }
+    // Their slots are handed back once their replies have been sent: a new call goes through
+    // (at once, or after the moment the relay takes to finish sending them).
+    gate.add_permits(1);
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(2);
+    loop {
+        let status = call(&relay, "slow").await.status();
+        if status == 200 {
+            break;
+        }
+        assert_eq!(status, 429);
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "the slots were never handed back"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
