@@ -15,8 +15,9 @@
 //!
 //! and on the way out: CORS headers (for what passed step 4), the error layer (the one place
 //! relay errors are logged and counted), the security headers every response carries, the
-//! request id, and secret headers marked. A request is logged at `debug` only (one span with
-//! id, method and path; one line when it ends); `/metrics` counts them all.
+//! request id, and secret headers marked. A request is logged at `debug` (one span with id,
+//! method, path and client; one line when it ends) — at `info` when an authenticating proxy
+//! names users, as an audit trail; `/metrics` counts them all.
 
 use std::future::Future;
 use std::pin::Pin;
@@ -174,16 +175,10 @@ impl Front {
         let id = shared.ids.assign(request.headers_mut());
         headers::mark_secrets(request.headers_mut());
         guard::identify_client(&shared.state.proxies, &mut request);
-        // The path only: a query string could carry something secret.
-        let span = tracing::debug_span!(
-            "request",
-            id = id.to_str().unwrap_or_default(),
-            method = %request.method(),
-            path = %request.uri().path(),
-        );
+        let span = shared.span(&request, &id);
         let started = (!span.is_disabled()).then(Instant::now);
         let mut response = shared.respond(request).instrument(span.clone()).await;
-        log_relay_error(&shared.metrics, &response);
+        span.in_scope(|| log_relay_error(&shared.metrics, &response));
         let headers = response.headers_mut();
         add_security_headers(headers);
         if !headers.contains_key(&REQUEST_ID) {
@@ -203,6 +198,32 @@ impl Front {
 }
 
 impl Shared {
+    /// The request's log span: id, method, path (never the query: it could carry something
+    /// secret), and who the client is. At `info` when a proxy names users, so every line in the
+    /// request — a pin, a refusal, the forwarded call — says who; at `debug` otherwise.
+    fn span(&self, request: &Request, id: &HeaderValue) -> tracing::Span {
+        let client = request.extensions().get::<guard::Client>();
+        let addr = client.map(|c| tracing::field::display(c.addr));
+        let user = client.and_then(|c| c.user.as_deref());
+        macro_rules! span_at {
+            ($span:ident) => {
+                tracing::$span!(
+                    "request",
+                    id = id.to_str().unwrap_or_default(),
+                    method = %request.method(),
+                    path = %request.uri().path(),
+                    client = addr,
+                    user,
+                )
+            };
+        }
+        if self.state.proxies.names_users() {
+            span_at!(info_span)
+        } else {
+            span_at!(debug_span)
+        }
+    }
+
     /// Steps 2 to 7, and CORS on the way out.
     async fn respond(&self, request: Request) -> Response {
         let request = if http_body::Body::is_end_stream(request.body()) {

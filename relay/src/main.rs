@@ -31,7 +31,8 @@ CONFIGURATION
     pin of device lab-bigip           TOKENDECK_DEVICES__LAB_BIGIP__PIN=sha256:...
     tofu of device lab-bigip          TOKENDECK_DEVICES__LAB_BIGIP__TOFU=true
   See tokendeck.example.toml for every key. RUST_LOG sets the log filter (default info: start-up,
-  shutdown and every relay error; RUST_LOG=relay=debug adds a line per request).
+  shutdown and every relay error; with proxy_user_header, each forwarded call with its client and
+  user; RUST_LOG=relay=debug adds a line per request).
 
 SHARED STATE (pins, device budgets, wrong-key lockouts)
   One replica: a pin file, state_file, by default tokendeck.state.toml in $STATE_DIRECTORY
@@ -145,8 +146,9 @@ impl Args {
 
 /// The log: `info` by default, which says what the relay does at start-up, on shutdown and on
 /// every relay error (once, in the error layer), and nothing per successful call (counted in
-/// `/metrics` instead; `RUST_LOG=relay=debug` logs each request and forwarded call). Colour
-/// only when stdout is a terminal.
+/// `/metrics` instead) unless a proxy names users (`proxy_user_header`: then each forwarded
+/// call, as an audit trail); `RUST_LOG=relay=debug` logs each request and forwarded call.
+/// Colour only when stdout is a terminal.
 fn init_logging(format: LogFormat) {
     use std::io::IsTerminal;
     let filter =

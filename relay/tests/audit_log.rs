@@ -59,6 +59,24 @@ async fn the_log_names_the_client_and_the_user_a_trusted_proxy_names() {
         forwarded[0]
     );
 
+    // A refusal inside the request says who too: the relay error's line carries its span.
+    let refused = client()
+        .get(relay.url("/api/devices/nope/fwd/mgmt/tm/sys/version"))
+        .header("x-forwarded-for", "203.0.113.9")
+        .header("x-forwarded-user", "alice@example.com")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(refused.status(), 404);
+    let refusals = lines_with(&captured, "unknown_device");
+    assert_eq!(refusals.len(), 1, "{refusals:?}");
+    assert!(
+        refusals[0].contains("client=203.0.113.9")
+            && refusals[0].contains("user=\"alice@example.com\""),
+        "{}",
+        refusals[0]
+    );
+
     // The same headers from a peer the relay does not trust (its proxy is elsewhere): the
     // connection's address, no user.
     let elsewhere = ProxyPolicy::new(&["10.0.0.1".into()], Some("X-Forwarded-User")).unwrap();

@@ -29,7 +29,6 @@ use axum::response::{IntoResponse, Response};
 
 use super::extract::TargetDevice;
 use crate::error::RelayError;
-use crate::guard::Client;
 use crate::inventory::Device;
 use crate::inventory::pool::Reply;
 use crate::metrics::Outcome;
@@ -97,13 +96,10 @@ async fn proxy(
     Ok(admitted.hold_until_sent(to_client(state, device, reply)?))
 }
 
-/// One line per forwarded call, naming who made it (the client address behind the ingress and
-/// the user an authenticating proxy named): at `info` when a proxy names users (the operator
-/// wants an audit trail), at `debug` otherwise. Never the query or a header: they can carry secrets.
+/// One line per forwarded call, inside the request's span (which names the client and the
+/// user): at `info` when a proxy names users (the operator wants an audit trail), at `debug`
+/// otherwise. Never the query or a header: they can carry secrets.
 fn audit(state: &AppState, device: &Device, parts: &Parts, path: &str, status: u16) {
-    let client = parts.extensions.get::<Client>();
-    let addr = client.map(|c| c.addr);
-    let user = client.and_then(|c| c.user.as_deref());
     macro_rules! forwarded {
         ($level:ident) => {
             tracing::$level!(
@@ -111,8 +107,6 @@ fn audit(state: &AppState, device: &Device, parts: &Parts, path: &str, status: u
                 method = %parts.method,
                 path,
                 status,
-                client = addr.map(tracing::field::display),
-                user,
                 "forwarded"
             )
         };
