@@ -50,14 +50,16 @@ async fn answers_only_to_loopback_and_configured_host_names() {
             assert_eq!(relay_error_code(response).await, "host_not_allowed");
         }
     }
-    // Health checks come from load balancers by pod address.
-    let health = http
-        .get(relay.url("/healthz"))
-        .header("host", "10.1.2.3:8080")
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(health.status(), 200);
+    // Health checks come from load balancers and kubelets by pod address.
+    for probe in ["/healthz", "/livez", "/readyz"] {
+        let health = http
+            .get(relay.url(probe))
+            .header("host", "10.1.2.3:8080")
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(health.status(), 200, "{probe}");
+    }
 }
 
 #[tokio::test]

@@ -243,6 +243,10 @@ async fn requests_past_the_in_flight_cap_are_shed_with_retry_after() {
     assert_eq!(shed.headers().get("retry-after").unwrap(), "1");
     assert_eq!(relay_error_code(shed).await, "overloaded");
     assert_eq!(healthz(&relay).await, 200, "health checks are never shed");
+    for probe in ["/livez", "/readyz"] {
+        let answer = client().get(relay.url(probe)).send().await.unwrap();
+        assert_eq!(answer.status(), 200, "{probe} is never shed");
+    }
     release.notify_waiters();
     for call in held {
         assert_eq!(call.await.unwrap().unwrap().status(), 200);
