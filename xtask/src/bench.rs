@@ -106,7 +106,7 @@ pub fn run_benches(root: &Path, args: &[String]) -> Result<()> {
         "--bench",
         "side_by_side",
     ]))?;
-    let relay_bin = root.join("target/release/relay");
+    let relay_bin = crate::target_dir(root).join("release/relay");
     let out: PathBuf = root.join("target/bench-report");
     if out.exists() {
         std::fs::remove_dir_all(&out)?;

@@ -82,6 +82,15 @@ pub fn cargo() -> Command {
 
 /// Build the console with Trunk into a fresh `dist/` (a failed build must not leave an old one),
 /// then write each file's precompressed variants beside it.
+/// Where cargo puts what it builds: `CARGO_TARGET_DIR` when set (a shared target directory),
+/// else `target/` in the workspace.
+pub fn target_dir(root: &Path) -> PathBuf {
+    match std::env::var_os("CARGO_TARGET_DIR") {
+        Some(dir) if !dir.is_empty() => root.join(dir),
+        _ => root.join("target"),
+    }
+}
+
 pub fn build_frontend(root: &Path, tools: &tools::BuildTools) -> Result<PathBuf> {
     let dist = root.join("dist");
     if dist.exists() {
@@ -129,7 +138,7 @@ fn demo(root: &Path, args: &[String]) -> Result<()> {
     let tools = tools::ensure_build_tools(root)?;
     let dist = build_frontend(root, &tools)?;
     run(cargo().args(["build", "--release", "-p", "relay"]))?;
-    let relay = root.join("target/release/relay");
+    let relay = target_dir(root).join("release/relay");
     relay_args.push("--dist".into());
     relay_args.push(dist.display().to_string());
     eprintln!(
@@ -181,7 +190,7 @@ fn test(root: &Path) -> Result<()> {
     run(cargo().args(["test", "-p", "frontend"]))?;
     let dist = build_frontend(root, &tools)?;
     run(cargo().args(["build", "-p", "relay"]))?;
-    served_weight::check_budget(&root.join("target/debug/relay"), &dist)?;
+    served_weight::check_budget(&target_dir(root).join("debug/relay"), &dist)?;
     run(cargo()
         .args(["test", "--workspace", "--exclude", "frontend"])
         .env("TOKENDECK_DIST", &dist)
