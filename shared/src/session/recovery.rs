@@ -22,13 +22,8 @@ impl Session {
     ) {
         let was_live = self.token_was_live(now);
         self.drop_token(out);
-        let refresh_alive = self
-            .refresh
-            .as_ref()
-            .filter(|r| r.remaining_secs(now.device) > 0)
-            .map(|r| r.token.clone());
         if self.rules.recover_by_exchange
-            && let Some(refresh_token) = refresh_alive
+            && let Some(refresh_token) = self.live_refresh_token(now)
         {
             self.renew(
                 RenewalCall::Exchange,

@@ -63,14 +63,9 @@ impl Session {
             // Asleep laptop, throttled tab, a reload long after, or a hung renewal: the token
             // is dead already. A live refresh token still renews it where the rules allow.
             self.drop_token(out);
-            let refresh_alive = self
-                .refresh
-                .as_ref()
-                .filter(|r| r.remaining_secs(now.device) > 0)
-                .map(|r| r.token.clone());
             if self.phase == Phase::Active
                 && self.rules.recover_by_exchange
-                && let Some(refresh_token) = refresh_alive
+                && let Some(refresh_token) = self.live_refresh_token(now)
             {
                 self.renew(
                     RenewalCall::Exchange,
@@ -451,6 +446,14 @@ impl Session {
             token.issued_at_micros = Some(self.issued_at_micros);
         }
         TokenLease::from_issued(&token, now.device)
+    }
+
+    /// The refresh token, while it still has life left.
+    pub(super) fn live_refresh_token(&self, now: Now) -> Option<String> {
+        self.refresh
+            .as_ref()
+            .filter(|r| r.remaining_secs(now.device) > 0)
+            .map(|r| r.token.clone())
     }
 
     /// Whether the current token still had real life left (so a refusal was not expiry).

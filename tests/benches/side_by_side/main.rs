@@ -137,7 +137,11 @@ fn main() -> anyhow::Result<()> {
         .enable_all()
         .build()?;
     let token = calls.block_on(prepare_device(&device))?;
-    let http = reqwest::Client::new();
+    // Reads /metrics between runs, seconds apart: a connection idle that long may be the one the
+    // relay is closing (its idle keep-alive limit is the header timeout, 10 s), so never reuse one.
+    let http = reqwest::Client::builder()
+        .pool_max_idle_per_host(0)
+        .build()?;
 
     let dir = std::env::temp_dir().join(format!("tokendeck-side-by-side-{}", std::process::id()));
     std::fs::create_dir_all(&dir)?;
