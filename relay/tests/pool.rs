@@ -1,6 +1,7 @@
 //! The keep-alive pool to a device, under load: many calls at 64 concurrent are every one
 //! answered, whole, over reused connections; calls beyond the per-device cap wait for a
-//! connection instead of opening more; a connection the device closed while idle is replaced.
+//! connection instead of opening more; a connection the device closed while idle is replaced,
+//! and after the device closed all of them the next call is answered at once.
 //! (`cargo xtask bench` runs the 100,000-call version against the release relay.)
 
 mod common;
@@ -169,4 +170,55 @@ async fn a_connection_the_device_closed_while_idle_is_replaced() {
         "tokendeck_device_tls_handshakes_total{device=\"lab\"} ",
     );
     assert_eq!(opened, 3, "one new connection for each call after a close");
+}
+
+/// The simulator closes keep-alive connections idle for `idle_keep_alive`, as real devices do;
+/// the pool then holds many connections that are all closed. The next call must not wait on one
+/// of them: it is answered at once, over a new connection.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn after_the_device_closed_every_idle_connection_the_next_call_is_answered_at_once() {
+    let sim = simulator::start(
+        shared::wire::DeviceKind::Bigip,
+        "127.0.0.1:0".parse().unwrap(),
+        simulator::SimConfig {
+            limits: simulator::ServerLimits {
+                idle_keep_alive: Duration::from_millis(300),
+                ..simulator::ServerLimits::default()
+            },
+            ..simulator::SimConfig::default()
+        },
+    )
+    .await
+    .unwrap();
+    let pin = TrustPolicy::pin(&sim.fingerprint).unwrap();
+    let relay = Relay::with_devices(vec![device("lab", &sim.base_url(), pin)]).await;
+    let http = client();
+    let url = relay.url("/api/devices/lab/fwd/mgmt/tm/sys/version");
+    for round in 0..3 {
+        // Many calls at once for a while, as a load generator makes them, so the pool keeps
+        // many connections, every one busy until the load stops...
+        let until = tokio::time::Instant::now() + Duration::from_millis(700);
+        let workers: Vec<_> = (0..64)
+            .map(|_| {
+                let (http, url) = (http.clone(), url.clone());
+                tokio::spawn(async move {
+                    while tokio::time::Instant::now() < until {
+                        // Unauthenticated: the device's own 401 is an answer all the same.
+                        assert_eq!(http.get(&url).send().await.unwrap().status(), 401);
+                    }
+                })
+            })
+            .collect();
+        for worker in workers {
+            worker.await.unwrap();
+        }
+        // ...which the device then closes, idle.
+        tokio::time::sleep(Duration::from_millis(800)).await;
+        let answered = tokio::time::timeout(Duration::from_secs(3), http.get(&url).send()).await;
+        let status = answered
+            .unwrap_or_else(|_| panic!("round {round}: no answer within 3 s"))
+            .unwrap()
+            .status();
+        assert_eq!(status, 401, "round {round}");
+    }
 }

@@ -100,10 +100,11 @@ struct Shared {
     opened: AtomicU64,
 }
 
-/// One connection: the request half and the connection future that does its I/O.
+/// One connection: the request half and the connection future that does its I/O (dropped
+/// once a request finds it finished: see [`Upstream::send`]).
 struct Upstream {
     send: http1::SendRequest<Outgoing>,
-    conn: http1::Connection<TokioIo<TlsStream<TcpStream>>, Outgoing>,
+    conn: Option<http1::Connection<TokioIo<TlsStream<TcpStream>>, Outgoing>>,
     ended: bool,
 }
 
@@ -136,7 +137,10 @@ impl Upstream {
         if self.ended {
             return false;
         }
-        if Pin::new(&mut self.conn).poll(cx).is_ready() {
+        let Some(conn) = &mut self.conn else {
+            return false;
+        };
+        if Pin::new(conn).poll(cx).is_ready() {
             self.ended = true;
             return true;
         }
@@ -151,6 +155,12 @@ impl Upstream {
 
     /// Send `request`, driving the connection until the response headers arrive. The request
     /// comes back in the error if it was never written (the connection had closed).
+    ///
+    /// A connection can finish (the device closed it while idle, and this poll is the first to
+    /// read that) with the request still queued in it, unwritten. The queue lives in the
+    /// connection future, so the request is only failed — and handed back, to go out on
+    /// another connection — when that future is dropped; keeping it would leave the call
+    /// waiting for an answer that cannot come until the request timeout.
     async fn send(
         &mut self,
         request: Request<Outgoing>,
@@ -161,10 +171,12 @@ impl Upstream {
                 if let Poll::Ready(result) = sending.as_mut().poll(cx) {
                     return Poll::Ready(result);
                 }
-                // A connection that just ended has failed the request: poll it once more.
                 if !self.drive(cx) {
                     return Poll::Pending;
                 }
+                // The connection just ended: drop it, which fails the request if it is still
+                // queued, and poll the request once more.
+                self.conn = None;
             }
         })
         .await
@@ -316,7 +328,7 @@ impl Shared {
             self.opened.fetch_add(1, Ordering::Relaxed);
             Ok(Upstream {
                 send,
-                conn,
+                conn: Some(conn),
                 ended: false,
             })
         };
@@ -404,6 +416,99 @@ impl Drop for Reply {
             && let Some(upstream) = self.upstream.take()
         {
             self.pool.checkin(upstream);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::trust::TrustPolicy;
+    use http_body_util::BodyExt;
+    use rustls::pki_types::{PrivateKeyDer, PrivatePkcs8KeyDer};
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    use tokio::net::TcpListener;
+    use tokio_rustls::TlsAcceptor;
+
+    /// A device that answers one request on its connection, then closes the connection (idle)
+    /// when told to.
+    async fn closing_device() -> (Url, tokio::sync::oneshot::Sender<()>) {
+        let key = rcgen::KeyPair::generate().unwrap();
+        let cert = rcgen::CertificateParams::new(vec!["127.0.0.1".into()])
+            .unwrap()
+            .self_signed(&key)
+            .unwrap();
+        let server = rustls::ServerConfig::builder()
+            .with_no_client_auth()
+            .with_single_cert(
+                vec![cert.der().clone()],
+                PrivateKeyDer::Pkcs8(PrivatePkcs8KeyDer::from(key.serialize_der())),
+            )
+            .unwrap();
+        let acceptor = TlsAcceptor::from(Arc::new(server));
+        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let url = Url::parse(&format!("https://{}/", listener.local_addr().unwrap())).unwrap();
+        let (close_tx, close) = tokio::sync::oneshot::channel::<()>();
+        tokio::spawn(async move {
+            let (tcp, _) = listener.accept().await.unwrap();
+            let mut tls = acceptor.accept(tcp).await.unwrap();
+            let mut head = Vec::new();
+            while !head.ends_with(b"\r\n\r\n") {
+                let mut byte = [0u8; 1];
+                if tls.read(&mut byte).await.unwrap() == 0 {
+                    return;
+                }
+                head.push(byte[0]);
+            }
+            let reply = "HTTP/1.1 200 OK\r\ncontent-length: 2\r\n\r\n{}";
+            tls.write_all(reply.as_bytes()).await.unwrap();
+            tls.flush().await.unwrap();
+            let _ = close.await;
+            let _ = tls.shutdown().await;
+        });
+        (url, close_tx)
+    }
+
+    fn get() -> Request<Outgoing> {
+        let mut request = Request::new(UnsyncBoxBody::new(
+            http_body_util::Empty::<Bytes>::new().map_err(|never| match never {}),
+        ));
+        *request.uri_mut() = "/mgmt/tm/sys/version".parse().unwrap();
+        request
+    }
+
+    /// The window the pool cannot close: a connection checked as usable, then closed by the
+    /// device before its request was written. The request must come back unsent (for the next
+    /// connection), not wait on a connection that has finished.
+    #[tokio::test]
+    async fn a_request_queued_on_a_connection_that_then_closes_comes_back_unsent() {
+        let (url, close) = closing_device().await;
+        let pool = Pool::new(PoolSettings {
+            base_url: url,
+            tls: TrustPolicy::Insecure.client_config().unwrap(),
+            resolver: Arc::new(DeviceResolver::any()),
+            connect_timeout: Duration::from_secs(5),
+            idle_timeout: Duration::from_secs(60),
+        })
+        .unwrap();
+        let mut upstream = pool.shared.connect().await.unwrap();
+        let response = upstream.send(get()).await.unwrap();
+        response.into_body().collect().await.unwrap();
+        // Usable now (the device has not closed it yet)...
+        assert!(poll_fn(|cx| Poll::Ready(upstream.usable(cx))).await);
+        // ...then the device closes it, before the next request is written.
+        close.send(()).unwrap();
+        tokio::time::sleep(Duration::from_millis(200)).await;
+        let sent = tokio::time::timeout(Duration::from_secs(2), upstream.send(get()))
+            .await
+            .expect("the request waited on a finished connection");
+        match sent {
+            Ok(response) => panic!("answered on a closed connection: {}", response.status()),
+            Err(mut failed) => assert!(
+                failed.take_message().is_some(),
+                "the request did not come back for the next connection: {}",
+                failed.into_error()
+            ),
         }
     }
 }
