@@ -21,7 +21,20 @@ impl Process {
 }
 
 impl Drop for Process {
+    /// SIGTERM first, so nginx's master stops its workers (a SIGKILLed master leaves them
+    /// running, holding the port and every file the bench's parent had open); SIGKILL after 5 s.
     fn drop(&mut self) {
+        let _ = Command::new("kill")
+            .arg("-TERM")
+            .arg(self.0.id().to_string())
+            .status();
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(5);
+        while std::time::Instant::now() < deadline {
+            if let Ok(Some(_)) = self.0.try_wait() {
+                return;
+            }
+            std::thread::sleep(std::time::Duration::from_millis(20));
+        }
         let _ = self.0.kill();
         let _ = self.0.wait();
     }
