@@ -222,3 +222,48 @@ async fn after_the_device_closed_every_idle_connection_the_next_call_is_answered
         assert_eq!(status, 401, "round {round}");
     }
 }
+
+/// The keep-alive race: a device closes a connection it has kept open just as the next request
+/// arrives on it, unanswered. A GET is sent once more on a new connection; a POST is not (the
+/// device may have acted on it), and its caller hears that the device closed the connection.
+#[tokio::test]
+async fn a_get_dropped_unanswered_on_a_reused_connection_is_sent_again_once() {
+    let cert = TestCert::self_signed();
+    // Answers the first request on each connection and keeps it open; drops the second.
+    let racing = RawDevice::tls(&cert, |mut tls| async move {
+        read_head(&mut tls).await;
+        let reply =
+            "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: 2\r\n\r\n{}";
+        let _ = tls.write_all(reply.as_bytes()).await;
+        read_head(&mut tls).await;
+        drop(tls);
+    })
+    .await;
+    let pin = TrustPolicy::pin(&cert.fingerprint()).unwrap();
+    let relay = Relay::with_devices(vec![device("lab", &racing.base_url(), pin)]).await;
+    let http = client();
+    let url = relay.url("/api/devices/lab/fwd/mgmt/tm/sys/version");
+    for call in 0..2 {
+        let response = http.get(&url).send().await.unwrap();
+        assert_eq!(response.status(), 200, "call {call}");
+        assert_eq!(response.text().await.unwrap(), "{}");
+    }
+    let opened = metric(
+        &metrics(&relay).await,
+        "tokendeck_device_tls_handshakes_total{device=\"lab\"} ",
+    );
+    assert_eq!(
+        opened, 2,
+        "the second GET went out again on a new connection"
+    );
+    // The second connection is idle in the pool now: a POST on it is dropped, and not resent.
+    let posted = http.post(&url).send().await.unwrap();
+    assert_eq!(posted.status(), 502);
+    let body: serde_json::Value = posted.json().await.unwrap();
+    assert_eq!(body["code"], "device_unreachable", "{body}");
+    let opened = metric(
+        &metrics(&relay).await,
+        "tokendeck_device_tls_handshakes_total{device=\"lab\"} ",
+    );
+    assert_eq!(opened, 2, "the POST was not sent again");
+}

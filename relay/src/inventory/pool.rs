@@ -19,9 +19,10 @@ use std::sync::{Arc, Mutex};
 use std::task::{Context, Poll};
 use std::time::{Duration, Instant};
 
-use axum::http::{HeaderValue, Request, Response, header};
+use axum::http::{HeaderValue, Method, Request, Response, header};
 use bytes::Bytes;
 use http_body::{Body, Frame, SizeHint};
+use http_body_util::BodyExt;
 use http_body_util::combinators::UnsyncBoxBody;
 use hyper::body::Incoming;
 use hyper::client::conn::{TrySendError, http1};
@@ -252,26 +253,55 @@ impl Pool {
             .acquire_owned()
             .await
             .expect("the pool's semaphore is never closed");
+        let mut resent = false;
         loop {
             let (mut upstream, reused) = match poll_fn(|cx| Poll::Ready(shared.checkout(cx))).await
             {
                 Some(idle) => (idle, true),
                 None => (shared.connect().await?, false),
             };
+            // A device may close a keep-alive connection just as a request goes out on it (it
+            // had been idle long enough): if a reused connection fails before the reply's head,
+            // a GET or HEAD — no body, nothing changed — is sent once more, on another
+            // connection. Anything else gets the error: the device may have acted on it.
+            let again = (reused && !resent && resendable(&request)).then(|| {
+                (
+                    request.method().clone(),
+                    request.uri().clone(),
+                    request.headers().clone(),
+                )
+            });
             match upstream.send(request).await {
                 Ok(response) => {
                     return Ok(
                         response.map(|body| Reply::new(body, upstream, shared.clone(), slot))
                     );
                 }
-                Err(mut failed) => match failed.take_message() {
+                Err(mut failed) => match (failed.take_message(), again) {
                     // Closed while idle, before the request went out: try the next connection.
-                    Some(unsent) if reused => request = unsent,
+                    (Some(unsent), _) if reused => request = unsent,
+                    (None, Some((method, uri, headers))) => {
+                        resent = true;
+                        request = Request::new(empty_body());
+                        *request.method_mut() = method;
+                        *request.uri_mut() = uri;
+                        *request.headers_mut() = headers;
+                    }
                     _ => return Err(CallError::Http(failed.into_error())),
                 },
             }
         }
     }
+}
+
+/// Whether a request can be sent again after a connection closed under it unanswered: a `GET`
+/// or `HEAD` without a body.
+fn resendable(request: &Request<Outgoing>) -> bool {
+    matches!(*request.method(), Method::GET | Method::HEAD) && request.body().is_end_stream()
+}
+
+fn empty_body() -> Outgoing {
+    UnsyncBoxBody::new(http_body_util::Empty::<Bytes>::new().map_err(|never| match never {}))
 }
 
 impl Shared {
@@ -424,7 +454,6 @@ impl Drop for Reply {
 mod tests {
     use super::*;
     use crate::trust::TrustPolicy;
-    use http_body_util::BodyExt;
     use rustls::pki_types::{PrivateKeyDer, PrivatePkcs8KeyDer};
     use tokio::io::{AsyncReadExt, AsyncWriteExt};
     use tokio::net::TcpListener;
@@ -470,9 +499,7 @@ mod tests {
     }
 
     fn get() -> Request<Outgoing> {
-        let mut request = Request::new(UnsyncBoxBody::new(
-            http_body_util::Empty::<Bytes>::new().map_err(|never| match never {}),
-        ));
+        let mut request = Request::new(empty_body());
         *request.uri_mut() = "/mgmt/tm/sys/version".parse().unwrap();
         request
     }
