@@ -39,9 +39,16 @@ async fn a_device_added_by_url_is_pinned_and_signed_in_to() {
     let url = stack.bigip().base_url();
     browser.fill("#add-device-url", &url).await.unwrap();
     browser.click("#add-device-go").await.unwrap();
-    browser.text_of("#username").await.unwrap();
-    let path = browser.path().await.unwrap();
+    // The page moves to the new device (the login form of the one before is still showing
+    // until it does).
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    let mut path = browser.path().await.unwrap();
+    while !path.starts_with("/devices/adhoc~") && std::time::Instant::now() < deadline {
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        path = browser.path().await.unwrap();
+    }
     assert!(path.starts_with("/devices/adhoc~bigip~"), "{path}");
+    browser.text_of("#username").await.unwrap();
     browser.fill("#username", "admin").await.unwrap();
     browser.fill("#password", "admin").await.unwrap();
     browser.click("#login").await.unwrap();
