@@ -13,6 +13,18 @@ use relay::guard::ProxyPolicy;
 use relay::inventory::Timeouts;
 use relay::trust::TrustPolicy;
 
+/// The device `lab`, pinned to `cert`.
+fn pinned_lab(
+    server: &common::TlsServer,
+    cert: &common::TestCert,
+) -> relay::inventory::DeviceConfig {
+    device(
+        "lab",
+        &server.base_url(),
+        TrustPolicy::pin(&cert.fingerprint()).unwrap(),
+    )
+}
+
 fn lines_with(log: &CapturedLog, needle: &str) -> Vec<String> {
     log.text()
         .lines()
@@ -35,11 +47,7 @@ async fn the_log_names_the_client_and_the_user_a_trusted_proxy_names() {
     let cert = common::TestCert::self_signed();
     let (router, _seen) = recording_router(vec![]);
     let server = common::TlsServer::start(&cert, router).await;
-    let lab = device(
-        "lab",
-        &server.base_url(),
-        TrustPolicy::pin(&cert.fingerprint()).unwrap(),
-    );
+    let lab = pinned_lab(&server, &cert);
     let proxies = ProxyPolicy::new(&["127.0.0.1".into()], Some("X-Forwarded-User")).unwrap();
     let relay = Relay::start(state(vec![lab], Timeouts::default()).with_proxies(proxies)).await;
     let response = client()
@@ -81,15 +89,7 @@ async fn the_log_names_the_client_and_the_user_a_trusted_proxy_names() {
     // connection's address, no user.
     let elsewhere = ProxyPolicy::new(&["10.0.0.1".into()], Some("X-Forwarded-User")).unwrap();
     let untrusting = Relay::start(
-        state(
-            vec![device(
-                "lab",
-                &server.base_url(),
-                TrustPolicy::pin(&cert.fingerprint()).unwrap(),
-            )],
-            Timeouts::default(),
-        )
-        .with_proxies(elsewhere),
+        state(vec![pinned_lab(&server, &cert)], Timeouts::default()).with_proxies(elsewhere),
     )
     .await;
     client()
@@ -109,15 +109,7 @@ async fn the_log_names_the_client_and_the_user_a_trusted_proxy_names() {
     assert!(!forwarded[1].contains("mallory") && !forwarded[1].contains("203.0.113.66"));
 
     // Without a proxy naming users there is no audit trail to keep: nothing per call at `info`.
-    let quiet = Relay::start(state(
-        vec![device(
-            "lab",
-            &server.base_url(),
-            TrustPolicy::pin(&cert.fingerprint()).unwrap(),
-        )],
-        Timeouts::default(),
-    ))
-    .await;
+    let quiet = Relay::start(state(vec![pinned_lab(&server, &cert)], Timeouts::default())).await;
     let response = client()
         .get(quiet.url("/api/devices/lab/fwd/mgmt/tm/sys/version"))
         .send()

@@ -24,6 +24,14 @@ fn metric(text: &str, prefix: &str) -> u64 {
         .unwrap_or_else(|| panic!("no {prefix} in\n{text}"))
 }
 
+/// TLS connections the relay's pool has opened to device `lab`.
+async fn handshakes(relay: &Relay) -> u64 {
+    metric(
+        &metrics(relay).await,
+        "tokendeck_device_tls_handshakes_total{device=\"lab\"} ",
+    )
+}
+
 /// A device answering every call with `body` after `delay`, counting calls in progress.
 async fn device_with(
     body: String,
@@ -127,10 +135,7 @@ async fn calls_beyond_the_per_device_cap_wait_for_a_connection() {
         most <= MAX_CONNECTIONS,
         "the device had {most} calls at once from one relay"
     );
-    let opened = metric(
-        &metrics(&relay).await,
-        "tokendeck_device_tls_handshakes_total{device=\"lab\"} ",
-    );
+    let opened = handshakes(&relay).await;
     assert!(opened <= MAX_CONNECTIONS as u64, "{opened} connections");
 }
 
@@ -165,10 +170,7 @@ async fn a_connection_the_device_closed_while_idle_is_replaced() {
         assert_eq!(response.text().await.unwrap(), "{}");
         closed.recv().await.unwrap();
     }
-    let opened = metric(
-        &metrics(&relay).await,
-        "tokendeck_device_tls_handshakes_total{device=\"lab\"} ",
-    );
+    let opened = handshakes(&relay).await;
     assert_eq!(opened, 3, "one new connection for each call after a close");
 }
 
@@ -248,10 +250,7 @@ async fn a_get_dropped_unanswered_on_a_reused_connection_is_sent_again_once() {
         assert_eq!(response.status(), 200, "call {call}");
         assert_eq!(response.text().await.unwrap(), "{}");
     }
-    let opened = metric(
-        &metrics(&relay).await,
-        "tokendeck_device_tls_handshakes_total{device=\"lab\"} ",
-    );
+    let opened = handshakes(&relay).await;
     assert_eq!(
         opened, 2,
         "the second GET went out again on a new connection"
@@ -261,9 +260,6 @@ async fn a_get_dropped_unanswered_on_a_reused_connection_is_sent_again_once() {
     assert_eq!(posted.status(), 502);
     let body: serde_json::Value = posted.json().await.unwrap();
     assert_eq!(body["code"], "device_unreachable", "{body}");
-    let opened = metric(
-        &metrics(&relay).await,
-        "tokendeck_device_tls_handshakes_total{device=\"lab\"} ",
-    );
+    let opened = handshakes(&relay).await;
     assert_eq!(opened, 2, "the POST was not sent again");
 }

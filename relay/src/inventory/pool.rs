@@ -461,7 +461,11 @@ mod tests {
 
     /// A device that answers one request on its connection, then closes the connection (idle)
     /// when told to.
-    async fn closing_device() -> (Url, tokio::sync::oneshot::Sender<()>) {
+    async fn closing_device() -> (
+        Url,
+        tokio::sync::oneshot::Sender<()>,
+        tokio::sync::oneshot::Receiver<()>,
+    ) {
         let key = rcgen::KeyPair::generate().unwrap();
         let cert = rcgen::CertificateParams::new(vec!["127.0.0.1".into()])
             .unwrap()
@@ -478,6 +482,7 @@ mod tests {
         let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
         let url = Url::parse(&format!("https://{}/", listener.local_addr().unwrap())).unwrap();
         let (close_tx, close) = tokio::sync::oneshot::channel::<()>();
+        let (closed_tx, closed) = tokio::sync::oneshot::channel::<()>();
         tokio::spawn(async move {
             let (tcp, _) = listener.accept().await.unwrap();
             let mut tls = acceptor.accept(tcp).await.unwrap();
@@ -494,8 +499,10 @@ mod tests {
             tls.flush().await.unwrap();
             let _ = close.await;
             let _ = tls.shutdown().await;
+            drop(tls);
+            let _ = closed_tx.send(());
         });
-        (url, close_tx)
+        (url, close_tx, closed)
     }
 
     fn get() -> Request<Outgoing> {
@@ -509,7 +516,7 @@ mod tests {
     /// connection), not wait on a connection that has finished.
     #[tokio::test]
     async fn a_request_queued_on_a_connection_that_then_closes_comes_back_unsent() {
-        let (url, close) = closing_device().await;
+        let (url, close, closed) = closing_device().await;
         let pool = Pool::new(PoolSettings {
             base_url: url,
             tls: TrustPolicy::Insecure.client_config().unwrap(),
@@ -525,7 +532,7 @@ mod tests {
         assert!(poll_fn(|cx| Poll::Ready(upstream.usable(cx))).await);
         // ...then the device closes it, before the next request is written.
         close.send(()).unwrap();
-        tokio::time::sleep(Duration::from_millis(200)).await;
+        closed.await.unwrap();
         let sent = tokio::time::timeout(Duration::from_secs(2), upstream.send(get()))
             .await
             .expect("the request waited on a finished connection");
