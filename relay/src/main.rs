@@ -237,7 +237,8 @@ async fn start_demo(args: &Args, _: &mut Settings) -> anyhow::Result<Option<()>>
     Ok(None)
 }
 
-#[tokio::main]
+// The first of the server's workers; `serve` starts one more per core, each single-threaded.
+#[tokio::main(flavor = "current_thread")]
 async fn main() -> anyhow::Result<()> {
     let args = Args::parse();
     let env = std::env::vars().chain(args.overrides());

@@ -31,6 +31,12 @@ const READ_BUFFER: usize = 64 * 1024;
 
 /// Serve `front` on `listener` until `shutdown` resolves; then stop accepting, let requests in
 /// flight finish for up to `limits.shutdown_deadline`, and cut off what is left.
+///
+/// One worker per core, in nginx's manner: the calling task is the first, and each other core
+/// gets a thread with a single-threaded runtime of its own, accepting from the same listening
+/// socket. A connection lives on the worker that accepted it, with every call it forwards (and
+/// the pooled device connections those calls open), so serving a call never wakes another
+/// thread. The connection cap is shared by all workers.
 pub async fn run(
     listener: TcpListener,
     front: Front,
@@ -40,6 +46,107 @@ pub async fn run(
 ) -> io::Result<()> {
     let slots = Arc::new(Semaphore::new(limits.max_connections));
     let (stop, stopping) = watch::channel(false);
+    // Stops the other workers however this future ends (finished, or dropped by its caller).
+    let stop = StopOnDrop(stop);
+    let mut others = Vec::new();
+    // Non-blocking, as `into_std` leaves it; each worker registers its own copy.
+    let listener = listener.into_std()?;
+    // Workers log where the caller logs (a test's thread-local subscriber included).
+    let dispatch = tracing::dispatcher::get_default(Clone::clone);
+    for index in 1..workers() {
+        let listener = listener.try_clone()?;
+        let dispatch = dispatch.clone();
+        let (front, metrics, slots, stopping) = (
+            front.clone(),
+            metrics.clone(),
+            slots.clone(),
+            stopping.clone(),
+        );
+        let (done_tx, done) = tokio::sync::oneshot::channel::<()>();
+        std::thread::Builder::new()
+            .name(format!("relay-worker-{index}"))
+            .spawn(move || {
+                let _logs = tracing::dispatcher::set_default(&dispatch);
+                crate::inventory::pool::set_current_worker(index);
+                let runtime = match tokio::runtime::Builder::new_current_thread()
+                    .enable_all()
+                    .build()
+                {
+                    Ok(runtime) => runtime,
+                    Err(e) => {
+                        tracing::error!("starting worker {index}: {e}");
+                        return;
+                    }
+                };
+                runtime.block_on(async move {
+                    let Ok(listener) = TcpListener::from_std(listener) else {
+                        return;
+                    };
+                    let mut stopped = stopping.clone();
+                    let stop_signal = async move {
+                        let _ = stopped.wait_for(|stop| *stop).await;
+                    };
+                    worker(
+                        listener,
+                        front,
+                        limits,
+                        metrics,
+                        slots,
+                        stopping,
+                        None,
+                        stop_signal,
+                    )
+                    .await;
+                });
+                let _ = done_tx.send(());
+            })?;
+        others.push(done);
+    }
+    let listener = TcpListener::from_std(listener)?;
+    worker(
+        listener,
+        front,
+        limits,
+        metrics,
+        slots,
+        stopping,
+        Some(&stop.0),
+        shutdown,
+    )
+    .await;
+    for done in others {
+        let _ = done.await;
+    }
+    Ok(())
+}
+
+/// How many workers serve: one per core the process may use.
+fn workers() -> usize {
+    std::thread::available_parallelism().map_or(1, |n| n.get().clamp(1, 64))
+}
+
+/// Sends the stop signal when dropped.
+struct StopOnDrop(watch::Sender<bool>);
+
+impl Drop for StopOnDrop {
+    fn drop(&mut self) {
+        let _ = self.0.send(true);
+    }
+}
+
+/// One worker: accept connections on `listener` (within the shared cap) until `shutdown`, then
+/// drain them within the deadline. The first worker tells the others (`stop`) when it stops.
+#[allow(clippy::too_many_arguments)]
+async fn worker(
+    listener: TcpListener,
+    front: Front,
+    limits: Limits,
+    metrics: Arc<Metrics>,
+    slots: Arc<Semaphore>,
+    stopping: watch::Receiver<bool>,
+    stop: Option<&watch::Sender<bool>>,
+    shutdown: impl Future<Output = ()>,
+) {
     let mut connections = JoinSet::new();
     tokio::pin!(shutdown);
     loop {
@@ -71,7 +178,9 @@ pub async fn run(
         connections.spawn(connection.serve(stream, front.clone(), stopping.clone()));
     }
     drop(listener);
-    let _ = stop.send(true);
+    if let Some(stop) = stop {
+        let _ = stop.send(true);
+    }
     let drained = tokio::time::timeout(limits.shutdown_deadline, async {
         while connections.join_next().await.is_some() {}
     })
@@ -84,7 +193,6 @@ pub async fn run(
         );
         connections.shutdown().await;
     }
-    Ok(())
 }
 
 /// One client connection and what it holds while it lives.

@@ -11,10 +11,11 @@
 //! HTTP/1.1 is offered by ALPN and spoken to every device: a call holds a connection for its
 //! duration, and the per-device cap bounds how many the relay opens.
 
+use std::cell::Cell;
 use std::future::poll_fn;
 use std::net::SocketAddr;
 use std::pin::Pin;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::task::{Context, Poll};
 use std::time::{Duration, Instant};
@@ -99,6 +100,8 @@ struct Shared {
     /// One permit per call in progress, so at most [`MAX_CONNECTIONS`] connections are open.
     slots: Arc<Semaphore>,
     opened: AtomicU64,
+    /// Connections open now (in use or idle).
+    open: Arc<AtomicUsize>,
 }
 
 /// One connection: the request half and the connection future that does its I/O (dropped
@@ -107,6 +110,40 @@ struct Upstream {
     send: http1::SendRequest<Outgoing>,
     conn: Option<http1::Connection<TokioIo<TlsStream<TcpStream>>, Outgoing>>,
     ended: bool,
+    /// The worker whose runtime the connection's socket is registered with.
+    home: usize,
+    _open: OpenConnection,
+}
+
+/// Counts a connection as open while it lives.
+struct OpenConnection(Arc<AtomicUsize>);
+
+impl OpenConnection {
+    fn new(open: &Arc<AtomicUsize>) -> Self {
+        open.fetch_add(1, Ordering::Relaxed);
+        Self(open.clone())
+    }
+}
+
+impl Drop for OpenConnection {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, Ordering::Relaxed);
+    }
+}
+
+thread_local! {
+    /// The server worker this thread runs (0: the caller's runtime).
+    static WORKER: Cell<usize> = const { Cell::new(0) };
+}
+
+/// Tell the pools which server worker this thread runs, so calls prefer connections of their
+/// own runtime (`server.rs` sets it on each worker thread).
+pub fn set_current_worker(index: usize) {
+    WORKER.with(|w| w.set(index));
+}
+
+fn current_worker() -> usize {
+    WORKER.with(Cell::get)
 }
 
 impl std::fmt::Debug for Shared {
@@ -219,6 +256,7 @@ impl Pool {
                 idle: Mutex::new(Vec::new()),
                 slots: Arc::new(Semaphore::new(MAX_CONNECTIONS)),
                 opened: AtomicU64::new(0),
+                open: Arc::new(AtomicUsize::new(0)),
             }),
         })
     }
@@ -319,11 +357,23 @@ impl Shared {
         idle.drain(..fresh).collect()
     }
 
-    /// The most recently used idle connection that can take a call now.
+    /// The most recently used idle connection of this worker that can take a call now; when
+    /// this worker has none and no other may be opened, another worker's.
     fn checkout(&self, cx: &mut Context<'_>) -> Option<Upstream> {
         drop(self.take_expired(Instant::now()));
+        let me = current_worker();
         loop {
-            let mut idle = self.idle_list().pop()?;
+            let mut idle = {
+                let mut list = self.idle_list();
+                let at = list
+                    .iter()
+                    .rposition(|i| i.upstream.home == me)
+                    .or_else(|| {
+                        let full = self.open.load(Ordering::Relaxed) >= MAX_CONNECTIONS;
+                        full.then(|| list.len().checked_sub(1)).flatten()
+                    })?;
+                list.remove(at)
+            };
             if idle.upstream.usable(cx) {
                 return Some(idle.upstream);
             }
@@ -360,6 +410,8 @@ impl Shared {
                 send,
                 conn: Some(conn),
                 ended: false,
+                home: current_worker(),
+                _open: OpenConnection::new(&self.open),
             })
         };
         tokio::time::timeout(self.connect_timeout, connecting)
