@@ -94,7 +94,9 @@ impl Sessions {
     /// Read the inventory (again, e.g. after the access key was entered).
     pub fn reload(self) {
         spawn_local(async move {
-            let (listed, info) = (api::list_devices().await, api::relay_info().await);
+            // Both at once: the login form waits for them.
+            let (listed, info) =
+                futures_util::future::join(api::list_devices(), api::relay_info()).await;
             match listed {
                 Ok(mut devices) => {
                     let ad_hoc: Vec<DeviceSummary> =
