@@ -25,7 +25,7 @@ use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::time::Duration;
 
 use anyhow::Context;
-use processes::{FORWARD_PREFIX, Nginx, Relay, status_kib};
+use processes::{FORWARD_PREFIX, Nginx, Relay, cpu_ticks, status_kib, ticks_per_second};
 use report::{Memory, Report, Route, Sample};
 use shared::wire::DeviceKind;
 use simulator::SimConfig;
@@ -149,6 +149,7 @@ fn main() -> anyhow::Result<()> {
     let idle = status_kib(relay.process.pid(), "VmRSS:")?;
     let nginx = Nginx::start(&nginx_bin, &dir, &device)?;
     let get = wrk::get_script(&dir, &token)?;
+    let ticks = ticks_per_second();
     let url = |route: Route| match route {
         Route::Direct => format!("{}{CALL}", device.base_url()),
         Route::Relay => format!("{}{FORWARD_PREFIX}{CALL}", relay.base),
@@ -172,21 +173,38 @@ fn main() -> anyhow::Result<()> {
                     Route::Relay => Some(calls.block_on(relay_handshakes(&http, &relay))?),
                     _ => None,
                 };
+                let proxy_pid = match route {
+                    Route::Direct => None,
+                    Route::Relay => Some(relay.process.pid()),
+                    Route::Nginx => Some(nginx.process.pid()),
+                };
+                let cpu_before = proxy_pid.map(cpu_ticks).transpose()?;
                 let watch = NewConnections::watch(device.addr.port());
                 let measured = wrk.run(&get, &url(route), concurrency, seconds)?;
                 let new_connections = watch.count();
+                let cpu_us_per_call = match (proxy_pid, cpu_before) {
+                    (Some(pid), Some(before)) => Some(
+                        (cpu_ticks(pid)? - before) as f64 * 1e6
+                            / ticks as f64
+                            / measured.requests.max(1) as f64,
+                    ),
+                    _ => None,
+                };
                 let relay_handshakes = match handshakes_before {
                     Some(before) => Some(calls.block_on(relay_handshakes(&http, &relay))? - before),
                     None => None,
                 };
                 println!(
-                    "  round {} c={concurrency:<2} {:<6} p50 {:>7.0} µs  p99 {:>7.0} µs  {:>8.0} calls/s  {} new upstream connections",
+                    "  round {} c={concurrency:<2} {:<6} p50 {:>7.0} µs  p99 {:>7.0} µs  {:>8.0} calls/s  {} new upstream connections{}",
                     round + 1,
                     route.label(),
                     measured.p50_us,
                     measured.p99_us,
                     measured.per_second(),
-                    new_connections
+                    new_connections,
+                    cpu_us_per_call
+                        .map(|us| format!("  proxy CPU {us:.1} µs/call"))
+                        .unwrap_or_default()
                 );
                 samples.push(Sample {
                     route,
@@ -195,6 +213,7 @@ fn main() -> anyhow::Result<()> {
                     measured,
                     new_connections,
                     relay_handshakes,
+                    cpu_us_per_call,
                 });
             }
         }

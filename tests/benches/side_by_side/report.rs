@@ -37,6 +37,8 @@ pub struct Sample {
     pub new_connections: u64,
     /// The relay's own count of new TLS connections during the run (relay runs only).
     pub relay_handshakes: Option<u64>,
+    /// The proxy's CPU time (user + system, every process of it) per call (proxy runs only).
+    pub cpu_us_per_call: Option<f64>,
 }
 
 /// The relay's resident memory at each stage, in KiB.
@@ -98,6 +100,7 @@ struct Cell {
     errors: u64,
     new_connections: u64,
     relay_handshakes: Option<u64>,
+    cpu_us_per_call: Option<f64>,
 }
 
 impl Report {
@@ -119,7 +122,12 @@ impl Report {
             .runs(route, concurrency)
             .filter_map(|s| s.relay_handshakes)
             .collect();
+        let cpu: Vec<f64> = self
+            .runs(route, concurrency)
+            .filter_map(|s| s.cpu_us_per_call)
+            .collect();
         Cell {
+            cpu_us_per_call: (!cpu.is_empty()).then(|| median(cpu)),
             p50: of(|m| m.p50_us),
             p90: of(|m| m.p90_us),
             p99: of(|m| m.p99_us),
@@ -236,12 +244,13 @@ impl Report {
             md,
             "Median of {} interleaved rounds (the order of the three paths rotates each round), \
              {} s of wrk per path and concurrency. Latencies in µs; *added* is the proxy's \
-             latency minus the direct call's in the same round.\n",
+             latency minus the direct call's in the same round; *CPU per call* is the proxy's \
+             CPU time (user + system, all its processes, from `/proc`) over the calls of the run.\n",
             self.rounds, self.seconds
         );
         md.push_str(
-            "| concurrency | path | p50 | p90 | p99 | calls/s | added p50 | added p99 | new upstream connections | errors |\n\
-             |---:|---|---:|---:|---:|---:|---:|---:|---:|---:|\n",
+            "| concurrency | path | p50 | p90 | p99 | calls/s | added p50 | added p99 | CPU per call | new upstream connections | errors |\n\
+             |---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n",
         );
         for &c in &self.concurrency {
             for route in Route::ALL {
@@ -255,12 +264,14 @@ impl Report {
                 };
                 let _ = writeln!(
                     md,
-                    "| {c} | {} | {:.0} | {:.0} | {:.0} | {} | {added50} | {added99} | {} in {} calls | {} |",
+                    "| {c} | {} | {:.0} | {:.0} | {:.0} | {} | {added50} | {added99} | {} | {} in {} calls | {} |",
                     route.label(),
                     cell.p50,
                     cell.p90,
                     cell.p99,
                     thousands(cell.per_second),
+                    cell.cpu_us_per_call
+                        .map_or_else(|| "—".to_owned(), |us| format!("{us:.1} µs")),
                     cell.new_connections,
                     thousands(cell.requests as f64),
                     cell.errors
