@@ -100,7 +100,8 @@ struct Shared {
     /// One permit per call in progress, so at most [`MAX_CONNECTIONS`] connections are open.
     slots: Arc<Semaphore>,
     opened: AtomicU64,
-    /// Connections open now (in use or idle).
+    /// Connections open now (in use or idle) or being opened: a place is taken before the dial,
+    /// so calls racing for the last one cannot pass [`MAX_CONNECTIONS`].
     open: Arc<AtomicUsize>,
 }
 
@@ -115,14 +116,33 @@ struct Upstream {
     _open: OpenConnection,
 }
 
-/// Counts a connection as open while it lives.
+/// Counts a connection as open while it lives (from before its dial).
 struct OpenConnection(Arc<AtomicUsize>);
 
 impl OpenConnection {
-    fn new(open: &Arc<AtomicUsize>) -> Self {
-        open.fetch_add(1, Ordering::Relaxed);
+    /// A place for one more connection, unless [`MAX_CONNECTIONS`] are open.
+    fn reserve(open: &Arc<AtomicUsize>) -> Option<Self> {
+        open.fetch_update(Ordering::AcqRel, Ordering::Acquire, |n| {
+            (n < MAX_CONNECTIONS).then_some(n + 1)
+        })
+        .ok()
+        .map(|_| Self(open.clone()))
+    }
+
+    /// A place whatever the count (see [`Shared::checkout`]).
+    fn beyond_cap(open: &Arc<AtomicUsize>) -> Self {
+        open.fetch_add(1, Ordering::AcqRel);
         Self(open.clone())
     }
+}
+
+/// What a call gets from the pool: a connection to reuse, or a place to open one. Moved once,
+/// into the call's future, which holds an `Upstream` anyway: boxing it would cost an allocation
+/// per call.
+#[allow(clippy::large_enum_variant)]
+enum Checkout {
+    Reuse(Upstream),
+    Open(OpenConnection),
 }
 
 impl Drop for OpenConnection {
@@ -295,8 +315,8 @@ impl Pool {
         loop {
             let (mut upstream, reused) = match poll_fn(|cx| Poll::Ready(shared.checkout(cx))).await
             {
-                Some(idle) => (idle, true),
-                None => (shared.connect().await?, false),
+                Checkout::Reuse(idle) => (idle, true),
+                Checkout::Open(place) => (shared.connect(place).await?, false),
             };
             // A device may close a keep-alive connection just as a request goes out on it (it
             // had been idle long enough): if a reused connection fails before the reply's head,
@@ -358,24 +378,32 @@ impl Shared {
     }
 
     /// The most recently used idle connection of this worker that can take a call now; when
-    /// this worker has none and no other may be opened, another worker's.
-    fn checkout(&self, cx: &mut Context<'_>) -> Option<Upstream> {
+    /// this worker has none, a place to open one; when no more may be opened, another worker's.
+    ///
+    /// One is always there: every call holds one of [`MAX_CONNECTIONS`] slots, and a connection
+    /// is checked in (or dropped) before its call gives the slot back, so when the caller (with
+    /// no connection yet) finds the count full, at least one of those connections is idle.
+    fn checkout(&self, cx: &mut Context<'_>) -> Checkout {
         drop(self.take_expired(Instant::now()));
         let me = current_worker();
         loop {
             let mut idle = {
                 let mut list = self.idle_list();
-                let at = list
-                    .iter()
-                    .rposition(|i| i.upstream.home == me)
-                    .or_else(|| {
-                        let full = self.open.load(Ordering::Relaxed) >= MAX_CONNECTIONS;
-                        full.then(|| list.len().checked_sub(1)).flatten()
-                    })?;
+                let at = match list.iter().rposition(|i| i.upstream.home == me) {
+                    Some(at) => at,
+                    None => match OpenConnection::reserve(&self.open) {
+                        Some(place) => return Checkout::Open(place),
+                        None => match list.len().checked_sub(1) {
+                            Some(last) => last,
+                            // Not reachable (above); rather than fail the call, open one.
+                            None => return Checkout::Open(OpenConnection::beyond_cap(&self.open)),
+                        },
+                    },
+                };
                 list.remove(at)
             };
             if idle.upstream.usable(cx) {
-                return Some(idle.upstream);
+                return Checkout::Reuse(idle.upstream);
             }
         }
     }
@@ -390,7 +418,7 @@ impl Shared {
         });
     }
 
-    async fn connect(&self) -> Result<Upstream, CallError> {
+    async fn connect(&self, place: OpenConnection) -> Result<Upstream, CallError> {
         let connecting = async {
             let addrs = self.resolver.addresses(&self.host, self.port).await?;
             let tcp = self.dial(&addrs).await?;
@@ -411,7 +439,7 @@ impl Shared {
                 conn: Some(conn),
                 ended: false,
                 home: current_worker(),
-                _open: OpenConnection::new(&self.open),
+                _open: place,
             })
         };
         tokio::time::timeout(self.connect_timeout, connecting)
@@ -557,6 +585,33 @@ mod tests {
         (url, close_tx, closed)
     }
 
+    /// Places are taken before a dial, so callers racing for the last ones — on any number of
+    /// worker threads — never hold more than the cap; a place given back is free again.
+    #[test]
+    fn places_for_connections_never_pass_the_cap_even_when_threads_race() {
+        let open = Arc::new(AtomicUsize::new(0));
+        let barrier = Arc::new(std::sync::Barrier::new(8));
+        let held: Vec<OpenConnection> = std::thread::scope(|scope| {
+            let racers: Vec<_> = (0..8)
+                .map(|_| {
+                    let (open, barrier) = (open.clone(), barrier.clone());
+                    scope.spawn(move || {
+                        barrier.wait();
+                        (0..MAX_CONNECTIONS)
+                            .filter_map(|_| OpenConnection::reserve(&open))
+                            .collect::<Vec<_>>()
+                    })
+                })
+                .collect();
+            racers.into_iter().flat_map(|r| r.join().unwrap()).collect()
+        });
+        assert_eq!(held.len(), MAX_CONNECTIONS);
+        assert_eq!(open.load(Ordering::Relaxed), MAX_CONNECTIONS);
+        assert!(OpenConnection::reserve(&open).is_none());
+        drop(held.into_iter().next());
+        assert!(OpenConnection::reserve(&open).is_some());
+    }
+
     fn get() -> Request<Outgoing> {
         let mut request = Request::new(empty_body());
         *request.uri_mut() = "/mgmt/tm/sys/version".parse().unwrap();
@@ -577,7 +632,8 @@ mod tests {
             idle_timeout: Duration::from_secs(60),
         })
         .unwrap();
-        let mut upstream = pool.shared.connect().await.unwrap();
+        let place = OpenConnection::reserve(&pool.shared.open).unwrap();
+        let mut upstream = pool.shared.connect(place).await.unwrap();
         let response = upstream.send(get()).await.unwrap();
         response.into_body().collect().await.unwrap();
         // Usable now (the device has not closed it yet)...
