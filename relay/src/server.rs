@@ -44,8 +44,14 @@ pub async fn run(
     metrics: Arc<Metrics>,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> io::Result<()> {
-    let slots = Arc::new(Semaphore::new(limits.max_connections));
     let (stop, stopping) = watch::channel(false);
+    let worker = Worker {
+        front,
+        limits,
+        metrics,
+        slots: Arc::new(Semaphore::new(limits.max_connections)),
+        stopping,
+    };
     // Stops the other workers however this future ends (finished, or dropped by its caller).
     let stop = StopOnDrop(stop);
     let mut others = Vec::new();
@@ -56,12 +62,7 @@ pub async fn run(
     for index in 1..workers() {
         let listener = listener.try_clone()?;
         let dispatch = dispatch.clone();
-        let (front, metrics, slots, stopping) = (
-            front.clone(),
-            metrics.clone(),
-            slots.clone(),
-            stopping.clone(),
-        );
+        let worker = worker.clone();
         let (done_tx, done) = tokio::sync::oneshot::channel::<()>();
         std::thread::Builder::new()
             .name(format!("relay-worker-{index}"))
@@ -82,38 +83,18 @@ pub async fn run(
                     let Ok(listener) = TcpListener::from_std(listener) else {
                         return;
                     };
-                    let mut stopped = stopping.clone();
+                    let mut stopped = worker.stopping.clone();
                     let stop_signal = async move {
                         let _ = stopped.wait_for(|stop| *stop).await;
                     };
-                    worker(
-                        listener,
-                        front,
-                        limits,
-                        metrics,
-                        slots,
-                        stopping,
-                        None,
-                        stop_signal,
-                    )
-                    .await;
+                    worker.run(listener, None, stop_signal).await;
                 });
                 let _ = done_tx.send(());
             })?;
         others.push(done);
     }
     let listener = TcpListener::from_std(listener)?;
-    worker(
-        listener,
-        front,
-        limits,
-        metrics,
-        slots,
-        stopping,
-        Some(&stop.0),
-        shutdown,
-    )
-    .await;
+    worker.run(listener, Some(&stop.0), shutdown).await;
     for done in others {
         let _ = done.await;
     }
@@ -134,64 +115,79 @@ impl Drop for StopOnDrop {
     }
 }
 
-/// One worker: accept connections on `listener` (within the shared cap) until `shutdown`, then
-/// drain them within the deadline. The first worker tells the others (`stop`) when it stops.
-#[allow(clippy::too_many_arguments)]
-async fn worker(
-    listener: TcpListener,
+/// What every worker serves with: the front, the limits, the metrics, the connection cap they
+/// share and the stop signal.
+#[derive(Clone)]
+struct Worker {
     front: Front,
     limits: Limits,
     metrics: Arc<Metrics>,
     slots: Arc<Semaphore>,
     stopping: watch::Receiver<bool>,
-    stop: Option<&watch::Sender<bool>>,
-    shutdown: impl Future<Output = ()>,
-) {
-    let mut connections = JoinSet::new();
-    tokio::pin!(shutdown);
-    loop {
-        // A free slot first: past the cap, connections wait in the kernel's listen backlog.
-        let slot = tokio::select! {
-            slot = slots.clone().acquire_owned() => slot.expect("the semaphore is never closed"),
-            () = &mut shutdown => break,
-        };
-        let (stream, peer) = tokio::select! {
-            accepted = listener.accept() => match accepted {
-                Ok(accepted) => accepted,
-                Err(e) => {
-                    // Out of file descriptors, say: back off instead of spinning.
-                    tracing::warn!("accepting a connection failed: {e}");
-                    tokio::time::sleep(Duration::from_millis(50)).await;
-                    continue;
-                }
-            },
-            () = &mut shutdown => break,
-        };
-        while connections.try_join_next().is_some() {}
-        let connection = Connection {
-            peer,
-            local: stream.local_addr().ok(),
+}
+
+impl Worker {
+    /// Accept connections on `listener` (within the shared cap) until `shutdown`, then drain
+    /// them within the deadline. The first worker tells the others (`stop`) when it stops.
+    async fn run(
+        self,
+        listener: TcpListener,
+        stop: Option<&watch::Sender<bool>>,
+        shutdown: impl Future<Output = ()>,
+    ) {
+        let Self {
+            front,
             limits,
-            _slot: slot,
-            _open: metrics.connection_opened(),
-        };
-        connections.spawn(connection.serve(stream, front.clone(), stopping.clone()));
-    }
-    drop(listener);
-    if let Some(stop) = stop {
-        let _ = stop.send(true);
-    }
-    let drained = tokio::time::timeout(limits.shutdown_deadline, async {
-        while connections.join_next().await.is_some() {}
-    })
-    .await;
-    if drained.is_err() {
-        tracing::warn!(
-            open = connections.len(),
-            deadline_ms = limits.shutdown_deadline.as_millis() as u64,
-            "shutdown deadline passed: cutting off the connections still open"
-        );
-        connections.shutdown().await;
+            metrics,
+            slots,
+            stopping,
+        } = self;
+        let mut connections = JoinSet::new();
+        tokio::pin!(shutdown);
+        loop {
+            // A free slot first: past the cap, connections wait in the kernel's listen backlog.
+            let slot = tokio::select! {
+                slot = slots.clone().acquire_owned() => slot.expect("the semaphore is never closed"),
+                () = &mut shutdown => break,
+            };
+            let (stream, peer) = tokio::select! {
+                accepted = listener.accept() => match accepted {
+                    Ok(accepted) => accepted,
+                    Err(e) => {
+                        // Out of file descriptors, say: back off instead of spinning.
+                        tracing::warn!("accepting a connection failed: {e}");
+                        tokio::time::sleep(Duration::from_millis(50)).await;
+                        continue;
+                    }
+                },
+                () = &mut shutdown => break,
+            };
+            while connections.try_join_next().is_some() {}
+            let connection = Connection {
+                peer,
+                local: stream.local_addr().ok(),
+                limits,
+                _slot: slot,
+                _open: metrics.connection_opened(),
+            };
+            connections.spawn(connection.serve(stream, front.clone(), stopping.clone()));
+        }
+        drop(listener);
+        if let Some(stop) = stop {
+            let _ = stop.send(true);
+        }
+        let drained = tokio::time::timeout(limits.shutdown_deadline, async {
+            while connections.join_next().await.is_some() {}
+        })
+        .await;
+        if drained.is_err() {
+            tracing::warn!(
+                open = connections.len(),
+                deadline_ms = limits.shutdown_deadline.as_millis() as u64,
+                "shutdown deadline passed: cutting off the connections still open"
+            );
+            connections.shutdown().await;
+        }
     }
 }
 
