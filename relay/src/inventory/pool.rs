@@ -136,6 +136,12 @@ impl OpenConnection {
     }
 }
 
+impl Drop for OpenConnection {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, Ordering::Relaxed);
+    }
+}
+
 /// What a call gets from the pool: a connection to reuse, or a place to open one. Moved once,
 /// into the call's future, which holds an `Upstream` anyway: boxing it would cost an allocation
 /// per call.
@@ -143,12 +149,6 @@ impl OpenConnection {
 enum Checkout {
     Reuse(Upstream),
     Open(OpenConnection),
-}
-
-impl Drop for OpenConnection {
-    fn drop(&mut self) {
-        self.0.fetch_sub(1, Ordering::Relaxed);
-    }
 }
 
 thread_local! {
@@ -389,16 +389,19 @@ impl Shared {
         loop {
             let mut idle = {
                 let mut list = self.idle_list();
-                let at = match list.iter().rposition(|i| i.upstream.home == me) {
+                let mine = list.iter().rposition(|i| i.upstream.home == me);
+                let at = match mine {
                     Some(at) => at,
-                    None => match OpenConnection::reserve(&self.open) {
-                        Some(place) => return Checkout::Open(place),
-                        None => match list.len().checked_sub(1) {
-                            Some(last) => last,
-                            // Not reachable (above); rather than fail the call, open one.
-                            None => return Checkout::Open(OpenConnection::beyond_cap(&self.open)),
-                        },
-                    },
+                    None => {
+                        if let Some(place) = OpenConnection::reserve(&self.open) {
+                            return Checkout::Open(place);
+                        }
+                        // Not empty (above); if it were, open one rather than fail the call.
+                        let Some(last) = list.len().checked_sub(1) else {
+                            return Checkout::Open(OpenConnection::beyond_cap(&self.open));
+                        };
+                        last
+                    }
                 };
                 list.remove(at)
             };
