@@ -418,6 +418,23 @@ impl Browser {
         Ok(self.client.current_url().await?.path().to_owned())
     }
 
+    /// Wait (up to 20 s) until the page's path satisfies `pred` (the router has moved);
+    /// returns the path.
+    pub async fn wait_path(&self, pred: impl Fn(&str) -> bool) -> Result<String> {
+        let deadline = Instant::now() + Duration::from_secs(20);
+        loop {
+            let path = self.path().await?;
+            if pred(&path) {
+                return Ok(path);
+            }
+            if Instant::now() > deadline {
+                let page = self.page_text().await;
+                bail!("the page stayed at {path}; it shows:\n{page}");
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
+
     /// Whether any element matches `css` right now.
     pub async fn exists(&self, css: &str) -> Result<bool> {
         Ok(!self.client.find_all(Locator::Css(css)).await?.is_empty())

@@ -41,12 +41,10 @@ async fn a_device_added_by_url_is_pinned_and_signed_in_to() {
     browser.click("#add-device-go").await.unwrap();
     // The page moves to the new device (the login form of the one before is still showing
     // until it does).
-    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
-    let mut path = browser.path().await.unwrap();
-    while !path.starts_with("/devices/adhoc~") && std::time::Instant::now() < deadline {
-        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
-        path = browser.path().await.unwrap();
-    }
+    let path = browser
+        .wait_path(|p| p.starts_with("/devices/adhoc~"))
+        .await
+        .unwrap();
     assert!(path.starts_with("/devices/adhoc~bigip~"), "{path}");
     browser.text_of("#username").await.unwrap();
     browser.fill("#username", "admin").await.unwrap();
