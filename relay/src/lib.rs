@@ -69,7 +69,7 @@ fn routes(state: AppState) -> Router {
     let relay = Router::new()
         .merge(routes::ops::router())
         .nest("/api", api)
-        .merge(routes::app_files::router(state.app_files.clone()));
+        .merge(routes::app_files::router(&state));
     relay.with_state(state)
 }
 

@@ -1,5 +1,5 @@
 //! Operating the relay: health, Prometheus metrics (including keep-alive reuse), request ids,
-//! and the served app's cache, compression and security headers.
+//! and the served app's cache, compression and security headers, and the inventory in its page.
 
 mod common;
 
@@ -8,9 +8,11 @@ use std::path::PathBuf;
 use base64::Engine;
 use common::{Relay, TestCert, TlsServer, client, device, get_json, raw, recording_router, state};
 use relay::AppState;
+use relay::access::AccessPolicy;
 use relay::inventory::{Inventory, Timeouts};
 use relay::trust::TrustPolicy;
 use sha2::{Digest, Sha256};
+use shared::wire::{PAGE_INVENTORY_ID, PageInventory};
 
 const LOADER: &str = "\nimport init from '/frontend-0123456789abcdef.js';\nawait init();\n";
 
@@ -93,6 +95,94 @@ async fn the_app_is_served_with_its_csp_cache_headers_and_compression() {
     }
     let post = http.post(relay.url("/")).send().await.unwrap();
     assert_eq!(post.status(), 405);
+}
+
+/// The inventory the page was served with, read as the app reads it.
+fn page_inventory(html: &str) -> Option<PageInventory> {
+    let open = format!(r#"<script type="application/json" id="{PAGE_INVENTORY_ID}">"#);
+    let (_, rest) = html.split_once(&open)?;
+    let (json, _) = rest.split_once("</script>")?;
+    Some(serde_json::from_str(json).unwrap())
+}
+
+/// Unless an access key guards the API, `index.html` (at `/` and at every app route) carries the
+/// inventory — what `/api/devices` and `/api/info` answer, as data the CSP does not let run —
+/// instead of a variant compressed ahead of time; behind a key it carries none and the
+/// precompressed variant is served as before.
+#[tokio::test]
+async fn the_page_carries_the_inventory_unless_an_access_key_guards_it() {
+    let dist = std::env::temp_dir().join(format!("tokendeck-dist-inv-{}", std::process::id()));
+    std::fs::create_dir_all(&dist).unwrap();
+    std::fs::copy(fake_dist().join("index.html"), dist.join("index.html")).unwrap();
+    std::fs::write(
+        dist.join("index.html.br"),
+        "built ahead, without an inventory",
+    )
+    .unwrap();
+    let mut lab = device("lab", "https://127.0.0.1:9", TrustPolicy::Insecure);
+    lab.name = "Lab </script><script>alert(1)</script>".into();
+    let inventory = || Inventory::new(vec![lab.clone()], Timeouts::default()).unwrap();
+    let http = client();
+
+    let open = Relay::start(AppState::new(inventory(), Some(dist.clone()))).await;
+    for path in ["/", "/index.html", "/devices/lab/tokens"] {
+        let page = http
+            .get(open.url(path))
+            .header("accept-encoding", "br")
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(page.status(), 200, "{path}");
+        assert!(page.headers().get("content-encoding").is_none(), "{path}");
+        let csp = page.headers()["content-security-policy"]
+            .to_str()
+            .unwrap()
+            .to_owned();
+        assert_eq!(
+            csp.matches("'sha256-").count(),
+            1,
+            "only the loader may run: {csp}"
+        );
+        let html = page.text().await.unwrap();
+        assert!(html.contains("<script type=\"module\">"), "{html}");
+        let carried = page_inventory(&html).unwrap_or_else(|| panic!("{path}: {html}"));
+        assert_eq!(carried.devices[0].name, lab.name);
+        assert_eq!(
+            serde_json::to_value(&carried.devices).unwrap(),
+            get_json(&open, "/api/devices").await
+        );
+        assert_eq!(
+            serde_json::to_value(&carried.info).unwrap(),
+            get_json(&open, "/api/info").await
+        );
+    }
+
+    let key = AccessPolicy::new(
+        vec![],
+        vec![],
+        Some("correct-horse-battery-staple".into()),
+        false,
+    )
+    .unwrap();
+    let guarded =
+        Relay::start(AppState::new(inventory(), Some(dist.clone())).with_access(key)).await;
+    let page = http
+        .get(guarded.url("/"))
+        .header("accept-encoding", "br")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(page.headers()["content-encoding"], "br");
+    assert_eq!(
+        page.text().await.unwrap(),
+        "built ahead, without an inventory"
+    );
+    let plain = http.get(guarded.url("/")).send().await.unwrap();
+    let html = plain.text().await.unwrap();
+    assert!(
+        html.contains("<script type=\"module\">") && page_inventory(&html).is_none(),
+        "{html}"
+    );
 }
 
 #[tokio::test]

@@ -9,6 +9,9 @@ pub mod trust;
 
 pub use adhoc::AdHocRequest;
 pub use headers::SECRET_HEADERS;
-pub use inventory::{DeviceKind, DeviceSummary, RelayInfo, TrustSummary, forward_path};
+pub use inventory::{
+    DeviceKind, DeviceSummary, PAGE_INVENTORY_ID, PageInventory, RelayInfo, TrustSummary,
+    forward_path,
+};
 pub use relay_error::{ACCESS_KEY_HEADER, RELAY_ERROR_HEADER, RelayErrorBody, RelayErrorCode};
 pub use trust::{CertificateProbe, TrustRequest, openssl_style};

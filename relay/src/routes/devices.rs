@@ -8,6 +8,7 @@ use shared::wire::{AdHocRequest, DeviceSummary, RelayInfo};
 
 use super::extract::{API_JSON_LIMIT, AppJson};
 use crate::error::RelayError;
+use crate::inventory::Inventory;
 use crate::state::AppState;
 
 pub fn router() -> Router<AppState> {
@@ -38,8 +39,13 @@ async fn add_ad_hoc(
 }
 
 async fn info(State(state): State<AppState>) -> Json<RelayInfo> {
-    Json(RelayInfo {
+    Json(relay_info(&state.inventory))
+}
+
+/// What `GET /api/info` answers (also written into the console's page).
+pub fn relay_info(inventory: &Inventory) -> RelayInfo {
+    RelayInfo {
         version: env!("CARGO_PKG_VERSION").to_owned(),
-        ad_hoc: state.inventory.ad_hoc().enabled(),
-    })
+        ad_hoc: inventory.ad_hoc().enabled(),
+    }
 }

@@ -77,6 +77,29 @@ pub struct RelayInfo {
     pub ad_hoc: bool,
 }
 
+/// The inventory as the relay writes it into the console's page (`index.html`), so the app's
+/// first render needs no round trip: what `GET /api/devices` and `GET /api/info` would answer
+/// when the page was served. Only in pages no access key guards (the key is the app's to send).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PageInventory {
+    pub devices: Vec<DeviceSummary>,
+    pub info: RelayInfo,
+}
+
+/// The `id` of the `<script type="application/json">` element holding the [`PageInventory`].
+pub const PAGE_INVENTORY_ID: &str = "tokendeck-inventory";
+
+impl PageInventory {
+    /// The element, ready to go before `</head>`: JSON with every `<` escaped, so no name in
+    /// the inventory can close the element (or open a comment) early.
+    pub fn script_element(&self) -> String {
+        let json = serde_json::to_string(self)
+            .unwrap_or_default()
+            .replace('<', "\\u003c");
+        format!(r#"<script type="application/json" id="{PAGE_INVENTORY_ID}">{json}</script>"#)
+    }
+}
+
 /// Path prefix under which the relay forwards calls to a device.
 pub fn forward_path(device_id: &str, device_path: &str) -> String {
     let device_path = device_path.trim_start_matches('/');
@@ -107,6 +130,35 @@ mod tests {
         assert_eq!(
             serde_json::to_value(&pin).unwrap(),
             serde_json::json!({"policy": "pin", "fingerprint": "sha256:ab"})
+        );
+    }
+
+    #[test]
+    fn the_page_inventory_cannot_end_its_element_early_and_reads_back() {
+        let inventory = PageInventory {
+            devices: vec![DeviceSummary {
+                id: "lab".into(),
+                name: "</script><script>alert(1)</script><!-- lab".into(),
+                kind: DeviceKind::Bigip,
+                base_url: "https://10.0.0.1".into(),
+                trust: TrustSummary::Insecure,
+                tofu: false,
+            }],
+            info: RelayInfo {
+                version: "1.2.3".into(),
+                ad_hoc: true,
+            },
+        };
+        let element = inventory.script_element();
+        let open = format!(r#"<script type="application/json" id="{PAGE_INVENTORY_ID}">"#);
+        let json = element
+            .strip_prefix(&open)
+            .and_then(|rest| rest.strip_suffix("</script>"))
+            .expect("one element");
+        assert!(!json.contains('<'), "{json}");
+        assert_eq!(
+            serde_json::from_str::<PageInventory>(json).unwrap(),
+            inventory
         );
     }
 
