@@ -5,13 +5,14 @@ use leptos_router::components::{ParentRoute, Route, Router, Routes};
 use leptos_router::path;
 
 use crate::components::device_list::DeviceList;
-use crate::routes::{DeviceHome, DeviceRoute, Home, PageRoute};
+use crate::routes::{self, DeviceHome, DeviceRoute, Home, PageRoute};
 use crate::session::Sessions;
 
 #[component]
 pub fn App() -> impl IntoView {
     let sessions = Sessions::start();
     provide_context(sessions);
+    routes::land(sessions);
     let signed_in = Memo::new(move |_| {
         sessions.hub.now.track();
         sessions.signed_in().len()

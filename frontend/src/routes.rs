@@ -3,9 +3,11 @@
 //! and page.
 
 use leptos::prelude::*;
+use leptos_router::NavigateOptions;
 use leptos_router::components::{Outlet, Redirect};
 use leptos_router::hooks::use_params_map;
 use shared::session::Phase;
+use wasm_bindgen::JsValue;
 
 use crate::components::login_form::LoginForm;
 use crate::components::session_panel::SessionPanel;
@@ -14,7 +16,7 @@ use crate::devices;
 use crate::pages::activity::ActivityPage;
 use crate::pages::explorer::ExplorerPage;
 use crate::platform::storage::{self, Scope};
-use crate::session::{DeviceSession, LoginProblem, use_session, use_sessions};
+use crate::session::{DeviceSession, LoginProblem, Sessions, use_session, use_sessions};
 
 /// Pages every kind has, after the kind's own.
 pub const COMMON_PAGES: [(&str, &str); 2] = [("explorer", "Explorer"), ("activity", "Activity")];
@@ -24,7 +26,36 @@ pub fn page_href(device_id: &str, page: &str) -> String {
     format!("/devices/{device_id}/{page}")
 }
 
-/// `/`: the device used last in this browser, or the first one.
+/// Where `/` leads: the page of the device used last in this browser, or of the first one.
+fn home_target(sessions: Sessions) -> Option<String> {
+    let last = storage::load_text(Scope::Local, storage::LAST_DEVICE);
+    sessions.devices.with_untracked(|devices| {
+        last.and_then(|id| devices.iter().find(|d| d.id == id))
+            .or_else(|| devices.first())
+            .map(|d| page_href(&d.id, shared::devices::profile(d.kind).home()))
+    })
+}
+
+/// Before the router first reads the URL: a load of `/` with the inventory already in the page
+/// lands on the device's page in place (the history entry replaced), so the first render is
+/// that page rather than `/` and then a navigation.
+pub fn land(sessions: Sessions) {
+    if !sessions.loaded.get_untracked() {
+        return;
+    }
+    let Some(window) = web_sys::window() else {
+        return;
+    };
+    if window.location().pathname().ok().as_deref() != Some("/") {
+        return;
+    }
+    if let (Some(path), Ok(history)) = (home_target(sessions), window.history()) {
+        let _ = history.replace_state_with_url(&JsValue::NULL, "", Some(&path));
+    }
+}
+
+/// `/`: the device used last in this browser, or the first one. The redirect replaces `/` in
+/// the history, so Back leaves the console rather than bouncing back to the device.
 #[component]
 pub fn Home() -> impl IntoView {
     let sessions = use_sessions();
@@ -32,14 +63,9 @@ pub fn Home() -> impl IntoView {
         if !sessions.loaded.get() {
             return view! { <p class="muted">"Reading the relay's inventory…"</p> }.into_any();
         }
-        let last = storage::load_text(Scope::Local, storage::LAST_DEVICE);
-        let target = sessions.devices.with(|devices| {
-            last.and_then(|id| devices.iter().find(|d| d.id == id))
-                .or_else(|| devices.first())
-                .map(|d| page_href(&d.id, shared::devices::profile(d.kind).home()))
-        });
-        match target {
-            Some(path) => view! { <Redirect path /> }.into_any(),
+        sessions.devices.track();
+        match home_target(sessions) {
+            Some(path) => view! { <Redirect path options=replace() /> }.into_any(),
             None => view! {
                 <p class="empty">"Choose a device on the left to log in."</p>
             }
@@ -48,12 +74,20 @@ pub fn Home() -> impl IntoView {
     }
 }
 
+/// A redirect replaces the URL it leaves, so Back never returns to a page that only redirects.
+fn replace() -> NavigateOptions {
+    NavigateOptions {
+        replace: true,
+        ..NavigateOptions::default()
+    }
+}
+
 /// `/devices/<id>`: the kind's landing page.
 #[component]
 pub fn DeviceHome() -> impl IntoView {
     let session = use_session();
     let path = page_href(&session.id(), session.profile.home());
-    view! { <Redirect path /> }
+    view! { <Redirect path options=replace() /> }
 }
 
 /// `/devices/<id>/…`: the device's session, as context for its pages.

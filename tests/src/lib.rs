@@ -421,15 +421,21 @@ impl Browser {
     /// Wait (up to 20 s) until the page's path satisfies `pred` (the router has moved);
     /// returns the path.
     pub async fn wait_path(&self, pred: impl Fn(&str) -> bool) -> Result<String> {
+        let url = self.wait_url(|url| pred(url.path())).await?;
+        Ok(url.path().to_owned())
+    }
+
+    /// Wait (up to 20 s) until the page's whole URL satisfies `pred` (e.g. it left the console).
+    pub async fn wait_url(&self, pred: impl Fn(&url::Url) -> bool) -> Result<url::Url> {
         let deadline = Instant::now() + Duration::from_secs(20);
         loop {
-            let path = self.path().await?;
-            if pred(&path) {
-                return Ok(path);
+            let url = self.client.current_url().await?;
+            if pred(&url) {
+                return Ok(url);
             }
             if Instant::now() > deadline {
                 let page = self.page_text().await;
-                bail!("the page stayed at {path}; it shows:\n{page}");
+                bail!("the page stayed at {url}; it shows:\n{page}");
             }
             tokio::time::sleep(Duration::from_millis(50)).await;
         }

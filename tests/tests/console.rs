@@ -54,3 +54,31 @@ async fn login_shows_token_countdown_and_version_then_wrong_password_is_explaine
 
     browser.close().await.unwrap();
 }
+
+/// `/` leads to the first device's page without staying in the history: the page comes with the
+/// inventory, so the app replaces `/` before its first render, and Back leaves the console
+/// instead of bouncing back to the device.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_start_page_leads_to_the_first_device_and_back_leaves_the_console() {
+    let stack = Stack::start().await.expect("stack");
+    let browser = Browser::start().await.expect("browser");
+    browser.client.goto(&stack.url()).await.unwrap();
+    let landed = browser
+        .wait_path(|p| p.starts_with("/devices/"))
+        .await
+        .unwrap();
+    assert_eq!(landed, "/devices/bigip-sim/tokens");
+    browser.text_of("#username").await.unwrap();
+    let entries = browser
+        .client
+        .execute("return history.length", vec![])
+        .await
+        .unwrap();
+    browser.client.back().await.unwrap();
+    let console = url::Url::parse(&stack.url()).unwrap();
+    browser
+        .wait_url(|url| url.origin() != console.origin())
+        .await
+        .unwrap_or_else(|e| panic!("Back stayed in the console ({entries} history entries): {e}"));
+    browser.close().await.unwrap();
+}

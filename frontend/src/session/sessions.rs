@@ -14,6 +14,7 @@ use super::DeviceSession;
 use super::activity::ActivityEntry;
 use crate::api::{self, ApiError};
 use crate::platform::clock::now_micros;
+use crate::platform::page;
 use crate::platform::storage::{self, Scope};
 
 /// What every session shares: the ticking clock, the Activity log, ids, and the owner under
@@ -80,7 +81,11 @@ impl Sessions {
             );
             on_visible.forget();
         }
-        sessions.reload();
+        match page::inventory() {
+            // Served with the page: the first render has it.
+            Some(inventory) => sessions.apply(Ok(inventory.devices), inventory.info),
+            None => sessions.reload(),
+        }
         sessions
     }
 
@@ -97,28 +102,33 @@ impl Sessions {
             // Both at once: the login form waits for them.
             let (listed, info) =
                 futures_util::future::join(api::list_devices(), api::relay_info()).await;
-            match listed {
-                Ok(mut devices) => {
-                    let ad_hoc: Vec<DeviceSummary> =
-                        storage::load(Scope::Local, storage::AD_HOC).unwrap_or_default();
-                    devices.extend(
-                        ad_hoc
-                            .into_iter()
-                            .filter(|a| info.ad_hoc && a.id.starts_with("adhoc~")),
-                    );
-                    self.inventory_error.set(None);
-                    // Every device gets its session now, so one kept across a reload goes on
-                    // renewing (and shows in the list) before its page is opened.
-                    for device in &devices {
-                        self.session(device);
-                    }
-                    self.devices.set(devices);
-                }
-                Err(err) => self.inventory_error.set(Some(err)),
-            }
-            self.info.set(info);
-            self.loaded.set(true);
+            self.apply(listed, info);
         });
+    }
+
+    /// Take in the relay's inventory (or why it could not be read) and what else it offers.
+    fn apply(self, listed: Result<Vec<DeviceSummary>, ApiError>, info: RelayInfo) {
+        match listed {
+            Ok(mut devices) => {
+                let ad_hoc: Vec<DeviceSummary> =
+                    storage::load(Scope::Local, storage::AD_HOC).unwrap_or_default();
+                devices.extend(
+                    ad_hoc
+                        .into_iter()
+                        .filter(|a| info.ad_hoc && a.id.starts_with("adhoc~")),
+                );
+                self.inventory_error.set(None);
+                // Every device gets its session now, so one kept across a reload goes on
+                // renewing (and shows in the list) before its page is opened.
+                for device in &devices {
+                    self.session(device);
+                }
+                self.devices.set(devices);
+            }
+            Err(err) => self.inventory_error.set(Some(err)),
+        }
+        self.info.set(info);
+        self.loaded.set(true);
     }
 
     /// The device with this id, if the inventory has it.
