@@ -331,22 +331,49 @@ impl Browser {
         }
     }
 
-    /// Wait until the element's text satisfies `pred`; returns the text.
+    /// Wait (up to 20 s) until the element's text satisfies `pred`; returns the text.
     pub async fn wait_text(&self, css: &str, pred: impl Fn(&str) -> bool) -> Result<String> {
+        let waited = self
+            .poll(
+                None,
+                async || Ok(self.text_of(css).await.unwrap_or_default()),
+                |text| pred(text),
+                |text, page| format!("{css} still reads {text:?}; the page shows:\n{page}"),
+            )
+            .await;
+        match waited {
+            Ok(text) => Ok(text),
+            Err(err) => {
+                let shot = self.screenshot("failure").await.ok();
+                bail!("{err}\n(screenshot: {shot:?})")
+            }
+        }
+    }
+
+    /// Read with `read` until `done` accepts what it read, for up to 20 s, pausing `pause`
+    /// between reads (`None`: only let other tasks run); then fail with `stuck`'s sentence, given
+    /// the last read and the page's text.
+    async fn poll<T>(
+        &self,
+        pause: Option<Duration>,
+        read: impl AsyncFn() -> Result<T>,
+        done: impl Fn(&T) -> bool,
+        stuck: impl Fn(&T, &str) -> String,
+    ) -> Result<T> {
         let deadline = Instant::now() + Duration::from_secs(20);
         loop {
-            let text = self.text_of(css).await.unwrap_or_default();
-            if pred(&text) {
-                return Ok(text);
+            let value = read().await?;
+            if done(&value) {
+                return Ok(value);
             }
             if Instant::now() > deadline {
                 let page = self.page_text().await;
-                let shot = self.screenshot("failure").await.ok();
-                bail!(
-                    "{css} still reads {text:?}; the page shows:\n{page}\n(screenshot: {shot:?})"
-                );
+                bail!("{}", stuck(&value, &page));
             }
-            tokio::task::yield_now().await;
+            match pause {
+                Some(pause) => tokio::time::sleep(pause).await,
+                None => tokio::task::yield_now().await,
+            }
         }
     }
 
@@ -397,20 +424,17 @@ impl Browser {
 
     /// Wait (up to 20 s) until at least `at_least` Activity rows contain all of `needles`.
     pub async fn wait_activity(&self, needles: &[&str], at_least: usize) -> Result<usize> {
-        let deadline = Instant::now() + Duration::from_secs(20);
-        loop {
-            let n = self.activity_rows(needles).await?;
-            if n >= at_least {
-                return Ok(n);
-            }
-            if Instant::now() > deadline {
-                let page = self.page_text().await;
-                bail!(
+        self.poll(
+            Some(Duration::from_millis(200)),
+            async || self.activity_rows(needles).await,
+            |n| *n >= at_least,
+            |n, page| {
+                format!(
                     "{at_least} Activity rows with {needles:?} never appeared ({n}); the page shows:\n{page}"
-                );
-            }
-            tokio::time::sleep(Duration::from_millis(200)).await;
-        }
+                )
+            },
+        )
+        .await
     }
 
     /// The path of the page shown.
@@ -427,18 +451,13 @@ impl Browser {
 
     /// Wait (up to 20 s) until the page's whole URL satisfies `pred` (e.g. it left the console).
     pub async fn wait_url(&self, pred: impl Fn(&url::Url) -> bool) -> Result<url::Url> {
-        let deadline = Instant::now() + Duration::from_secs(20);
-        loop {
-            let url = self.client.current_url().await?;
-            if pred(&url) {
-                return Ok(url);
-            }
-            if Instant::now() > deadline {
-                let page = self.page_text().await;
-                bail!("the page stayed at {url}; it shows:\n{page}");
-            }
-            tokio::time::sleep(Duration::from_millis(50)).await;
-        }
+        self.poll(
+            Some(Duration::from_millis(50)),
+            async || Ok(self.client.current_url().await?),
+            pred,
+            |url, page| format!("the page stayed at {url}; it shows:\n{page}"),
+        )
+        .await
     }
 
     /// Whether any element matches `css` right now.
