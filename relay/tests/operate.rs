@@ -45,7 +45,8 @@ async fn the_app_is_served_with_its_csp_cache_headers_and_compression() {
     let index = http.get(relay.url("/")).send().await.unwrap();
     assert_eq!(index.status(), 200);
     let h = index.headers();
-    assert_eq!(h.get("cache-control").unwrap(), "no-cache");
+    // No key: the page carries the inventory, so it is never stored.
+    assert_eq!(h.get("cache-control").unwrap(), "no-store");
     assert_eq!(h.get("x-content-type-options").unwrap(), "nosniff");
     assert_eq!(h.get("referrer-policy").unwrap(), "no-referrer");
     let csp = h.get("content-security-policy").unwrap().to_str().unwrap();
@@ -134,6 +135,7 @@ async fn the_page_carries_the_inventory_unless_an_access_key_guards_it() {
             .unwrap();
         assert_eq!(page.status(), 200, "{path}");
         assert!(page.headers().get("content-encoding").is_none(), "{path}");
+        assert_eq!(page.headers()["cache-control"], "no-store", "{path}");
         let csp = page.headers()["content-security-policy"]
             .to_str()
             .unwrap()
@@ -173,6 +175,7 @@ async fn the_page_carries_the_inventory_unless_an_access_key_guards_it() {
         .await
         .unwrap();
     assert_eq!(page.headers()["content-encoding"], "br");
+    assert_eq!(page.headers()["cache-control"], "no-cache");
     assert_eq!(
         page.text().await.unwrap(),
         "built ahead, without an inventory"

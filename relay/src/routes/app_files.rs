@@ -1,6 +1,7 @@
 //! The console's files (`GET`/`HEAD` of anything that is not another route). Hashed assets
-//! (`frontend-<16 hex>.js`) are cached forever; `index.html` is revalidated on every load and
-//! carries the app's Content-Security-Policy. Files come precompressed when the build left
+//! (`frontend-<16 hex>.js`) are cached forever; `index.html` is never stored when it carries the
+//! inventory (below), else revalidated on every load, and carries the app's
+//! Content-Security-Policy. Files come precompressed when the build left
 //! `.br`/`.gz` variants beside them ([`precompressed`]); others are compressed (gzip) by the
 //! router this returns. Any path under `/devices/` is a page of the app (the URL owns the page).
 //!
@@ -77,7 +78,9 @@ fn not_found() -> Response {
 
 /// `index.html` with its Content-Security-Policy (hashes of its own inline scripts, computed
 /// before the inventory goes in: that element is data, never run) and, if the console has one
-/// to give, the inventory — then compressed per request, since no variant built ahead has it.
+/// to give, the inventory — then compressed per request, since no variant built ahead has it,
+/// and never stored: Back to a stored copy would show the inventory as it was (an old pin, a
+/// device since removed). Without it, `no-cache`: revalidated on every load.
 async fn index(console: &Console, files: &AppFiles, request: &HeaderMap) -> Response {
     let Some(bytes) = files.read("index.html").await else {
         return (
@@ -89,34 +92,26 @@ async fn index(console: &Console, files: &AppFiles, request: &HeaderMap) -> Resp
     let html = String::from_utf8_lossy(&bytes).into_owned();
     let csp = HeaderValue::from_str(&app_csp(&html))
         .unwrap_or_else(|_| HeaderValue::from_static(LOCKED_DOWN_CSP));
-    let page = |html: String| {
+    let page = |html: String, cache: &'static str| {
         Response::builder()
             .header(header::CONTENT_TYPE, "text/html; charset=utf-8")
-            .header(header::CACHE_CONTROL, "no-cache")
+            .header(header::CACHE_CONTROL, cache)
             .header(header::CONTENT_SECURITY_POLICY, csp)
             .body(Body::from(html))
             .unwrap_or_else(|_| not_found())
     };
     match &console.inventory {
-        Some(inventory) => page(with_inventory(
-            html,
-            &PageInventory {
+        Some(inventory) => {
+            let carried = PageInventory {
                 devices: inventory.summaries(),
                 info: relay_info(inventory),
-            },
-        )),
-        None => precompressed::prefer(files, "index.html", request, page(html)).await,
+            };
+            // At the very end, so no `</head>` inside a comment or script can mislead where it
+            // goes (the app's module script runs after the whole page is parsed).
+            page(html + &carried.script_element(), "no-store")
+        }
+        None => precompressed::prefer(files, "index.html", request, page(html, "no-cache")).await,
     }
-}
-
-/// The page with the inventory's element at the end of its `<head>` (or of the page).
-fn with_inventory(mut html: String, inventory: &PageInventory) -> String {
-    let element = inventory.script_element();
-    match html.find("</head>") {
-        Some(at) => html.insert_str(at, &element),
-        None => html.push_str(&element),
-    }
-    html
 }
 
 /// Whether a request path is one of the app's own pages (served `index.html`): `/devices/…`,

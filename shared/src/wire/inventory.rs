@@ -90,7 +90,7 @@ pub struct PageInventory {
 pub const PAGE_INVENTORY_ID: &str = "tokendeck-inventory";
 
 impl PageInventory {
-    /// The element, ready to go before `</head>`: JSON with every `<` escaped, so no name in
+    /// The element, ready to go into the page: JSON with every `<` escaped, so no name in
     /// the inventory can close the element (or open a comment) early.
     pub fn script_element(&self) -> String {
         let json = serde_json::to_string(self)
