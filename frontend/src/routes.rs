@@ -1,11 +1,9 @@
-//! The URL owns the page: `/devices/<id>/<page>`. The device's route provides that device's
-//! session as context to its pages; reload, back/forward and bookmarks land on the same device
-//! and page.
+//! The URL owns the page: `/devices/<id>/<page>`. [`Route`] is what a path names; [`Routed`]
+//! shows it. The device's view provides that device's session as context to its pages; reload,
+//! back/forward and bookmarks land on the same device and page.
 
 use leptos::prelude::*;
-use leptos_router::NavigateOptions;
-use leptos_router::components::{Outlet, Redirect};
-use leptos_router::hooks::use_params_map;
+use leptos::task::spawn_local;
 use shared::session::Phase;
 use wasm_bindgen::JsValue;
 
@@ -15,6 +13,7 @@ use crate::components::trust_panel::TrustPanel;
 use crate::devices;
 use crate::pages::activity::ActivityPage;
 use crate::pages::explorer::ExplorerPage;
+use crate::platform::location::{Location, use_location};
 use crate::platform::storage::{self, Scope};
 use crate::session::{DeviceSession, LoginProblem, Sessions, use_session, use_sessions};
 
@@ -24,6 +23,105 @@ pub const COMMON_PAGES: [(&str, &str); 2] = [("explorer", "Explorer"), ("activit
 /// `/devices/<id>/<page>`.
 pub fn page_href(device_id: &str, page: &str) -> String {
     format!("/devices/{device_id}/{page}")
+}
+
+/// What a path names.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Route {
+    /// `/`.
+    Home,
+    /// `/devices/<id>` (`page: None`: the kind's landing page) or `/devices/<id>/<page>`.
+    Device { id: String, page: Option<String> },
+    /// Anything else.
+    Unknown,
+}
+
+impl Route {
+    /// The route of a path as the address bar shows it (segments percent-decoded).
+    pub fn of(path: &str) -> Self {
+        let segments: Vec<&str> = path.split('/').filter(|s| !s.is_empty()).collect();
+        match segments[..] {
+            [] => Self::Home,
+            ["devices", id] => Self::Device {
+                id: decode(id),
+                page: None,
+            },
+            ["devices", id, page] => Self::Device {
+                id: decode(id),
+                page: Some(decode(page)),
+            },
+            _ => Self::Unknown,
+        }
+    }
+
+    /// The device this route shows, if any.
+    fn device(&self) -> Option<&str> {
+        match self {
+            Self::Device { id, .. } => Some(id),
+            _ => None,
+        }
+    }
+
+    /// The device's page this route names, if any.
+    fn page(&self) -> Option<&str> {
+        match self {
+            Self::Device { page, .. } => page.as_deref(),
+            _ => None,
+        }
+    }
+}
+
+/// A path segment with its `%XX` escapes decoded; as it came if they do not make UTF-8.
+fn decode(segment: &str) -> String {
+    let bytes = segment.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        let escaped = (bytes[i] == b'%')
+            .then(|| bytes.get(i + 1..i + 3))
+            .flatten()
+            .and_then(|hex| u8::from_str_radix(std::str::from_utf8(hex).ok()?, 16).ok());
+        match escaped {
+            Some(byte) => {
+                out.push(byte);
+                i += 3;
+            }
+            None => {
+                out.push(bytes[i]);
+                i += 1;
+            }
+        }
+    }
+    String::from_utf8(out).unwrap_or_else(|_| segment.to_owned())
+}
+
+/// The current route (tracked).
+fn current_route() -> Memo<Route> {
+    let location = use_location();
+    Memo::new(move |_| location.with(Route::of))
+}
+
+/// What the address bar names, shown: `/`, a device (rebuilt when the device changes, not when
+/// the page does), or a page there is not.
+#[component]
+pub fn Routed() -> impl IntoView {
+    let route = current_route();
+    let shown = Memo::new(move |_| {
+        route.with(|r| (matches!(r, Route::Home), r.device().map(str::to_owned)))
+    });
+    move || match shown.get() {
+        (true, _) => view! { <Home /> }.into_any(),
+        (false, Some(id)) => view! { <DeviceRoute id /> }.into_any(),
+        (false, None) => view! {
+            <p class="empty">"There is no such page here. Pick a device on the left."</p>
+        }
+        .into_any(),
+    }
+}
+
+/// Move to `path` in place of the page being left, once this render is done: a redirect.
+fn redirect(location: Location, path: String) {
+    spawn_local(async move { location.navigate(&path, true) });
 }
 
 /// Where `/` leads: the page of the device used last in this browser, or of the first one.
@@ -57,15 +155,19 @@ pub fn land(sessions: Sessions) {
 /// `/`: the device used last in this browser, or the first one. The redirect replaces `/` in
 /// the history, so Back leaves the console rather than bouncing back to the device.
 #[component]
-pub fn Home() -> impl IntoView {
+fn Home() -> impl IntoView {
     let sessions = use_sessions();
+    let location = use_location();
     move || {
         if !sessions.loaded.get() {
             return view! { <p class="muted">"Reading the relay's inventory…"</p> }.into_any();
         }
         sessions.devices.track();
         match home_target(sessions) {
-            Some(path) => view! { <Redirect path options=replace() /> }.into_any(),
+            Some(path) => {
+                redirect(location, path);
+                ().into_any()
+            }
             None => view! {
                 <p class="empty">"Choose a device on the left to log in."</p>
             }
@@ -74,46 +176,25 @@ pub fn Home() -> impl IntoView {
     }
 }
 
-/// A redirect replaces the URL it leaves, so Back never returns to a page that only redirects.
-fn replace() -> NavigateOptions {
-    NavigateOptions {
-        replace: true,
-        ..NavigateOptions::default()
-    }
-}
-
-/// `/devices/<id>`: the kind's landing page.
-#[component]
-pub fn DeviceHome() -> impl IntoView {
-    let session = use_session();
-    let path = page_href(&session.id(), session.profile.home());
-    view! { <Redirect path options=replace() /> }
-}
-
 /// `/devices/<id>/…`: the device's session, as context for its pages.
 #[component]
-pub fn DeviceRoute() -> impl IntoView {
+fn DeviceRoute(id: String) -> impl IntoView {
     let sessions = use_sessions();
-    let params = use_params_map();
-    let id = Memo::new(move |_| params.read().get("id").unwrap_or_default());
-    move || {
-        let id = id.get();
-        match sessions.device(&id) {
-            Some(device) => {
-                storage::save_text(Scope::Local, storage::LAST_DEVICE, &device.id);
-                let session = sessions.session(&device);
-                view! { <DeviceFrame session /> }.into_any()
-            }
-            None if !sessions.loaded.get() => {
-                view! { <p class="muted">"Reading the relay's inventory…"</p> }.into_any()
-            }
-            None => view! {
-                <p class="error" role="alert" id="unknown-device">
-                    {format!("This relay has no device \u{201c}{id}\u{201d}. Pick one on the left.")}
-                </p>
-            }
-            .into_any(),
+    move || match sessions.device(&id) {
+        Some(device) => {
+            storage::save_text(Scope::Local, storage::LAST_DEVICE, &device.id);
+            let session = sessions.session(&device);
+            view! { <DeviceFrame session /> }.into_any()
         }
+        None if !sessions.loaded.get() => {
+            view! { <p class="muted">"Reading the relay's inventory…"</p> }.into_any()
+        }
+        None => view! {
+            <p class="error" role="alert" id="unknown-device">
+                {format!("This relay has no device \u{201c}{id}\u{201d}. Pick one on the left.")}
+            </p>
+        }
+        .into_any(),
     }
 }
 
@@ -148,7 +229,7 @@ fn DeviceFrame(session: DeviceSession) -> impl IntoView {
                 </div>
             })}
             <PageTabs />
-            <Outlet />
+            <PageRoute />
         }
         .into_any()
     }
@@ -158,8 +239,8 @@ fn DeviceFrame(session: DeviceSession) -> impl IntoView {
 #[component]
 fn PageTabs() -> impl IntoView {
     let session = use_session();
-    let params = use_params_map();
-    let current = Memo::new(move |_| params.read().get("page").unwrap_or_default());
+    let route = current_route();
+    let current = Memo::new(move |_| route.with(|r| r.page().unwrap_or_default().to_owned()));
     let id = session.id();
     let activity = {
         let (hub, id) = (session.hub(), id.clone());
@@ -190,24 +271,88 @@ fn PageTabs() -> impl IntoView {
     view! { <nav class="tabs" role="tablist">{tabs}</nav> }
 }
 
-/// `/devices/<id>/<page>`.
+/// `/devices/<id>/<page>`; `/devices/<id>` leads to the kind's landing page.
 #[component]
-pub fn PageRoute() -> impl IntoView {
+fn PageRoute() -> impl IntoView {
     let session = use_session();
-    let params = use_params_map();
-    let page = Memo::new(move |_| params.read().get("page").unwrap_or_default());
+    let location = use_location();
+    let route = current_route();
+    let page = Memo::new(move |_| route.with(|r| r.page().map(str::to_owned)));
     move || {
-        match page.get().as_str() {
-        "explorer" => view! { <ExplorerPage /> }.into_any(),
-        "activity" => view! { <ActivityPage /> }.into_any(),
-        slug => devices::page(session.profile.kind, slug).unwrap_or_else(|| {
-            view! {
-                <p class="error" role="alert">
-                    {format!("A {} has no page \u{201c}{slug}\u{201d}.", session.profile.kind.label())}
-                </p>
-            }
-            .into_any()
-        }),
+        match page.get() {
+        None => {
+            redirect(location, page_href(&session.id(), session.profile.home()));
+            ().into_any()
+        }
+        Some(slug) => match slug.as_str() {
+            "explorer" => view! { <ExplorerPage /> }.into_any(),
+            "activity" => view! { <ActivityPage /> }.into_any(),
+            slug => devices::page(session.profile.kind, slug).unwrap_or_else(|| {
+                view! {
+                    <p class="error" role="alert">
+                        {format!("A {} has no page \u{201c}{slug}\u{201d}.", session.profile.kind.label())}
+                    </p>
+                }
+                .into_any()
+            }),
+        },
     }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn device(id: &str, page: Option<&str>) -> Route {
+        Route::Device {
+            id: id.into(),
+            page: page.map(str::to_owned),
+        }
+    }
+
+    #[test]
+    fn paths_name_home_a_device_its_page_or_nothing() {
+        assert_eq!(Route::of("/"), Route::Home);
+        assert_eq!(Route::of(""), Route::Home);
+        assert_eq!(Route::of("/devices/lab"), device("lab", None));
+        assert_eq!(Route::of("/devices/lab/"), device("lab", None));
+        assert_eq!(
+            Route::of("/devices/lab/tokens"),
+            device("lab", Some("tokens"))
+        );
+        assert_eq!(
+            Route::of("/devices/adhoc~bigip~10.0.0.1~443/nodes"),
+            device("adhoc~bigip~10.0.0.1~443", Some("nodes"))
+        );
+        for unknown in [
+            "/devices",
+            "/devices/lab/tokens/extra",
+            "/activity",
+            "/index.html",
+        ] {
+            assert_eq!(Route::of(unknown), Route::Unknown, "{unknown}");
+        }
+    }
+
+    #[test]
+    fn segments_are_percent_decoded_when_they_make_text() {
+        assert_eq!(
+            Route::of("/devices/lab%20one/version"),
+            device("lab one", Some("version"))
+        );
+        assert_eq!(
+            Route::of("/devices/%E2%80%9Clab%E2%80%9D"),
+            device("\u{201c}lab\u{201d}", None)
+        );
+        // Not an escape, or not UTF-8: kept as it came.
+        assert_eq!(decode("100%"), "100%");
+        assert_eq!(decode("%zz"), "%zz");
+        assert_eq!(decode("%FF"), "%FF");
+        assert_eq!(page_href("lab", "tokens"), "/devices/lab/tokens");
+        assert_eq!(
+            Route::of(&page_href("lab", "tokens")),
+            device("lab", Some("tokens"))
+        );
     }
 }

@@ -35,12 +35,40 @@ async fn login_shows_token_countdown_and_version_then_wrong_password_is_explaine
     let plan = browser.text_of("#renewal-plan").await.unwrap();
     assert!(plan.contains("Will extend the token"), "{plan}");
 
+    // From here on, no click, Back or Forward loads the page again: a mark left on the window
+    // survives them.
+    browser
+        .client
+        .execute("window.__samePage = true; return null", vec![])
+        .await
+        .unwrap();
     browser.click("#tab-version").await.unwrap();
     let version = browser.text_of("#version-table").await.unwrap();
     assert!(version.contains("BIG-IP"), "{version}");
     assert!(version.contains("17.1.3"), "{version}");
     assert!(version.contains("0.20.11"), "{version}");
     browser.screenshot("version").await.unwrap();
+
+    // The tabs are history: Back shows the tokens again, Forward the version.
+    browser.client.back().await.unwrap();
+    browser.wait_path(|p| p.ends_with("/tokens")).await.unwrap();
+    browser.text_of("#token-table").await.unwrap();
+    browser.client.forward().await.unwrap();
+    browser
+        .wait_path(|p| p.ends_with("/version"))
+        .await
+        .unwrap();
+    browser.text_of("#version-table").await.unwrap();
+    let same_page = browser
+        .client
+        .execute("return window.__samePage === true", vec![])
+        .await
+        .unwrap();
+    assert_eq!(
+        same_page,
+        serde_json::json!(true),
+        "a tab, Back or Forward loaded the page again"
+    );
 
     // Logging out deletes the token and returns to the login form.
     browser.click("#logout").await.unwrap();

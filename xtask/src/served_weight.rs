@@ -19,11 +19,13 @@ pub const TARGET_BYTES: u64 = 200_000;
 /// session and a URL per page (`leptos_router`: about 32.6 KB of the 1,155 KB of code before
 /// wasm-opt, so roughly 8 KB on the wire) and issue 10 added the BIG-IQ and FMC pages; then
 /// 291,485 B with all three kinds in (wasm 280,697 B brotli, js 7,682 B, css 3,106 B) after
-/// Leptos's erased views (−39.5 KB) paid for the router many times over. The margin, about
-/// 8.5 KB or 3 %, is room for small fixes, not for a page: a change that needs more must shrink
+/// Leptos's erased views (−39.5 KB) paid for the router many times over; then 255.5 KB (wasm
+/// 245.3 KB brotli, js 7.1 KB, css 3.1 KB) once the console followed the address bar itself
+/// (`platform/location.rs`) instead of through `leptos_router` (−37 KB). The margin, about
+/// 9.5 KB or 4 %, is room for small fixes, not for a page: a change that needs more must shrink
 /// the console or raise this number on purpose. Lower it as the console moves toward
 /// [`TARGET_BYTES`].
-pub const BUDGET_BYTES: u64 = 300_000;
+pub const BUDGET_BYTES: u64 = 265_000;
 
 /// The encodings a browser offers for these files.
 const BROWSER_ACCEPT_ENCODING: &str = "br, gzip";

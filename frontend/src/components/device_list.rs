@@ -4,13 +4,13 @@
 
 use leptos::prelude::*;
 use leptos::task::spawn_local;
-use leptos_router::hooks::{use_location, use_navigate};
 use shared::devices::profile;
 use shared::session::{Phase, Urgency, format_countdown};
 use shared::wire::{DeviceKind, DeviceSummary, TrustSummary};
 
 use crate::api;
 use crate::components::say::{Tone, say};
+use crate::platform::location::use_location;
 use crate::routes::page_href;
 use crate::session::{Sessions, use_sessions};
 
@@ -19,7 +19,7 @@ pub fn DeviceList() -> impl IntoView {
     let sessions = use_sessions();
     let location = use_location();
     let selected = Memo::new(move |_| {
-        location.pathname.with(|p| {
+        location.with(|p| {
             p.strip_prefix("/devices/")
                 .and_then(|rest| rest.split('/').next())
                 .unwrap_or_default()
@@ -170,7 +170,7 @@ fn AccessKeyForm(message: String) -> impl IntoView {
 #[component]
 fn AddDevice() -> impl IntoView {
     let sessions = use_sessions();
-    let navigate = use_navigate();
+    let location = use_location();
     let open = RwSignal::new(false);
     let kind = RwSignal::new("bigip".to_string());
     let url = RwSignal::new(String::new());
@@ -183,7 +183,6 @@ fn AddDevice() -> impl IntoView {
             "fmc" => DeviceKind::Fmc,
             _ => DeviceKind::Bigip,
         };
-        let navigate = navigate.clone();
         busy.set(true);
         let url = url.get_untracked();
         spawn_local(async move {
@@ -195,7 +194,7 @@ fn AddDevice() -> impl IntoView {
                     open.set(false);
                     let href = page_href(&device.id, profile(device.kind).home());
                     sessions.add_ad_hoc(device);
-                    navigate(&href, Default::default());
+                    location.navigate(&href, false);
                 }
                 Err(err) => error.set(Some(err.to_string())),
             }
@@ -206,7 +205,7 @@ fn AddDevice() -> impl IntoView {
             "Add device…"
         </button>
         {move || open.get().then(|| view! {
-            <form class="add-device" id="add-device" on:submit=submit.clone()>
+            <form class="add-device" id="add-device" on:submit=submit>
                 <label for="add-device-kind">"Kind"</label>
                 <select id="add-device-kind" bind:value=kind>
                     <option value="bigip">"F5 BIG-IP"</option>

@@ -4,7 +4,6 @@
 
 use leptos::prelude::*;
 use leptos::task::spawn_local;
-use leptos_router::hooks::use_navigate;
 use shared::devices::fmc::paging::{estimate_fetch_all, page_query};
 use shared::devices::table::{Collection, Column, read_facts, read_rows};
 use shared::devices::{Call, Reply};
@@ -16,6 +15,7 @@ use crate::components::loaded::{Loaded, unexpected};
 use crate::components::say::{Tone, say};
 use crate::pages::explorer::open_in_explorer;
 use crate::platform::clock::utc_offset_minutes;
+use crate::platform::location::use_location;
 use crate::routes::page_href;
 use crate::session::{DeviceSession, use_session};
 
@@ -58,7 +58,7 @@ pub fn CollectionPage(
     #[prop(optional)] paged: bool,
 ) -> impl IntoView {
     let session = use_session();
-    let navigate = use_navigate();
+    let location = use_location();
     let limit_text = session.field("page.limit", "25");
     let offset = RwSignal::new(0u64);
     let reload = RwSignal::new(0u32);
@@ -82,7 +82,7 @@ pub fn CollectionPage(
     });
     let open = Callback::new(move |link: String| {
         open_in_explorer(session, &link);
-        navigate(&page_href(&session.id(), "explorer"), Default::default());
+        location.navigate(&page_href(&session.id(), "explorer"), false);
     });
     // "Fetch all": the rest of the list, page by page, paced under the device's budget.
     let fetch_all = Callback::new(move |(total, fetched): (u64, u64)| {
