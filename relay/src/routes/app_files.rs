@@ -1,5 +1,5 @@
 //! The console's files (`GET`/`HEAD` of anything that is not another route). Hashed assets
-//! (`frontend-<16 hex>.js`) are cached forever; `index.html` is never stored when it carries the
+//! (`frontend-<hex hash>.js`) are cached forever; `index.html` is never stored when it carries the
 //! inventory (below), else revalidated on every load, and carries the app's
 //! Content-Security-Policy. Files come precompressed when the build left
 //! `.br`/`.gz` variants beside them ([`precompressed`]); others are compressed (gzip) by the
@@ -61,14 +61,14 @@ fn relative_path(path: &str) -> Option<&str> {
     (rel.is_empty() || safe).then_some(rel)
 }
 
-/// Trunk names hashed assets `name-<16 hex>.ext` or `name-<16 hex>_bg.wasm`.
+/// Trunk names hashed assets `name-<hash>.ext` or `name-<hash>_bg.wasm`, the hash a 64-bit
+/// number in hex without leading zeros: 16 digits, and now and then fewer (one build in 16 has
+/// 15). Twelve to sixteen hex digits count as a hash.
 pub fn is_hashed_asset(file_name: &str) -> bool {
-    let bytes = file_name.as_bytes();
-    file_name.char_indices().any(|(i, c)| {
-        c == '-'
-            && bytes.len() > i + 17
-            && bytes[i + 1..i + 17].iter().all(|b| b.is_ascii_hexdigit())
-            && matches!(bytes[i + 17], b'.' | b'_')
+    file_name.match_indices('-').any(|(i, _)| {
+        let rest = &file_name.as_bytes()[i + 1..];
+        let digits = rest.iter().take_while(|b| b.is_ascii_hexdigit()).count();
+        (12..=16).contains(&digits) && matches!(rest.get(digits), Some(b'.' | b'_'))
     })
 }
 
@@ -173,6 +173,11 @@ mod tests {
         assert!(is_hashed_asset("frontend-6f5e2501b135377d.js"));
         assert!(is_hashed_asset("frontend-6f5e2501b135377d_bg.wasm"));
         assert!(is_hashed_asset("style-d41e80af1e23afaa.css"));
+        // A hash with a leading zero is written with fewer digits.
+        assert!(is_hashed_asset("frontend-f03a070bbb85ce4.js"));
+        assert!(is_hashed_asset("frontend-f03a070bbb85ce4_bg.wasm"));
+        assert!(!is_hashed_asset("frontend-deadbeef.js"));
+        assert!(!is_hashed_asset("frontend-6f5e2501b135377d0.js"));
         assert!(!is_hashed_asset("index.html"));
         assert!(!is_hashed_asset("favicon.ico"));
         assert!(!is_hashed_asset("my-file.js"));
