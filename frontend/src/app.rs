@@ -11,8 +11,9 @@ use crate::session::Sessions;
 pub fn App() -> impl IntoView {
     let sessions = Sessions::start();
     provide_context(sessions);
-    routes::land(sessions);
-    provide_context(Location::start());
+    let location = Location::start();
+    provide_context(location);
+    routes::land(sessions, location);
     let signed_in = Memo::new(move |_| {
         sessions.hub.now.track();
         sessions.signed_in().len()

@@ -5,7 +5,6 @@
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use shared::session::Phase;
-use wasm_bindgen::JsValue;
 
 use crate::components::login_form::LoginForm;
 use crate::components::session_panel::SessionPanel;
@@ -134,21 +133,15 @@ fn home_target(sessions: Sessions) -> Option<String> {
     })
 }
 
-/// Before the router first reads the URL: a load of `/` with the inventory already in the page
+/// At start, before the first render: a load of `/` with the inventory already in the page
 /// lands on the device's page in place (the history entry replaced), so the first render is
-/// that page rather than `/` and then a navigation.
-pub fn land(sessions: Sessions) {
-    if !sessions.loaded.get_untracked() {
+/// that page rather than `/` and then a redirect.
+pub fn land(sessions: Sessions, location: Location) {
+    if !sessions.loaded.get_untracked() || location.with_untracked(|path| path != "/") {
         return;
     }
-    let Some(window) = web_sys::window() else {
-        return;
-    };
-    if window.location().pathname().ok().as_deref() != Some("/") {
-        return;
-    }
-    if let (Some(path), Ok(history)) = (home_target(sessions), window.history()) {
-        let _ = history.replace_state_with_url(&JsValue::NULL, "", Some(&path));
+    if let Some(path) = home_target(sessions) {
+        location.navigate(&path, true);
     }
 }
 

@@ -43,6 +43,11 @@ impl Location {
         self.path.with(|path| f(path))
     }
 
+    /// Read the path (untracked).
+    pub fn with_untracked<R>(self, f: impl FnOnce(&str) -> R) -> R {
+        self.path.with_untracked(|path| f(path))
+    }
+
     /// Show `to` (a path within the app): a new history entry, or in place of this one.
     pub fn navigate(self, to: &str, replace: bool) {
         let Some(window) = web_sys::window() else {
