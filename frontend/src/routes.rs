@@ -54,7 +54,7 @@ impl Route {
     }
 
     /// The device this route shows, if any.
-    fn device(&self) -> Option<&str> {
+    pub fn device(&self) -> Option<&str> {
         match self {
             Self::Device { id, .. } => Some(id),
             _ => None,
@@ -72,26 +72,9 @@ impl Route {
 
 /// A path segment with its `%XX` escapes decoded; as it came if they do not make UTF-8.
 fn decode(segment: &str) -> String {
-    let bytes = segment.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while i < bytes.len() {
-        let escaped = (bytes[i] == b'%')
-            .then(|| bytes.get(i + 1..i + 3))
-            .flatten()
-            .and_then(|hex| u8::from_str_radix(std::str::from_utf8(hex).ok()?, 16).ok());
-        match escaped {
-            Some(byte) => {
-                out.push(byte);
-                i += 3;
-            }
-            None => {
-                out.push(bytes[i]);
-                i += 1;
-            }
-        }
-    }
-    String::from_utf8(out).unwrap_or_else(|_| segment.to_owned())
+    percent_encoding::percent_decode_str(segment)
+        .decode_utf8()
+        .map_or_else(|_| segment.to_owned(), |text| text.into_owned())
 }
 
 /// The current route (tracked).

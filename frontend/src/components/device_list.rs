@@ -11,7 +11,7 @@ use shared::wire::{DeviceKind, DeviceSummary, TrustSummary};
 use crate::api;
 use crate::components::say::{Tone, say};
 use crate::platform::location::use_location;
-use crate::routes::page_href;
+use crate::routes::{Route, page_href};
 use crate::session::{Sessions, use_sessions};
 
 #[component]
@@ -19,12 +19,7 @@ pub fn DeviceList() -> impl IntoView {
     let sessions = use_sessions();
     let location = use_location();
     let selected = Memo::new(move |_| {
-        location.with(|p| {
-            p.strip_prefix("/devices/")
-                .and_then(|rest| rest.split('/').next())
-                .unwrap_or_default()
-                .to_owned()
-        })
+        location.with(|path| Route::of(path).device().unwrap_or_default().to_owned())
     });
     move || {
         if let Some(err) = sessions.inventory_error.get() {
