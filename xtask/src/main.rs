@@ -104,6 +104,7 @@ pub fn build_frontend(root: &Path, tools: &tools::BuildTools) -> Result<PathBuf>
     if !dist.join("index.html").exists() {
         bail!("trunk reported success but dist/index.html is missing");
     }
+    minify_js(&dist, &tools.terser)?;
     for file in precompress::precompress(&dist, &tools.brotli)? {
         let size = |n: Option<u64>| n.map_or("-".to_owned(), |n| n.to_string());
         eprintln!(
@@ -118,6 +119,24 @@ pub fn build_frontend(root: &Path, tools: &tools::BuildTools) -> Result<PathBuf>
         );
     }
     Ok(dist)
+}
+
+/// Minify every ES module in `dist/` in place with terser: Trunk's own minifier cannot parse
+/// wasm-bindgen's glue (`WARN Failed to minify JS`) and leaves it whole. Property names are kept
+/// (the glue and the wasm find each other's imports by name); only locals are renamed.
+fn minify_js(dist: &Path, terser: &Path) -> Result<()> {
+    for entry in std::fs::read_dir(dist).with_context(|| format!("listing {}", dist.display()))? {
+        let path = entry?.path();
+        if path.is_dir() {
+            minify_js(&path, terser)?;
+        } else if path.extension().is_some_and(|e| e == "js") {
+            run(Command::new(terser)
+                .arg(&path)
+                .args(["--module", "--compress", "--mangle", "--output"])
+                .arg(&path))?;
+        }
+    }
+    Ok(())
 }
 
 fn demo(root: &Path, args: &[String]) -> Result<()> {

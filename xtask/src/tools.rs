@@ -9,6 +9,7 @@ use crate::{cargo, run};
 
 pub const TRUNK_VERSION: &str = "0.21.14";
 pub const BINARYEN_VERSION: &str = "132.0.0";
+pub const TERSER_VERSION: &str = "5.51.4";
 const WASM_TARGET: &str = "wasm32-unknown-unknown";
 
 /// Where the build tools are, and a PATH that finds them first.
@@ -17,6 +18,8 @@ pub struct BuildTools {
     pub path: std::ffi::OsString,
     /// The brotli compressor for the precompressed variants.
     pub brotli: PathBuf,
+    /// The JS minifier run over Trunk's output.
+    pub terser: PathBuf,
 }
 
 /// Chromium and its WebDriver.
@@ -99,12 +102,12 @@ fn ensure_cargo_tool(binary: &str, krate: &str, version: &str, locked: bool) -> 
     }
 }
 
-fn ensure_binaryen() -> Result<PathBuf> {
-    let prefix = cache_dir().join(format!("binaryen-{BINARYEN_VERSION}"));
+/// An npm package's programs (`node_modules/.bin`), installed once into its own prefix under
+/// the cache; `program --version` must contain `want`.
+fn ensure_npm_tool(package: &str, version: &str, program: &str, want: &str) -> Result<PathBuf> {
+    let prefix = cache_dir().join(format!("{package}-{version}"));
     let bin = prefix.join("node_modules/.bin");
-    let major = BINARYEN_VERSION.split('.').next().unwrap_or_default();
-    let want = format!("version_{major}");
-    if version_of(&bin.join("wasm-opt")).is_some_and(|v| v.contains(&want)) {
+    if version_of(&bin.join(program)).is_some_and(|v| v.contains(want)) {
         return Ok(bin);
     }
     if Command::new("npm").arg("--version").output().is_err() {
@@ -114,11 +117,27 @@ fn ensure_binaryen() -> Result<PathBuf> {
     run(Command::new("npm")
         .args(["install", "--no-audit", "--no-fund", "--prefix"])
         .arg(&prefix)
-        .arg(format!("binaryen@{BINARYEN_VERSION}")))?;
-    match version_of(&bin.join("wasm-opt")) {
-        Some(v) if v.contains(&want) => Ok(bin),
-        other => bail!("wasm-opt from npm binaryen reports {other:?}, expected {want}"),
+        .arg(format!("{package}@{version}")))?;
+    match version_of(&bin.join(program)) {
+        Some(v) if v.contains(want) => Ok(bin),
+        other => bail!("{program} from npm {package} reports {other:?}, expected {want}"),
     }
+}
+
+/// wasm-opt from npm's binaryen (Debian's v108 builds a wasm that fails at load).
+fn ensure_binaryen() -> Result<PathBuf> {
+    let major = BINARYEN_VERSION.split('.').next().unwrap_or_default();
+    ensure_npm_tool(
+        "binaryen",
+        BINARYEN_VERSION,
+        "wasm-opt",
+        &format!("version_{major}"),
+    )
+}
+
+/// terser, which minifies wasm-bindgen's JS glue (Trunk's own minifier cannot parse it).
+fn ensure_terser() -> Result<PathBuf> {
+    Ok(ensure_npm_tool("terser", TERSER_VERSION, "terser", TERSER_VERSION)?.join("terser"))
 }
 
 /// The wasm target, Trunk, a matching wasm-bindgen CLI, wasm-opt and brotli.
@@ -139,6 +158,7 @@ pub fn ensure_build_tools(root: &Path) -> Result<BuildTools> {
         trunk,
         path: std::env::join_paths(paths)?,
         brotli: ensure_brotli()?,
+        terser: ensure_terser()?,
     })
 }
 
