@@ -4,13 +4,16 @@
 
 use std::fmt;
 
-use gloo_net::http::{Request, RequestBuilder, Response};
 use shared::devices::error::{advice, device_error_message};
 use shared::devices::{Call, Reply};
 use shared::wire::{
     ACCESS_KEY_HEADER, AdHocRequest, CertificateProbe, DeviceKind, DeviceSummary,
     RELAY_ERROR_HEADER, RelayErrorBody, RelayErrorCode, RelayInfo, TrustRequest, forward_path,
 };
+
+use wasm_bindgen::{JsCast, JsValue};
+use wasm_bindgen_futures::JsFuture;
+use web_sys::{Headers, Request, RequestInit, Response};
 
 use crate::platform::storage::{self, Scope};
 
@@ -111,15 +114,28 @@ impl ApiError {
     }
 }
 
+/// Every header of a reply, names lowercased as the browser gives them.
 fn headers_of(response: &Response) -> Vec<(String, String)> {
-    response.headers().entries().collect()
+    let Ok(Some(entries)) = js_sys::try_iter(response.headers().as_ref()) else {
+        return Vec::new();
+    };
+    entries
+        .flatten()
+        .map(|pair| js_sys::Array::from(&pair))
+        .filter_map(|pair| Some((pair.get(0).as_string()?, pair.get(1).as_string()?)))
+        .collect()
 }
 
 async fn finish(response: Response) -> Result<Reply, ApiError> {
     let status = response.status();
-    let from_relay = response.headers().get(RELAY_ERROR_HEADER).is_some();
     let headers = headers_of(&response);
-    let body = response.text().await.map_err(|_| ApiError::Network)?;
+    let from_relay = headers.iter().any(|(n, _)| n == RELAY_ERROR_HEADER);
+    let text = response.text().map_err(|_| ApiError::Network)?;
+    let body = JsFuture::from(text)
+        .await
+        .ok()
+        .and_then(|t| t.as_string())
+        .ok_or(ApiError::Network)?;
     if from_relay {
         return Err(match serde_json::from_str::<RelayErrorBody>(&body) {
             Ok(relay) => ApiError::Relay {
@@ -170,24 +186,46 @@ pub fn set_access_key(key: &str) {
     storage::save_text(Scope::Tab, storage::ACCESS_KEY, key);
 }
 
-fn with_access_key(builder: RequestBuilder) -> RequestBuilder {
-    match access_key() {
-        Some(key) => builder.header(ACCESS_KEY_HEADER, &key),
-        None => builder,
-    }
+/// What the browser said when it refused to build a request (e.g. a header value it does not
+/// allow), as a sentence.
+fn refused(err: JsValue) -> ApiError {
+    let detail = err
+        .dyn_ref::<js_sys::Error>()
+        .map(|e| String::from(e.message()))
+        .unwrap_or_default();
+    ApiError::Unexpected(format!("The browser cannot send this request: {detail}"))
 }
 
-async fn send(builder: RequestBuilder, body: Option<String>) -> Result<Reply, ApiError> {
-    let builder = with_access_key(builder);
-    let request = match body {
-        Some(body) => builder
-            .header("Content-Type", "application/json")
-            .body(body),
-        None => builder.build(),
+/// One request to the relay (`fetch`, same origin), with the access key if the user gave one.
+async fn send(
+    method: &str,
+    url: &str,
+    headers: &[(String, String)],
+    body: Option<String>,
+) -> Result<Reply, ApiError> {
+    let all = Headers::new().map_err(refused)?;
+    for (name, value) in headers {
+        all.append(name, value).map_err(refused)?;
     }
-    .map_err(|e| ApiError::Unexpected(e.to_string()))?;
-    let response = request.send().await.map_err(|_| ApiError::Network)?;
-    finish(response).await
+    if let Some(key) = access_key() {
+        all.append(ACCESS_KEY_HEADER, &key).map_err(refused)?;
+    }
+    let init = RequestInit::new();
+    init.set_method(method);
+    if let Some(body) = body {
+        all.append("Content-Type", "application/json")
+            .map_err(refused)?;
+        init.set_body(&JsValue::from(body));
+    }
+    init.set_headers(&all);
+    // Built first, so a request the browser refuses to make (a GET with a body, say) is told
+    // apart from a relay that cannot be reached.
+    let request = Request::new_with_str_and_init(url, &init).map_err(refused)?;
+    let window = web_sys::window().ok_or(ApiError::Network)?;
+    let response = JsFuture::from(window.fetch_with_request(&request))
+        .await
+        .map_err(|_| ApiError::Network)?;
+    finish(response.unchecked_into()).await
 }
 
 fn json<T: serde::de::DeserializeOwned>(reply: Reply) -> Result<T, ApiError> {
@@ -200,13 +238,13 @@ fn json<T: serde::de::DeserializeOwned>(reply: Reply) -> Result<T, ApiError> {
 
 /// The relay's inventory.
 pub async fn list_devices() -> Result<Vec<DeviceSummary>, ApiError> {
-    json(send(Request::get("/api/devices"), None).await?)
+    json(send("GET", "/api/devices", &[], None).await?)
 }
 
 /// What the relay offers besides its inventory (an older relay without `/api/info` offers
 /// nothing more).
 pub async fn relay_info() -> RelayInfo {
-    match send(Request::get("/api/info"), None).await {
+    match send("GET", "/api/info", &[], None).await {
         Ok(reply) => json(reply).unwrap_or_default(),
         Err(_) => RelayInfo::default(),
     }
@@ -214,13 +252,8 @@ pub async fn relay_info() -> RelayInfo {
 
 /// The certificate a device presents to the relay right now.
 pub async fn probe(device_id: &str) -> Result<CertificateProbe, ApiError> {
-    json(
-        send(
-            Request::post(&format!("/api/devices/{device_id}/probe")),
-            None,
-        )
-        .await?,
-    )
+    let url = format!("/api/devices/{device_id}/probe");
+    json(send("POST", &url, &[], None).await?)
 }
 
 /// Pin the certificate (or key) with this fingerprint.
@@ -229,13 +262,8 @@ pub async fn trust(device_id: &str, fingerprint: &str) -> Result<DeviceSummary, 
         fingerprint: fingerprint.to_owned(),
     })
     .unwrap_or_default();
-    json(
-        send(
-            Request::post(&format!("/api/devices/{device_id}/trust")),
-            Some(body),
-        )
-        .await?,
-    )
+    let url = format!("/api/devices/{device_id}/trust");
+    json(send("POST", &url, &[], Some(body)).await?)
 }
 
 /// Ask the relay to admit a device by URL.
@@ -245,22 +273,13 @@ pub async fn add_device(kind: DeviceKind, base_url: &str) -> Result<DeviceSummar
         base_url: base_url.trim().to_owned(),
     })
     .unwrap_or_default();
-    json(send(Request::post("/api/devices"), Some(body)).await?)
+    json(send("POST", "/api/devices", &[], Some(body)).await?)
 }
 
 /// One call to a device through the relay, with exactly the call's headers.
 pub async fn device_call(device_id: &str, call: &Call) -> Result<Reply, ApiError> {
     let url = forward_path(device_id, &call.path);
-    let mut builder = match call.method {
-        "POST" => Request::post(&url),
-        "PATCH" => Request::patch(&url),
-        "PUT" => Request::put(&url),
-        "DELETE" => Request::delete(&url),
-        _ => Request::get(&url),
-    };
-    builder = builder.header("Accept", "application/json");
-    for (name, value) in &call.headers {
-        builder = builder.header(name, value);
-    }
-    send(builder, call.body.clone()).await
+    let mut headers = vec![("Accept".to_owned(), "application/json".to_owned())];
+    headers.extend(call.headers.iter().cloned());
+    send(call.method, &url, &headers, call.body.clone()).await
 }
