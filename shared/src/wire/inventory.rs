@@ -34,9 +34,12 @@ impl DeviceKind {
     }
 }
 
-/// How the relay decides to trust a device's TLS certificate.
+/// How the relay decides to trust a device's TLS certificate. On the wire
+/// `{"policy": "ca" | "pin" | "insecure", "fingerprint": …}`; read through [`TrustWire`], a plain
+/// struct, because serde reads an internally tagged enum by buffering the whole object first
+/// (generic code the console's wasm would carry for this one type).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(tag = "policy", rename_all = "lowercase")]
+#[serde(tag = "policy", rename_all = "lowercase", try_from = "TrustWire")]
 pub enum TrustSummary {
     /// Verified against a configured CA bundle (or the system roots).
     Ca,
@@ -47,6 +50,36 @@ pub enum TrustSummary {
     },
     /// Certificate checks are switched off by explicit operator choice.
     Insecure,
+}
+
+/// Which policy a [`TrustSummary`] names.
+#[derive(Deserialize)]
+#[serde(rename_all = "lowercase")]
+enum Policy {
+    Ca,
+    Pin,
+    Insecure,
+}
+
+/// A [`TrustSummary`] as read from the wire.
+#[derive(Deserialize)]
+struct TrustWire {
+    policy: Policy,
+    #[serde(default)]
+    fingerprint: Option<String>,
+}
+
+impl TryFrom<TrustWire> for TrustSummary {
+    type Error = &'static str;
+
+    fn try_from(wire: TrustWire) -> Result<Self, Self::Error> {
+        Ok(match (wire.policy, wire.fingerprint) {
+            (Policy::Ca, _) => TrustSummary::Ca,
+            (Policy::Insecure, _) => TrustSummary::Insecure,
+            (Policy::Pin, Some(fingerprint)) => TrustSummary::Pin { fingerprint },
+            (Policy::Pin, None) => return Err("a pinned device's trust needs its fingerprint"),
+        })
+    }
 }
 
 /// One inventory entry.
@@ -123,7 +156,7 @@ mod tests {
     }
 
     #[test]
-    fn trust_is_tagged() {
+    fn trust_is_tagged_and_reads_back() {
         let pin = TrustSummary::Pin {
             fingerprint: "sha256:ab".into(),
         };
@@ -131,6 +164,13 @@ mod tests {
             serde_json::to_value(&pin).unwrap(),
             serde_json::json!({"policy": "pin", "fingerprint": "sha256:ab"})
         );
+        for trust in [pin, TrustSummary::Ca, TrustSummary::Insecure] {
+            let json = serde_json::to_string(&trust).unwrap();
+            assert_eq!(serde_json::from_str::<TrustSummary>(&json).unwrap(), trust);
+        }
+        let missing = serde_json::from_str::<TrustSummary>(r#"{"policy":"pin"}"#).unwrap_err();
+        assert!(missing.to_string().contains("fingerprint"), "{missing}");
+        assert!(serde_json::from_str::<TrustSummary>(r#"{"policy":"tofu"}"#).is_err());
     }
 
     #[test]
