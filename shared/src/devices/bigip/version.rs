@@ -68,7 +68,15 @@ pub fn parse_version(body: &str) -> Result<VersionInfo, VersionParseError> {
             (index, entry)
         })
         .collect();
-    indexed.sort_by_key(|(index, _)| *index);
+    // The main package and its few hotfixes: a stable insertion sort, so the console does not
+    // carry the general sort's code (3 KB of wasm) for this one list.
+    for i in 1..indexed.len() {
+        let mut j = i;
+        while j > 0 && indexed[j - 1].0 > indexed[j].0 {
+            indexed.swap(j - 1, j);
+            j -= 1;
+        }
+    }
 
     let rows = |entry: &Value| -> Vec<(String, String)> {
         entry
@@ -138,6 +146,30 @@ mod tests {
         assert_eq!(info.edition, "Engineering Hotfix");
         assert_eq!(info.title, "Main Package");
         assert_eq!(info.hotfixes, vec!["ID1009161-3".to_string()]);
+    }
+
+    #[test]
+    fn hotfixes_come_in_numeric_index_order_past_nine() {
+        // The keys sort as text ("/10" before "/2"); the entries must come by number.
+        let entry = |n: u32| {
+            let rows = if n == 0 {
+                r#"{"Product": {"description": "BIG-IP"}}"#.to_owned()
+            } else {
+                format!(r#"{{"ID{n}": {{"description": "hotfix {n}"}}}}"#)
+            };
+            format!(
+                r#""https://localhost/mgmt/tm/sys/version/{n}": {{"nestedStats": {{"entries": {rows}}}}}"#
+            )
+        };
+        let entries: Vec<String> = [7, 10, 0, 2, 11, 1, 9, 3, 8, 4, 6, 5]
+            .into_iter()
+            .map(entry)
+            .collect();
+        let body = format!(r#"{{"entries": {{{}}}}}"#, entries.join(","));
+        let info = parse_version(&body).unwrap();
+        assert_eq!(info.product, "BIG-IP");
+        let want: Vec<String> = (1..=11).map(|n| format!("hotfix {n}")).collect();
+        assert_eq!(info.hotfixes, want);
     }
 
     #[test]
