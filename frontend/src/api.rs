@@ -10,7 +10,6 @@ use shared::wire::{
     ACCESS_KEY_HEADER, AdHocRequest, CertificateProbe, DeviceKind, DeviceSummary,
     RELAY_ERROR_HEADER, RelayErrorBody, RelayErrorCode, RelayInfo, TrustRequest, forward_path,
 };
-
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
 use web_sys::{Headers, Request, RequestInit, Response};
@@ -197,6 +196,7 @@ fn refused(err: JsValue) -> ApiError {
 }
 
 /// One request to the relay (`fetch`, same origin), with the access key if the user gave one.
+/// A header named twice keeps its last value.
 async fn send(
     method: &str,
     url: &str,
@@ -205,15 +205,15 @@ async fn send(
 ) -> Result<Reply, ApiError> {
     let all = Headers::new().map_err(refused)?;
     for (name, value) in headers {
-        all.append(name, value).map_err(refused)?;
+        all.set(name, value).map_err(refused)?;
     }
     if let Some(key) = access_key() {
-        all.append(ACCESS_KEY_HEADER, &key).map_err(refused)?;
+        all.set(ACCESS_KEY_HEADER, &key).map_err(refused)?;
     }
     let init = RequestInit::new();
     init.set_method(method);
     if let Some(body) = body {
-        all.append("Content-Type", "application/json")
+        all.set("Content-Type", "application/json")
             .map_err(refused)?;
         init.set_body(&JsValue::from(body));
     }
