@@ -61,6 +61,17 @@ impl Route {
         }
     }
 
+    /// This route without its page: what decides whether a device's view is rebuilt.
+    fn without_page(&self) -> Self {
+        match self {
+            Self::Device { id, .. } => Self::Device {
+                id: id.clone(),
+                page: None,
+            },
+            other => other.clone(),
+        }
+    }
+
     /// The device's page this route names, if any.
     fn page(&self) -> Option<&str> {
         match self {
@@ -88,13 +99,11 @@ fn current_route() -> Memo<Route> {
 #[component]
 pub fn Routed() -> impl IntoView {
     let route = current_route();
-    let shown = Memo::new(move |_| {
-        route.with(|r| (matches!(r, Route::Home), r.device().map(str::to_owned)))
-    });
+    let shown = Memo::new(move |_| route.with(Route::without_page));
     move || match shown.get() {
-        (true, _) => view! { <Home /> }.into_any(),
-        (false, Some(id)) => view! { <DeviceRoute id /> }.into_any(),
-        (false, None) => view! {
+        Route::Home => view! { <Home /> }.into_any(),
+        Route::Device { id, .. } => view! { <DeviceRoute id /> }.into_any(),
+        Route::Unknown => view! {
             <p class="empty">"There is no such page here. Pick a device on the left."</p>
         }
         .into_any(),
@@ -309,6 +318,16 @@ mod tests {
         ] {
             assert_eq!(Route::of(unknown), Route::Unknown, "{unknown}");
         }
+    }
+
+    #[test]
+    fn a_device_view_is_keyed_by_the_device_not_its_page() {
+        let tokens = Route::of("/devices/lab/tokens").without_page();
+        assert_eq!(tokens, Route::of("/devices/lab/nodes").without_page());
+        assert_eq!(tokens, Route::of("/devices/lab").without_page());
+        assert_ne!(tokens, Route::of("/devices/other/tokens").without_page());
+        assert_eq!(Route::Home.without_page(), Route::Home);
+        assert_eq!(Route::Unknown.without_page(), Route::Unknown);
     }
 
     #[test]
