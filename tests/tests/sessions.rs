@@ -154,6 +154,12 @@ async fn a_reload_returns_to_the_same_page_with_the_same_token() {
     assert_eq!(browser.text_of("#session-token").await.unwrap(), token);
     assert_eq!(tokens_on_bigip(&stack).await, before, "no new token");
     assert_eq!(browser.activity_rows(&["authn/login"]).await.unwrap(), 0);
+    // The count of the user's tokens comes from the token list, not read since the reload: the
+    // panel says so rather than showing a placeholder that looks like loading.
+    assert_eq!(
+        browser.text_of("#token-quota").await.unwrap(),
+        "not counted yet"
+    );
 
     // A bookmark lands there too.
     browser

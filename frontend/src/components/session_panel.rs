@@ -100,8 +100,9 @@ pub fn SessionPanel() -> impl IntoView {
                 {limited.then(|| view! {
                     <div>
                         <span class="label">"Tokens held"</span>
-                        <span id="token-quota" class:warn=move || session.quota.with(|q| q.as_ref().is_some_and(|q| q.near_limit()))>
-                            {move || session.quota.get().map(|q| q.label()).unwrap_or_else(|| "…".into())}
+                        <span id="token-quota" title="Counted from the device's token list each time it is read"
+                            class:warn=move || session.quota.with(|q| q.as_ref().is_some_and(|q| q.near_limit()))>
+                            {move || session.quota.get().map(|q| q.label()).unwrap_or_else(|| "not counted yet".into())}
                         </span>
                     </div>
                 })}
