@@ -4,9 +4,13 @@
 
 use leptos::prelude::*;
 use leptos::task::spawn_local;
+use leptos::wasm_split::{SplitLoaderError, wasm_split};
+use send_wrapper::SendWrapper;
 use shared::session::Phase;
+use shared::wire::DeviceKind;
 
 use crate::components::login_form::LoginForm;
+use crate::components::say::{Tone, say};
 use crate::components::session_panel::SessionPanel;
 use crate::components::trust_panel::TrustPanel;
 use crate::devices;
@@ -256,6 +260,63 @@ fn PageTabs() -> impl IntoView {
     view! { <nav class="tabs" role="tablist">{tabs}</nav> }
 }
 
+/// A page's part of the console could not be fetched from the relay.
+#[derive(Debug)]
+struct PageNotFetched;
+
+impl From<SplitLoaderError> for PageNotFetched {
+    fn from(_: SplitLoaderError) -> Self {
+        PageNotFetched
+    }
+}
+
+// The pages' code is split off the wasm the console starts with (`cargo xtask build` splits it
+// along these functions): each part is fetched the first time one of its pages is shown, so the
+// first load carries the frame, the device list, the login form and the session shell only. A
+// part that cannot be fetched is an error the page shows (the next try fetches it again).
+
+#[wasm_split(explorer, wasm_split_path = ::leptos::wasm_split, fallible)]
+fn explorer_page() -> Result<AnyView, PageNotFetched> {
+    Ok(view! { <ExplorerPage /> }.into_any())
+}
+
+#[wasm_split(activity, wasm_split_path = ::leptos::wasm_split, fallible)]
+fn activity_page() -> Result<AnyView, PageNotFetched> {
+    Ok(view! { <ActivityPage /> }.into_any())
+}
+
+/// The kinds' own pages, all in one part (a device's landing page is among them).
+#[wasm_split(kind_pages, wasm_split_path = ::leptos::wasm_split, fallible)]
+fn kind_page(kind: DeviceKind, slug: String) -> Result<Option<AnyView>, PageNotFetched> {
+    Ok(devices::page(kind, &slug))
+}
+
+/// What a page that cannot be fetched says.
+const PAGE_NOT_FETCHED: &str = "This page's part of the console could not be fetched from the \
+    Tokendeck relay. Check that it is still running, then reload the page.";
+
+/// The view of page `slug` of a `kind` device, once its part of the console is here.
+async fn page_view(kind: DeviceKind, slug: String) -> AnyView {
+    let fetched = match slug.as_str() {
+        "explorer" => explorer_page().await.map(Some),
+        "activity" => activity_page().await.map(Some),
+        _ => kind_page(kind, slug.clone()).await,
+    };
+    match fetched {
+        Ok(Some(view)) => view,
+        Ok(None) => say(
+            Tone::Error,
+            format!("A {} has no page \u{201c}{slug}\u{201d}.", kind.label()),
+            None,
+        ),
+        Err(PageNotFetched) => say(
+            Tone::Error,
+            PAGE_NOT_FETCHED.into(),
+            Some("page-not-fetched"),
+        ),
+    }
+}
+
 /// `/devices/<id>/<page>`; `/devices/<id>` leads to the kind's landing page.
 #[component]
 fn PageRoute() -> impl IntoView {
@@ -265,23 +326,15 @@ fn PageRoute() -> impl IntoView {
     let page = Memo::new(move |_| route.with(|r| r.page().map(str::to_owned)));
     move || {
         match page.get() {
-        None => {
-            redirect(location, page_href(&session.id(), session.profile.home()));
-            ().into_any()
+            None => {
+                redirect(location, page_href(&session.id(), session.profile.home()));
+                ().into_any()
+            }
+            Some(slug) => {
+                // Polled under this owner, so the page finds its device's session as context.
+                Suspend::new(SendWrapper::new(page_view(session.profile.kind, slug))).into_any()
+            }
         }
-        Some(slug) => match slug.as_str() {
-            "explorer" => view! { <ExplorerPage /> }.into_any(),
-            "activity" => view! { <ActivityPage /> }.into_any(),
-            slug => devices::page(session.profile.kind, slug).unwrap_or_else(|| {
-                view! {
-                    <p class="error" role="alert">
-                        {format!("A {} has no page \u{201c}{slug}\u{201d}.", session.profile.kind.label())}
-                    </p>
-                }
-                .into_any()
-            }),
-        },
-    }
     }
 }
 

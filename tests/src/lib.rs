@@ -51,6 +51,8 @@ pub struct StackOptions {
     pub sim: SimConfig,
     /// The relay's ad-hoc allowlist (`[ad_hoc] allowed`); loopback is admitted for tests.
     pub ad_hoc: Vec<String>,
+    /// The console the relay serves, if not the one built for the tests ([`dist_dir`]).
+    pub dist: Option<PathBuf>,
 }
 
 impl Default for StackOptions {
@@ -61,6 +63,7 @@ impl Default for StackOptions {
             extra: Vec::new(),
             sim: SimConfig::default(),
             ad_hoc: Vec::new(),
+            dist: None,
         }
     }
 }
@@ -144,7 +147,8 @@ impl Stack {
                 ..InventoryOptions::default()
             },
         )?;
-        let state = AppState::new(inventory, Some(dist_dir())).with_access(options.access);
+        let dist = options.dist.unwrap_or_else(dist_dir);
+        let state = AppState::new(inventory, Some(dist)).with_access(options.access);
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
         let relay_addr = listener.local_addr()?;
         let (tx, rx) = tokio::sync::oneshot::channel::<()>();

@@ -154,14 +154,16 @@ pub fn run_benches(root: &Path, args: &[String]) -> Result<()> {
 
     let total = weight.total();
     let mut verdicts = vec![format!(
-        "{} console's wasm + js + css <= {} KB on the wire: {:.1} KB",
+        "{} console's wasm + js + css for a load of the page <= {} KB on the wire: {:.1} KB \
+         (the pages' parts, fetched when a page first opens: {:.1} KB more)",
         if total <= TARGET_BYTES {
             "PASS"
         } else {
             "FAIL"
         },
         TARGET_BYTES / 1000,
-        total as f64 / 1000.0
+        total as f64 / 1000.0,
+        weight.later_total() as f64 / 1000.0
     )];
     verdicts.extend(verdicts_of(&out, "console_load")?);
     verdicts.extend(verdicts_of(&out, "side_by_side")?);

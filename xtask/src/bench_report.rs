@@ -113,8 +113,11 @@ pub fn render(root: &Path, s: &Sections) -> String {
     }
     md.push_str(
         "\n## The console's weight, as served\n\n\
-         The wasm, js and css the page loads, fetched from the release relay with \
-         `Accept-Encoding: br, gzip`; body bytes on the wire (headers left out). The build writes \
+         The wasm, js and css a load of the page downloads (its js modules' own imports, such as \
+         the split loader, included), fetched from the release relay with \
+         `Accept-Encoding: br, gzip`; body bytes on the wire (headers left out). The pages' code \
+         is in parts of the wasm fetched the first time one of their pages opens, listed apart \
+         and budgeted apart by `cargo xtask test`. The build writes \
          the `.br` (brotli, quality 11) and `.gz` (gzip -9) variants once; the relay picks one \
          per request. `cargo xtask test` asserts its own budget on the same number \
          (`xtask/src/served_weight.rs`).\n\n",

@@ -18,6 +18,7 @@ mod bench;
 mod bench_report;
 mod precompress;
 mod served_weight;
+mod split;
 mod tools;
 
 use std::path::{Path, PathBuf};
@@ -104,6 +105,13 @@ pub fn build_frontend(root: &Path, tools: &tools::BuildTools) -> Result<PathBuf>
     if !dist.join("index.html").exists() {
         bail!("trunk reported success but dist/index.html is missing");
     }
+    let target = target_dir(root);
+    split::split(
+        &target.join("wasm32-unknown-unknown/wasm-release/frontend.wasm"),
+        &dist,
+        &target.join("wasm-split"),
+        tools,
+    )?;
     minify_js(&dist, &tools.terser)?;
     for file in precompress::precompress(&dist, &tools.brotli)? {
         let size = |n: Option<u64>| n.map_or("-".to_owned(), |n| n.to_string());

@@ -20,6 +20,8 @@ pub struct BuildTools {
     pub brotli: PathBuf,
     /// The JS minifier run over Trunk's output.
     pub terser: PathBuf,
+    /// The wasm splitter run over cargo's wasm after Trunk.
+    pub wasm_split: PathBuf,
 }
 
 /// Chromium and its WebDriver.
@@ -159,6 +161,7 @@ pub fn ensure_build_tools(root: &Path) -> Result<BuildTools> {
         path: std::env::join_paths(paths)?,
         brotli: ensure_brotli()?,
         terser: ensure_terser()?,
+        wasm_split: ensure_wasm_split()?,
     })
 }
 
@@ -249,4 +252,40 @@ pub fn ensure_browser() -> Result<Browser> {
         chromium,
         chromedriver,
     })
+}
+
+/// The wasm splitter's version (`wasm_split_cli_support`, the library cargo-leptos splits with,
+/// built with its command-line binary).
+pub const WASM_SPLIT_VERSION: &str = "0.2.4";
+
+/// `wasm-split-cli`, which cuts the console's wasm along its `wasm_split` functions. It prints
+/// no version, so the check is cargo's own record of what it installed.
+pub fn ensure_wasm_split() -> Result<PathBuf> {
+    let path = cargo_bin().join("wasm-split-cli");
+    let record = cargo_bin()
+        .parent()
+        .map(|home| home.join(".crates.toml"))
+        .and_then(|file| std::fs::read_to_string(file).ok())
+        .unwrap_or_default();
+    let installed = format!("\"wasm_split_cli_support {WASM_SPLIT_VERSION} ");
+    if path.exists() && record.contains(&installed) {
+        return Ok(path);
+    }
+    eprintln!("xtask: installing wasm_split_cli_support {WASM_SPLIT_VERSION} (once)");
+    run(cargo().args([
+        "install",
+        "wasm_split_cli_support",
+        "--version",
+        WASM_SPLIT_VERSION,
+        "--features",
+        "build-binary",
+        "--force",
+    ]))?;
+    if !path.exists() {
+        bail!(
+            "installing wasm_split_cli_support left no {}",
+            path.display()
+        );
+    }
+    Ok(path)
 }

@@ -1,0 +1,57 @@
+//! The pages' parts of the wasm are fetched the first time one of their pages is shown
+//! (`xtask/src/split.rs`): a part the relay cannot give is an error on that page, in words, and
+//! the rest of the console goes on working.
+
+use e2e::{Browser, Stack, StackOptions, dist_dir};
+
+/// A copy of the built console without the files whose names start with `missing`.
+fn console_without(missing: &str) -> tempfile::TempDir {
+    let copy = tempfile::tempdir().expect("temp dir");
+    let mut left_out = 0;
+    for entry in std::fs::read_dir(dist_dir()).expect("the built console") {
+        let path = entry.unwrap().path();
+        let name = path.file_name().unwrap().to_string_lossy().into_owned();
+        if name.starts_with(missing) {
+            left_out += 1;
+        } else if path.is_file() {
+            std::fs::copy(&path, copy.path().join(&name)).unwrap();
+        }
+    }
+    assert!(
+        left_out > 0,
+        "the built console has no {missing}* to leave out"
+    );
+    copy
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_page_whose_part_cannot_be_fetched_says_so_and_the_rest_goes_on() {
+    let console = console_without("split_explorer.wasm");
+    let stack = Stack::start_with_options(StackOptions {
+        dist: Some(console.path().to_path_buf()),
+        ..StackOptions::default()
+    })
+    .await
+    .expect("stack");
+    let browser = Browser::start().await.expect("browser");
+    browser
+        .sign_in(&stack.page("bigip-sim", "tokens"), "admin", "admin")
+        .await
+        .unwrap();
+    // The kinds' pages come in their own part: fetched, shown.
+    browser.text_of("#token-table").await.unwrap();
+
+    browser.click("#tab-explorer").await.unwrap();
+    let said = browser
+        .wait_text("#page-not-fetched", |t| !t.is_empty())
+        .await
+        .unwrap();
+    assert!(said.contains("could not be fetched"), "{said}");
+    assert!(said.contains("reload"), "{said}");
+
+    // Still signed in; the other pages work.
+    browser.click("#tab-version").await.unwrap();
+    browser.text_of("#version-table").await.unwrap();
+    assert!(browser.exists("#session-token").await.unwrap());
+    browser.close().await.unwrap();
+}

@@ -1,0 +1,121 @@
+//! The console's wasm in parts: Trunk builds and names it, then this cuts cargo's wasm along its
+//! `wasm_split` functions (`frontend/src/routes.rs`) with `wasm-split-cli` — the main module
+//! (frame, device list, login form, session shell) and one part per group of pages, each fetched
+//! the first time one of its pages is shown — and redoes the two steps Trunk did after cargo:
+//! wasm-bindgen (keeping the exports the parts link against) and wasm-opt, on every module.
+//! Trunk cannot split (it runs wasm-bindgen on cargo's output directly), so its main js and wasm
+//! are replaced under the names Trunk gave them and `index.html` stays as it wrote it.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use anyhow::{Context, Result, bail};
+
+use crate::run;
+use crate::tools::BuildTools;
+
+/// The features the shipped wasm uses (Rust's wasm32 defaults), for wasm-opt.
+const WASM_FEATURES: [&str; 6] = [
+    "--enable-bulk-memory",
+    "--enable-nontrapping-float-to-int",
+    "--enable-sign-ext",
+    "--enable-reference-types",
+    "--enable-multivalue",
+    "--enable-mutable-globals",
+];
+
+/// Trunk's name for the console's js, without `.js` (`frontend-<hash>`).
+fn trunk_stem(dist: &Path) -> Result<String> {
+    let mut stems = Vec::new();
+    for entry in std::fs::read_dir(dist).with_context(|| format!("listing {}", dist.display()))? {
+        let name = entry?.file_name().to_string_lossy().into_owned();
+        if let Some(stem) = name.strip_suffix(".js")
+            && stem.starts_with("frontend-")
+        {
+            stems.push(stem.to_owned());
+        }
+    }
+    match stems.as_slice() {
+        [one] => Ok(one.clone()),
+        other => bail!("expected one frontend-<hash>.js from Trunk in dist/, found {other:?}"),
+    }
+}
+
+fn wasm_opt(tools: &BuildTools, input: &Path, output: &Path) -> Result<()> {
+    run(Command::new("wasm-opt")
+        .env("PATH", &tools.path)
+        .arg("-Oz")
+        .args(WASM_FEATURES)
+        .arg(input)
+        .arg("-o")
+        .arg(output))
+}
+
+/// Replace Trunk's single wasm in `dist/` with the split one; `cargo_wasm` is cargo's output
+/// (linked with `--emit-relocs`, see `.cargo/config.toml`). Returns the parts fetched later.
+pub fn split(
+    cargo_wasm: &Path,
+    dist: &Path,
+    work: &Path,
+    tools: &BuildTools,
+) -> Result<Vec<PathBuf>> {
+    let stem = trunk_stem(dist)?;
+    if work.exists() {
+        std::fs::remove_dir_all(work).with_context(|| format!("removing {}", work.display()))?;
+    }
+    let parts = work.join("parts");
+    let bound = work.join("bound");
+    run(Command::new(&tools.wasm_split)
+        .arg(cargo_wasm)
+        .arg(&parts)
+        .args(["--out-name", &stem]))?;
+    run(Command::new("wasm-bindgen")
+        .env("PATH", &tools.path)
+        .args([
+            "--target",
+            "web",
+            "--keep-lld-exports",
+            "--no-typescript",
+            "--out-dir",
+        ])
+        .arg(&bound)
+        .args(["--out-name", &stem])
+        .arg(parts.join(format!("{stem}.wasm"))))?;
+    std::fs::copy(
+        bound.join(format!("{stem}.js")),
+        dist.join(format!("{stem}.js")),
+    )
+    .context("copying the main js into dist/")?;
+    wasm_opt(
+        tools,
+        &bound.join(format!("{stem}_bg.wasm")),
+        &dist.join(format!("{stem}_bg.wasm")),
+    )?;
+    let mut later = Vec::new();
+    for entry in std::fs::read_dir(&parts)? {
+        let path = entry?.path();
+        let name = path
+            .file_name()
+            .unwrap_or_default()
+            .to_string_lossy()
+            .into_owned();
+        if name == format!("{stem}.wasm") {
+            continue;
+        }
+        let target = dist.join(&name);
+        if name.ends_with(".wasm") {
+            wasm_opt(tools, &path, &target)?;
+            later.push(target);
+        } else if name.ends_with(".js") {
+            std::fs::copy(&path, &target).with_context(|| format!("copying {name}"))?;
+        }
+    }
+    if later.is_empty() {
+        bail!(
+            "wasm-split-cli found no split points in {}",
+            cargo_wasm.display()
+        );
+    }
+    later.sort();
+    Ok(later)
+}
