@@ -117,5 +117,47 @@ pub fn split(
         );
     }
     later.sort();
+    preload_loader(&dist.join("index.html"))?;
     Ok(later)
+}
+
+/// The split loader's file, which the main js imports.
+const LOADER: &str = "__wasm_split.js";
+
+/// Let the page fetch the split loader alongside the main js: the main js imports it, so
+/// without this the browser learns of it only after the main js arrived, one more round trip
+/// before the app can start.
+fn preload_loader(index: &Path) -> Result<()> {
+    let page = std::fs::read_to_string(index).context("reading dist/index.html")?;
+    std::fs::write(index, with_loader_preload(&page)?).context("writing dist/index.html")
+}
+
+/// `page` with a `modulepreload` of the split loader at the end of its head (once).
+fn with_loader_preload(page: &str) -> Result<String> {
+    let link = format!("<link crossorigin href=/{LOADER} rel=modulepreload>");
+    if page.contains(&link) {
+        return Ok(page.to_owned());
+    }
+    let Some(at) = page.find("</head>") else {
+        bail!("dist/index.html has no </head> to put the split loader's preload before");
+    };
+    Ok(format!("{}{link}{}", &page[..at], &page[at..]))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_page_preloads_the_split_loader_once() {
+        let page = "<link crossorigin href=/frontend-0123456789abcdef.js rel=modulepreload></head><body></body>";
+        let once = with_loader_preload(page).unwrap();
+        assert_eq!(
+            once,
+            "<link crossorigin href=/frontend-0123456789abcdef.js rel=modulepreload>\
+             <link crossorigin href=/__wasm_split.js rel=modulepreload></head><body></body>"
+        );
+        assert_eq!(with_loader_preload(&once).unwrap(), once);
+        assert!(with_loader_preload("<body></body>").is_err());
+    }
 }
