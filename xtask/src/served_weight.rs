@@ -71,13 +71,18 @@ impl ServedWeight {
 
     /// One line per file and a total, for the terminal.
     pub fn describe(&self) -> String {
-        let mut out = String::new();
-        for f in &self.files {
-            out.push_str(&format!(
-                "  {:<44} {:>9} B as {:<8} ({} B plain)\n",
-                f.path, f.wire, f.encoding, f.plain
-            ));
-        }
+        let lines = |files: &[ServedFile]| -> String {
+            files
+                .iter()
+                .map(|f| {
+                    format!(
+                        "  {:<44} {:>9} B as {:<8} ({} B plain)\n",
+                        f.path, f.wire, f.encoding, f.plain
+                    )
+                })
+                .collect()
+        };
+        let mut out = lines(&self.files);
         out.push_str(&format!(
             "  total on the wire: {} B ({:.1} KB)",
             self.total(),
@@ -85,54 +90,43 @@ impl ServedWeight {
         ));
         if !self.later.is_empty() {
             out.push_str("\n  fetched when their pages first open (not in the total):\n");
-            for f in &self.later {
-                out.push_str(&format!(
-                    "  {:<44} {:>9} B as {:<8} ({} B plain)\n",
-                    f.path, f.wire, f.encoding, f.plain
-                ));
-            }
+            out.push_str(&lines(&self.later));
             out.push_str(&format!("  those parts: {} B", self.later_total()));
         }
         out
     }
 
-    /// A Markdown table of the files.
+    /// A Markdown table of the files, then one of the parts fetched later.
     pub fn markdown(&self) -> String {
-        let mut out = String::from(
-            "| file | served as | bytes on the wire | bytes plain |\n|---|---|---:|---:|\n",
-        );
-        for f in &self.files {
-            out.push_str(&format!(
-                "| `{}` | {} | {} | {} |\n",
-                f.path, f.encoding, f.wire, f.plain
-            ));
-        }
-        out.push_str(&format!(
-            "| **total** | | **{}** ({:.1} KB) | {} |\n",
-            self.total(),
-            self.total() as f64 / 1000.0,
-            self.files.iter().map(|f| f.plain).sum::<u64>()
-        ));
+        let mut out = table("file", &self.files, "total");
         if !self.later.is_empty() {
             out.push_str(
-                "\nFetched the first time one of their pages is shown (not in the total above):\n\n\
-                 | part | served as | bytes on the wire | bytes plain |\n|---|---|---:|---:|\n",
+                "\nFetched the first time one of their pages is shown (not in the total above):\n\n",
             );
-            for f in &self.later {
-                out.push_str(&format!(
-                    "| `{}` | {} | {} | {} |\n",
-                    f.path, f.encoding, f.wire, f.plain
-                ));
-            }
-            out.push_str(&format!(
-                "| **all parts** | | **{}** ({:.1} KB) | {} |\n",
-                self.later_total(),
-                self.later_total() as f64 / 1000.0,
-                self.later.iter().map(|f| f.plain).sum::<u64>()
-            ));
+            out.push_str(&table("part", &self.later, "all parts"));
         }
         out
     }
+}
+
+/// A Markdown table of `files` with a total row.
+fn table(heading: &str, files: &[ServedFile], total_label: &str) -> String {
+    let mut out = format!(
+        "| {heading} | served as | bytes on the wire | bytes plain |\n|---|---|---:|---:|\n"
+    );
+    for f in files {
+        out.push_str(&format!(
+            "| `{}` | {} | {} | {} |\n",
+            f.path, f.encoding, f.wire, f.plain
+        ));
+    }
+    let wire: u64 = files.iter().map(|f| f.wire).sum();
+    out.push_str(&format!(
+        "| **{total_label}** | | **{wire}** ({:.1} KB) | {} |\n",
+        wire as f64 / 1000.0,
+        files.iter().map(|f| f.plain).sum::<u64>()
+    ));
+    out
 }
 
 fn agent() -> ureq::Agent {
@@ -361,6 +355,38 @@ const wasm = await init({ module_or_path: '/frontend-1a2b_bg.wasm' });</script>"
                 "/style-3c4d.css"
             ]
         );
+    }
+
+    #[test]
+    fn the_tables_list_the_first_load_and_the_parts_apart() {
+        let file = |path: &str, wire, plain| ServedFile {
+            path: path.into(),
+            encoding: "br".into(),
+            wire,
+            plain,
+        };
+        let weight = ServedWeight {
+            files: vec![file("/a.wasm", 1000, 3000), file("/a.js", 500, 900)],
+            later: vec![file("/split_x.wasm", 200, 700)],
+        };
+        assert_eq!(weight.total(), 1500);
+        assert_eq!(weight.later_total(), 200);
+        assert_eq!(
+            weight.markdown(),
+            "| file | served as | bytes on the wire | bytes plain |\n|---|---|---:|---:|\n\
+             | `/a.wasm` | br | 1000 | 3000 |\n| `/a.js` | br | 500 | 900 |\n\
+             | **total** | | **1500** (1.5 KB) | 3900 |\n\
+             \nFetched the first time one of their pages is shown (not in the total above):\n\n\
+             | part | served as | bytes on the wire | bytes plain |\n|---|---|---:|---:|\n\
+             | `/split_x.wasm` | br | 200 | 700 |\n\
+             | **all parts** | | **200** (0.2 KB) | 700 |\n"
+        );
+        let terminal = weight.describe();
+        assert!(
+            terminal.contains("total on the wire: 1500 B (1.5 KB)"),
+            "{terminal}"
+        );
+        assert!(terminal.ends_with("those parts: 200 B"), "{terminal}");
     }
 
     #[test]
