@@ -331,8 +331,21 @@ fn PageRoute() -> impl IntoView {
                 ().into_any()
             }
             Some(slug) => {
-                // Polled under this owner, so the page finds its device's session as context.
-                Suspend::new(SendWrapper::new(page_view(session.profile.kind, slug))).into_any()
+                // The first time a page opens its part of the console is fetched: say so until
+                // it is here (at once, the next times).
+                let arrived = RwSignal::new(false);
+                let kind = session.profile.kind;
+                let page = async move {
+                    let view = page_view(kind, slug).await;
+                    arrived.set(true);
+                    view
+                };
+                view! {
+                    {move || (!arrived.get()).then(|| say(Tone::Muted, "Fetching this page…".into(), Some("page-fetching")))}
+                    // Polled under this owner, so the page finds its device's session as context.
+                    {Suspend::new(SendWrapper::new(page))}
+                }
+                .into_any()
             }
         }
     }

@@ -48,6 +48,8 @@ async fn a_page_whose_part_cannot_be_fetched_says_so_and_the_rest_goes_on() {
         .unwrap();
     assert!(said.contains("could not be fetched"), "{said}");
     assert!(said.contains("reload"), "{said}");
+    // The line that said the page was being fetched is gone.
+    assert!(!browser.exists("#page-fetching").await.unwrap());
 
     // Still signed in; the other pages work.
     browser.click("#tab-version").await.unwrap();
