@@ -6,7 +6,7 @@
 //! Trunk cannot split (it runs wasm-bindgen on cargo's output directly), so its main js and wasm
 //! are replaced under the names Trunk gave them and `index.html` stays as it wrote it.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::Command;
 
 use anyhow::{Context, Result, bail};
@@ -52,13 +52,8 @@ fn wasm_opt(tools: &BuildTools, input: &Path, output: &Path) -> Result<()> {
 }
 
 /// Replace Trunk's single wasm in `dist/` with the split one; `cargo_wasm` is cargo's output
-/// (linked with `--emit-relocs`, see `.cargo/config.toml`). Returns the parts fetched later.
-pub fn split(
-    cargo_wasm: &Path,
-    dist: &Path,
-    work: &Path,
-    tools: &BuildTools,
-) -> Result<Vec<PathBuf>> {
+/// (linked with `--emit-relocs`, see `.cargo/config.toml`).
+pub fn split(cargo_wasm: &Path, dist: &Path, work: &Path, tools: &BuildTools) -> Result<()> {
     let stem = trunk_stem(dist)?;
     if work.exists() {
         std::fs::remove_dir_all(work).with_context(|| format!("removing {}", work.display()))?;
@@ -91,7 +86,7 @@ pub fn split(
         &bound.join(format!("{stem}_bg.wasm")),
         &dist.join(format!("{stem}_bg.wasm")),
     )?;
-    let mut later = Vec::new();
+    let mut later = 0;
     for entry in std::fs::read_dir(&parts)? {
         let path = entry?.path();
         let name = path
@@ -105,20 +100,18 @@ pub fn split(
         let target = dist.join(&name);
         if name.ends_with(".wasm") {
             wasm_opt(tools, &path, &target)?;
-            later.push(target);
+            later += 1;
         } else if name.ends_with(".js") {
             std::fs::copy(&path, &target).with_context(|| format!("copying {name}"))?;
         }
     }
-    if later.is_empty() {
+    if later == 0 {
         bail!(
             "wasm-split-cli found no split points in {}",
             cargo_wasm.display()
         );
     }
-    later.sort();
-    preload_loader(&dist.join("index.html"))?;
-    Ok(later)
+    preload_loader(&dist.join("index.html"))
 }
 
 /// The split loader's file, which the main js imports.

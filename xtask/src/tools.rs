@@ -85,10 +85,30 @@ fn ensure_wasm_target() -> Result<()> {
     run(Command::new("rustup").args(["target", "add", WASM_TARGET]))
 }
 
-fn ensure_cargo_tool(binary: &str, krate: &str, version: &str, locked: bool) -> Result<PathBuf> {
+/// Whether `binary` is at `version`: it says so (`binary --version`), or, for a tool that prints
+/// no version, cargo's own record of what it installed lists `krate` at that version.
+fn is_installed(binary: &str, krate: &str, version: &str) -> bool {
     let path = cargo_bin().join(binary);
-    let want = format!("{binary} {version}");
-    if version_of(&path).is_some_and(|v| v == want) {
+    if version_of(&path).is_some_and(|v| v == format!("{binary} {version}")) {
+        return true;
+    }
+    let record = cargo_bin()
+        .parent()
+        .map(|home| home.join(".crates.toml"))
+        .and_then(|file| std::fs::read_to_string(file).ok())
+        .unwrap_or_default();
+    path.exists() && record.contains(&format!("\"{krate} {version} "))
+}
+
+fn ensure_cargo_tool(
+    binary: &str,
+    krate: &str,
+    version: &str,
+    locked: bool,
+    features: &[&str],
+) -> Result<PathBuf> {
+    let path = cargo_bin().join(binary);
+    if is_installed(binary, krate, version) {
         return Ok(path);
     }
     eprintln!("xtask: installing {krate} {version} (once; this takes a few minutes)");
@@ -97,11 +117,17 @@ fn ensure_cargo_tool(binary: &str, krate: &str, version: &str, locked: bool) -> 
     if locked {
         cmd.arg("--locked");
     }
-    run(&mut cmd)?;
-    match version_of(&path) {
-        Some(v) if v == want => Ok(path),
-        other => bail!("{binary} still reports {other:?} after installing {version}"),
+    if !features.is_empty() {
+        cmd.args(["--features", &features.join(",")]);
     }
+    run(&mut cmd)?;
+    if !is_installed(binary, krate, version) {
+        bail!(
+            "{binary} is not at {version} after installing it (reports {:?})",
+            version_of(&path)
+        );
+    }
+    Ok(path)
 }
 
 /// An npm package's programs (`node_modules/.bin`), installed once into its own prefix under
@@ -149,8 +175,14 @@ pub fn ensure_build_tools(root: &Path) -> Result<BuildTools> {
         run(cargo().arg("generate-lockfile"))?;
     }
     let bindgen_version = locked_wasm_bindgen_version(root)?;
-    let trunk = ensure_cargo_tool("trunk", "trunk", TRUNK_VERSION, true)?;
-    ensure_cargo_tool("wasm-bindgen", "wasm-bindgen-cli", &bindgen_version, false)?;
+    let trunk = ensure_cargo_tool("trunk", "trunk", TRUNK_VERSION, true, &[])?;
+    ensure_cargo_tool(
+        "wasm-bindgen",
+        "wasm-bindgen-cli",
+        &bindgen_version,
+        false,
+        &[],
+    )?;
     let binaryen = ensure_binaryen()?;
     let mut paths = vec![binaryen, cargo_bin()];
     if let Some(existing) = std::env::var_os("PATH") {
@@ -258,34 +290,14 @@ pub fn ensure_browser() -> Result<Browser> {
 /// built with its command-line binary).
 pub const WASM_SPLIT_VERSION: &str = "0.2.4";
 
-/// `wasm-split-cli`, which cuts the console's wasm along its `wasm_split` functions. It prints
-/// no version, so the check is cargo's own record of what it installed.
+/// `wasm-split-cli`, which cuts the console's wasm along its `wasm_split` functions (it prints
+/// no version: cargo's record of what it installed is the check).
 pub fn ensure_wasm_split() -> Result<PathBuf> {
-    let path = cargo_bin().join("wasm-split-cli");
-    let record = cargo_bin()
-        .parent()
-        .map(|home| home.join(".crates.toml"))
-        .and_then(|file| std::fs::read_to_string(file).ok())
-        .unwrap_or_default();
-    let installed = format!("\"wasm_split_cli_support {WASM_SPLIT_VERSION} ");
-    if path.exists() && record.contains(&installed) {
-        return Ok(path);
-    }
-    eprintln!("xtask: installing wasm_split_cli_support {WASM_SPLIT_VERSION} (once)");
-    run(cargo().args([
-        "install",
+    ensure_cargo_tool(
+        "wasm-split-cli",
         "wasm_split_cli_support",
-        "--version",
         WASM_SPLIT_VERSION,
-        "--features",
-        "build-binary",
-        "--force",
-    ]))?;
-    if !path.exists() {
-        bail!(
-            "installing wasm_split_cli_support left no {}",
-            path.display()
-        );
-    }
-    Ok(path)
+        false,
+        &["build-binary"],
+    )
 }
