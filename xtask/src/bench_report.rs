@@ -144,8 +144,8 @@ pub fn render(root: &Path, s: &Sections) -> String {
          exactly the device's certificate (`proxy_ssl_trusted_certificate`, name `localhost`, \
          SNI on, session reuse on), no request limit per connection on either side, one worker \
          per core, access log to a drained pipe. Pools are warmed for 2 s per path first. Upstream \
-         reuse is 1 − new connections to the device / calls, the connections counted at the \
-         device's port from `/proc/net/tcp` the same way for all three paths \
+         reuse is 1 − new connections to the device / calls, the connections counted by the \
+         simulated device as it accepts them, the same way for all three paths \
          (`tests/benches/side_by_side/`).\n\n",
     );
     md.push_str(&s.side_by_side);

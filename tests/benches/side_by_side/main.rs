@@ -179,7 +179,7 @@ fn main() -> anyhow::Result<()> {
                     Route::Nginx => Some(nginx.process.pid()),
                 };
                 let cpu_before = proxy_pid.map(cpu_ticks).transpose()?;
-                let watch = NewConnections::watch(device.addr.port());
+                let watch = NewConnections::watch(&device);
                 let measured = wrk.run(&get, &url(route), concurrency, seconds)?;
                 let new_connections = watch.count();
                 let cpu_us_per_call = match (proxy_pid, cpu_before) {

@@ -33,7 +33,7 @@ pub struct Sample {
     pub concurrency: u32,
     pub round: u32,
     pub measured: Measured,
-    /// New TCP connections to the device during the run, counted from `/proc/net/tcp`.
+    /// New TCP connections to the device during the run, as the device counted them.
     pub new_connections: u64,
     /// The relay's own count of new TLS connections during the run (relay runs only).
     pub relay_handshakes: Option<u64>,
@@ -338,7 +338,7 @@ impl Report {
         let relay_counted = sum(Route::Relay, |s| s.new_connections);
         let relay_said = sum(Route::Relay, |s| s.relay_handshakes.unwrap_or(0));
         format!(
-            "New upstream connections are counted at the device's port from `/proc/net/tcp` for \
+            "New upstream connections are counted by the simulated device (the connections it accepts) for \
              all three paths. Check: the direct runs counted {direct_counted} where wrk opened \
              {direct_opened} (its connections plus one test connection per run). The relay runs \
              counted {relay_counted}; the relay's own `tokendeck_device_tls_handshakes_total` \
