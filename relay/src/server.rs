@@ -106,6 +106,27 @@ fn workers() -> usize {
     std::thread::available_parallelism().map_or(1, |n| n.get().clamp(1, 64))
 }
 
+/// How often each worker's [`keep_a_timer_near`] fires.
+const NEAR_TIMER_EVERY: Duration = Duration::from_secs(1);
+
+/// Keeps a timer due within [`NEAR_TIMER_EVERY`] on the worker's runtime, forever.
+///
+/// Tokio wakes its own event loop (an eventfd write, then one more round of `epoll_wait`)
+/// whenever a timer is set to fire before the earliest one the loop last went to sleep for.
+/// hyper sets a connection's header-read timer (10 s) anew each time it starts reading a
+/// request, just after the previous reply went out, when the earliest timer was often that
+/// call's 30 s request timeout: at one call at a time, every call paid for the wake-up (a
+/// syscall and an extra event on the path; seen with `strace`). With a timer always due
+/// within a second, the timers a call sets are later than the earliest and wake nothing;
+/// this one costs one wake-up a second.
+async fn keep_a_timer_near() {
+    let mut tick = tokio::time::interval(NEAR_TIMER_EVERY);
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        tick.tick().await;
+    }
+}
+
 /// Sends the stop signal when dropped.
 struct StopOnDrop(watch::Sender<bool>);
 
@@ -142,6 +163,9 @@ impl Worker {
             slots,
             stopping,
         } = self;
+        // Aborted when this worker stops (a `JoinSet` aborts its tasks when dropped).
+        let mut near_timer = JoinSet::new();
+        near_timer.spawn(keep_a_timer_near());
         let mut connections = JoinSet::new();
         tokio::pin!(shutdown);
         loop {
