@@ -1,6 +1,6 @@
 //! The relay's front: every request passes through [`Front::handle`], which does what a stack
-//! of middleware would, in order, as plain function calls (no layer is cloned, boxed or
-//! allocated per request):
+//! of middleware would, in order, as plain function calls (no layer is cloned or allocated per
+//! request; the call dispatched in step 7 is boxed, to keep the futures above it small):
 //!
 //! 1. request id: a client's `x-request-id` kept only if it is one, short and plain, otherwise
 //!    the relay makes one; secret headers marked sensitive before anything can log them; who
