@@ -3,7 +3,7 @@
 //! their values. Pure functions over `HeaderMap`s (fuzz targets and property tests call them:
 //! `crate::properties::check_header_filters`).
 
-use axum::http::{HeaderMap, HeaderName};
+use axum::http::HeaderMap;
 use shared::wire::headers::{DEVICE_SECRET_HEADERS, DEVICE_SECRET_REPLY_HEADERS, SECRET_HEADERS};
 
 /// Request headers that may reach a device besides the device credentials
@@ -72,14 +72,13 @@ fn filter(from: &HeaderMap, allow: fn(&str) -> bool) -> HeaderMap {
 
 /// Mark every secret header (`shared`'s one list) sensitive: `Debug` and tracing then show
 /// `Sensitive` instead of its value.
+///
+/// One pass over the headers there are (a handful) rather than a lookup per secret name: a
+/// lookup hashes the name and may grow the map first, twice per request.
 pub fn mark_secrets(headers: &mut HeaderMap) {
-    for name in SECRET_HEADERS {
-        if let axum::http::header::Entry::Occupied(mut entry) =
-            headers.entry(HeaderName::from_static(name))
-        {
-            for value in entry.iter_mut() {
-                value.set_sensitive(true);
-            }
+    for (name, value) in headers.iter_mut() {
+        if SECRET_HEADERS.contains(&name.as_str()) {
+            value.set_sensitive(true);
         }
     }
 }
