@@ -291,13 +291,14 @@ pub fn ensure_browser() -> Result<Browser> {
 pub const WASM_SPLIT_VERSION: &str = "0.2.4";
 
 /// `wasm-split-cli`, which cuts the console's wasm along its `wasm_split` functions (it prints
-/// no version: cargo's record of what it installed is the check).
+/// no version: cargo's record of what it installed is the check). Built `--locked`, from the
+/// lock file the crate ships, so every machine builds the same splitter.
 pub fn ensure_wasm_split() -> Result<PathBuf> {
     ensure_cargo_tool(
         "wasm-split-cli",
         "wasm_split_cli_support",
         WASM_SPLIT_VERSION,
-        false,
+        true,
         &["build-binary"],
     )
 }
