@@ -370,6 +370,7 @@ mod tests {
             }
         }
     }
+
     /// A request's future is copied whole at each `.await` on its way down (and once more into
     /// hyper): the KB-sized parts under the front (a forward, the router, an access-key check
     /// against the shared state) are boxed so it stays small. Before: 5.8 KB, and the copies
