@@ -19,7 +19,8 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result, bail};
 
-use crate::served_weight::{RunningRelay, TARGET_BYTES, served_weight};
+use crate::running_relay::RunningRelay;
+use crate::served_weight::{TARGET_BYTES, served_weight};
 use crate::{bench_report, build_frontend, cargo, run, tools};
 
 /// How much to measure.
@@ -95,7 +96,7 @@ pub fn run_benches(root: &Path, args: &[String]) -> Result<()> {
     let wrk = tools::ensure_wrk()?;
     let dist = build_frontend(root, &tools)?;
     // Compile everything first, so nothing competes with the measurements for the two cores.
-    run(cargo().args(["build", "--release", "-p", "relay"]))?;
+    let relay_bin = crate::pgo::build_relay(root, &dist, &[])?;
     run(cargo().args([
         "bench",
         "-p",
@@ -106,7 +107,6 @@ pub fn run_benches(root: &Path, args: &[String]) -> Result<()> {
         "--bench",
         "side_by_side",
     ]))?;
-    let relay_bin = crate::target_dir(root).join("release/relay");
     let out: PathBuf = root.join("target/bench-report");
     if out.exists() {
         std::fs::remove_dir_all(&out)?;

@@ -114,7 +114,7 @@ pub fn render(root: &Path, s: &Sections) -> String {
     md.push_str(
         "\n## The console's weight, as served\n\n\
          The wasm, js and css a load of the page downloads (its js modules' own imports, such as \
-         the split loader, included), fetched from the release relay with \
+         the split loader, included), fetched from the shipped relay with \
          `Accept-Encoding: br, gzip`; body bytes on the wire (headers left out). The pages' code \
          is in parts of the wasm fetched the first time one of their pages opens, listed apart \
          and budgeted apart by `cargo xtask test`. The build writes \
@@ -125,7 +125,7 @@ pub fn render(root: &Path, s: &Sections) -> String {
     md.push_str(&s.weight);
     md.push_str(
         "\n## Time to a usable login form\n\n\
-         Headless Chromium, a fresh browser and profile per load (nothing cached), the release \
+         Headless Chromium, a fresh browser and profile per load (nothing cached), the shipped \
          relay on loopback serving the build above with its simulated devices (`--demo`). \
          Measured in the page: `performance.now()` when `#username` exists and is enabled, \
          from navigation start (`tests/benches/console_load.rs`).\n\n",
@@ -136,7 +136,9 @@ pub fn render(root: &Path, s: &Sections) -> String {
          One simulated BIG-IP (HTTPS, in the bench process), one client (wrk: at most two \
          threads, keep-alive connections, plain HTTP to the proxies and HTTPS to the device), \
          the call an authenticated `GET /mgmt/tm/sys/version` (one login for the token). Paths: \
-         **direct** to the device; **relay**, the release binary with the device pinned by \
+         **direct** to the device; **relay**, the binary as it ships (release, whole-program \
+         LTO, profile-guided: trained by `xtask/src/pgo.rs` on sign-ins, reads and node and \
+         token management on the three simulated kinds, this call among them) with the device pinned by \
          certificate fingerprint, logging as shipped (`info`: start-up, shutdown and relay \
          errors, nothing per successful call, which `/metrics` counts; stdout to a pipe the \
          bench drains); **nginx** with `proxy_pass https://` to an upstream block with `keepalive \

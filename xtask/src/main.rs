@@ -6,6 +6,9 @@
 //!   budget, and the end-to-end tests in headless Chromium against a freshly built console.
 //! - `cargo xtask build`: install missing tools and build the console into `dist/`, with
 //!   precompressed `.br` and `.gz` variants beside each file.
+//! - `cargo xtask relay [--out PATH] [CARGO BUILD OPTIONS]`: build the relay as it ships (the
+//!   console first, then a release build optimised with a profile of its own work: `pgo.rs`),
+//!   and copy it to `PATH` (the container image's build).
 //! - `cargo xtask bench [--rounds N] [--seconds S] [--loads N] [--calls N] [--soak S]
 //!   [--strict]`: the benchmarks of issue 11 (served weight, time to a usable login form, relay
 //!   vs nginx side by side, load and soak) with PASS/FAIL against their targets, written to
@@ -16,7 +19,9 @@
 
 mod bench;
 mod bench_report;
+mod pgo;
 mod precompress;
+mod running_relay;
 mod served_weight;
 mod split;
 mod tools;
@@ -27,7 +32,7 @@ use std::process::Command;
 use anyhow::{Context, Result, bail};
 
 const USAGE: &str = "usage: cargo xtask <demo [--listen ADDR] [--clock-speed N] | test | build \
-     | bench [--rounds N] [--seconds S] [--loads N] [--calls N] [--soak S] [--strict]>";
+     | relay [--out PATH] [CARGO BUILD OPTIONS] | bench [--rounds N] [--seconds S] [--loads N] [--calls N] [--soak S] [--strict]>";
 
 fn main() -> Result<()> {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -41,6 +46,7 @@ fn main() -> Result<()> {
             build_frontend(&root, &tools)?;
             Ok(())
         }
+        Some("relay") => shipped_relay(&root, &args[1..]),
         Some("bench") => bench::run_benches(&root, &args[1..]),
         Some("-h" | "--help") | None => {
             println!("{USAGE}");
@@ -164,8 +170,7 @@ fn demo(root: &Path, args: &[String]) -> Result<()> {
     }
     let tools = tools::ensure_build_tools(root)?;
     let dist = build_frontend(root, &tools)?;
-    run(cargo().args(["build", "--release", "-p", "relay"]))?;
-    let relay = target_dir(root).join("release/relay");
+    let relay = pgo::build_relay(root, &dist, &[])?;
     relay_args.push("--dist".into());
     relay_args.push(dist.display().to_string());
     eprintln!(
@@ -174,6 +179,35 @@ fn demo(root: &Path, args: &[String]) -> Result<()> {
         relay_args.join(" ")
     );
     exec(Command::new(relay).args(relay_args))
+}
+
+/// `cargo xtask relay`: the console, then the relay as it ships, built with the cargo options
+/// given (`--locked`, features) and copied to `--out` when one is given.
+fn shipped_relay(root: &Path, args: &[String]) -> Result<()> {
+    let (mut out, mut cargo_args) = (None, Vec::new());
+    let mut rest = args.iter();
+    while let Some(arg) = rest.next() {
+        if arg == "--out" {
+            out = Some(PathBuf::from(rest.next().context("--out needs a path")?));
+        } else {
+            cargo_args.push(arg.clone());
+        }
+    }
+    let tools = tools::ensure_build_tools(root)?;
+    let dist = build_frontend(root, &tools)?;
+    let relay = pgo::build_relay(root, &dist, &cargo_args)?;
+    match out {
+        Some(out) => {
+            if let Some(dir) = out.parent().filter(|d| !d.as_os_str().is_empty()) {
+                std::fs::create_dir_all(dir)?;
+            }
+            std::fs::copy(&relay, &out)
+                .with_context(|| format!("copying {} to {}", relay.display(), out.display()))?;
+            eprintln!("xtask: the relay is at {}", out.display());
+        }
+        None => eprintln!("xtask: the relay is at {}", relay.display()),
+    }
+    Ok(())
 }
 
 /// Replace this process with `cmd`, so Ctrl-C reaches it directly and stops it cleanly.
@@ -217,7 +251,13 @@ fn test(root: &Path) -> Result<()> {
     run(cargo().args(["test", "-p", "frontend"]))?;
     let dist = build_frontend(root, &tools)?;
     run(cargo().args(["build", "-p", "relay"]))?;
-    served_weight::check_budget(&target_dir(root).join("debug/relay"), &dist)?;
+    let debug_relay = target_dir(root).join("debug/relay");
+    served_weight::check_budget(&debug_relay, &dist)?;
+    // The shipped build's training run, briefly, so it keeps working as the relay changes.
+    let relay = running_relay::RunningRelay::start(&debug_relay, &dist)?;
+    let calls = pgo::exercise(&relay.url, 100).context("the relay's training run")?;
+    relay.stop()?;
+    eprintln!("xtask: the training run's {calls} calls through the relay answered as expected");
     run(cargo()
         .args(["test", "--workspace", "--exclude", "frontend"])
         .env("TOKENDECK_DIST", &dist)

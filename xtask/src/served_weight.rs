@@ -4,12 +4,12 @@
 //! `cargo xtask test` asserts [`BUDGET_BYTES`] on it after its Trunk build and `cargo xtask
 //! bench` reports it against [`TARGET_BYTES`]: one function, [`served_weight`], for both.
 
-use std::io::{BufRead, BufReader};
 use std::path::Path;
-use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
 use anyhow::{Context, Result, bail};
+
+use crate::running_relay::RunningRelay;
 
 /// The product owner's target for wasm + js + css on the wire (issue 11), in bytes.
 pub const TARGET_BYTES: u64 = 200_000;
@@ -293,47 +293,6 @@ pub fn check_budget(relay: &Path, dist: &Path) -> Result<()> {
         );
     }
     Ok(())
-}
-
-/// A relay process serving `dist` with the simulated devices, on a loopback port the OS picks.
-pub struct RunningRelay {
-    child: Child,
-    /// `http://127.0.0.1:<port>/`
-    pub url: String,
-}
-
-impl RunningRelay {
-    pub fn start(relay: &Path, dist: &Path) -> Result<Self> {
-        let mut child = Command::new(relay)
-            .args(["--demo", "--listen", "127.0.0.1:0", "--dist"])
-            .arg(dist)
-            .stdout(Stdio::piped())
-            .stderr(Stdio::inherit())
-            .spawn()
-            .with_context(|| format!("starting {}", relay.display()))?;
-        let stdout = child.stdout.take().context("the relay's stdout")?;
-        let mut lines = BufReader::new(stdout).lines();
-        // The relay prints its URL once it listens.
-        let url = loop {
-            let Some(line) = lines.next() else {
-                let _ = child.kill();
-                bail!("{} exited before listening", relay.display());
-            };
-            if let Some(url) = line?.trim().strip_prefix("Tokendeck console: ") {
-                break url.trim().to_owned();
-            }
-        };
-        // Keep draining, so a later line never meets a closed pipe.
-        std::thread::spawn(move || lines.for_each(drop));
-        Ok(Self { child, url })
-    }
-}
-
-impl Drop for RunningRelay {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
 }
 
 #[cfg(test)]

@@ -85,6 +85,42 @@ fn ensure_wasm_target() -> Result<()> {
     run(Command::new("rustup").args(["target", "add", WASM_TARGET]))
 }
 
+/// The platform rustc builds for by default (`rustc -vV`'s `host`).
+pub fn host_triple() -> Result<String> {
+    let out = Command::new("rustc")
+        .arg("-vV")
+        .output()
+        .context("running rustc -vV")?;
+    String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .find_map(|l| l.strip_prefix("host: "))
+        .map(|host| host.trim().to_owned())
+        .context("rustc -vV names no host")
+}
+
+/// `llvm-profdata` of the toolchain in use (rustup's `llvm-tools` component, the same LLVM as
+/// rustc's: a distribution's `llvm-profdata` reads older profile formats only), which merges
+/// the relay's training profiles. Added with rustup, from the toolchain's own distribution
+/// server, when it is missing.
+pub fn ensure_llvm_profdata() -> Result<PathBuf> {
+    let out = Command::new("rustc")
+        .args(["--print", "sysroot"])
+        .output()
+        .context("running rustc --print sysroot")?;
+    let sysroot = PathBuf::from(String::from_utf8_lossy(&out.stdout).trim());
+    let tool = sysroot
+        .join("lib/rustlib")
+        .join(host_triple()?)
+        .join("bin/llvm-profdata");
+    if !tool.exists() {
+        run(Command::new("rustup").args(["component", "add", "llvm-tools"]))?;
+    }
+    if !tool.exists() {
+        bail!("rustup added llvm-tools but {} is missing", tool.display());
+    }
+    Ok(tool)
+}
+
 /// Whether `binary` is at `version`: it says so (`binary --version`), or, for a tool that prints
 /// no version, cargo's own record of what it installed lists `krate` at that version.
 fn is_installed(binary: &str, krate: &str, version: &str) -> bool {

@@ -1,4 +1,4 @@
-//! Load and soak through the release relay: a fixed number of authenticated calls at 64
+//! Load and soak through the shipped relay: a fixed number of authenticated calls at 64
 //! concurrent, each checked whole (status 200 and exactly the body the device gives when called
 //! directly), so an error or a lost or damaged reply is counted, not inferred; and, on request,
 //! the same load kept up for a while with the relay's resident memory sampled every second, to

@@ -1,5 +1,5 @@
 //! Side by side: the same authenticated `GET /mgmt/tm/sys/version` to one simulated BIG-IP on
-//! loopback (a) directly over HTTPS, (b) through the release relay and (c) through nginx as an
+//! loopback (a) directly over HTTPS, (b) through the shipped relay and (c) through nginx as an
 //! HTTPS reverse proxy with upstream keep-alive, driven by wrk at concurrency 1, 16 and 64 in
 //! interleaved rounds. Reports p50/p90/p99 and throughput, each proxy's added latency, upstream
 //! connection reuse and the relay's memory (idle, and under 64 concurrent 1 MiB uploads), then
@@ -8,7 +8,7 @@
 //! PASS/FAIL for the targets of issue 11. A benchmark, not a test: it fails only when it cannot
 //! measure.
 //!
-//! Run by `cargo xtask bench`, which installs nginx and wrk, builds the release relay and passes
+//! Run by `cargo xtask bench`, which installs nginx and wrk, builds the shipped relay (`xtask/src/pgo.rs`) and passes
 //! `RELAY_BIN`, `NGINX` and `WRK`; `BENCH_ROUNDS` (5), `BENCH_SECONDS` (5), `BENCH_LOAD_CALLS`
 //! (100000) and `BENCH_SOAK_SECONDS` (0: none) size the run, and the tables and verdicts go to
 //! `BENCH_OUT/side_by_side.{md,targets}` when it is set.

@@ -1,4 +1,4 @@
-//! The two proxies under test as child processes on loopback ports: the release relay, pinned
+//! The two proxies under test as child processes on loopback ports: the shipped relay, pinned
 //! to the simulated device's certificate, and nginx with an HTTPS upstream that verifies the
 //! same certificate. Both log each request as they ship (the relay at `info` to stdout, nginx
 //! its access log to stdout), and the bench drains both pipes the same way.
@@ -84,7 +84,7 @@ pub fn ticks_per_second() -> u64 {
         .unwrap_or(100)
 }
 
-/// The release relay with one device, `sim`, pinned to the simulator's certificate.
+/// The shipped relay with one device, `sim`, pinned to the simulator's certificate.
 pub struct Relay {
     pub process: Process,
     /// `http://127.0.0.1:<port>`
