@@ -6,8 +6,8 @@
 
 use std::collections::BTreeMap;
 use std::fmt::Write;
-use std::sync::Mutex;
-use std::sync::atomic::{AtomicI64, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicI64, AtomicU64, AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex, OnceLock};
 use std::time::Duration;
 
 use crate::inventory::adhoc::is_adhoc_id;
@@ -69,6 +69,19 @@ pub struct Metrics {
     replies_cut: Mutex<BTreeMap<(String, &'static str), u64>>,
     connections_accepted: AtomicU64,
     connections_open: AtomicI64,
+    /// Set once the server starts its workers (`server.rs`).
+    by_worker: OnceLock<Arc<WorkerConnections>>,
+}
+
+/// Client connections open on each server worker, which the server places new connections by.
+#[derive(Debug)]
+pub struct WorkerConnections(Box<[AtomicUsize]>);
+
+impl WorkerConnections {
+    /// One count per worker, at least one.
+    pub fn counts(&self) -> &[AtomicUsize] {
+        &self.0
+    }
 }
 
 /// Metric label for a device: its id, or `adhoc` for all ad-hoc devices (unbounded ids).
@@ -102,6 +115,18 @@ impl Metrics {
     pub fn reply_cut(&self, device_id: &str, code: &'static str) {
         let device = device_label(device_id).to_owned();
         *lock(&self.replies_cut).entry((device, code)).or_default() += 1;
+    }
+
+    /// The per-worker connection counts of a server with `workers` workers (the first call
+    /// decides how many).
+    pub fn worker_connections(&self, workers: usize) -> Arc<WorkerConnections> {
+        self.by_worker
+            .get_or_init(|| {
+                Arc::new(WorkerConnections(
+                    (0..workers.max(1)).map(|_| AtomicUsize::new(0)).collect(),
+                ))
+            })
+            .clone()
     }
 
     /// A client connection accepted; the returned guard counts it open until dropped.
@@ -211,6 +236,20 @@ impl Metrics {
             "tokendeck_connections_open {}",
             self.connections_open.load(Ordering::Relaxed)
         );
+        if let Some(workers) = self.by_worker.get() {
+            out.push_str(
+                "# HELP tokendeck_connections_open_by_worker Client connections open now on each \
+                 server worker (one per core; a new connection goes to the one with the fewest).\n",
+            );
+            out.push_str("# TYPE tokendeck_connections_open_by_worker gauge\n");
+            for (worker, open) in workers.counts().iter().enumerate() {
+                let _ = writeln!(
+                    out,
+                    "tokendeck_connections_open_by_worker{{worker=\"{worker}\"}} {}",
+                    open.load(Ordering::Relaxed)
+                );
+            }
+        }
         out
     }
 }

@@ -9,6 +9,7 @@ use std::io;
 use std::net::SocketAddr;
 use std::pin::Pin;
 use std::sync::Arc;
+use std::sync::atomic::Ordering;
 use std::task::{Context, Poll};
 use std::time::Duration;
 
@@ -17,13 +18,13 @@ use hyper::body::Incoming;
 use hyper_util::rt::{TokioIo, TokioTimer};
 use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 use tokio::net::{TcpListener, TcpStream};
-use tokio::sync::{OwnedSemaphorePermit, Semaphore, watch};
+use tokio::sync::{OwnedSemaphorePermit, Semaphore, mpsc, watch};
 use tokio::task::JoinSet;
 
 use crate::config::Limits;
 use crate::guard::LocalAddr;
 use crate::layers::Front;
-use crate::metrics::{Metrics, OpenConnection};
+use crate::metrics::{Metrics, OpenConnection, WorkerConnections};
 
 /// Most a connection buffers of what its client sends (request heads must fit): uploads
 /// stream through in pieces this size, whatever their total.
@@ -34,9 +35,10 @@ const READ_BUFFER: usize = 64 * 1024;
 ///
 /// One worker per core, in nginx's manner: the calling task is the first, and each other core
 /// gets a thread with a single-threaded runtime of its own, accepting from the same listening
-/// socket. A connection lives on the worker that accepted it, with every call it forwards (and
-/// the pooled device connections those calls open), so serving a call never wakes another
-/// thread. The connection cap is shared by all workers.
+/// socket. A connection lives on one worker, with every call it forwards (and the pooled device
+/// connections those calls open), so serving a call never wakes another thread. Which worker:
+/// the one with the fewest connections open when it is accepted ([`place`]); the worker that
+/// accepted it hands it over if that is another. The connection cap is shared by all workers.
 pub async fn run(
     listener: TcpListener,
     front: Front,
@@ -45,11 +47,19 @@ pub async fn run(
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> io::Result<()> {
     let (stop, stopping) = watch::channel(false);
+    // As many workers as the metrics count (the same unless they served before).
+    let loads = metrics.worker_connections(workers());
+    let count = loads.counts().len();
+    let (inboxes, mut received): (Vec<_>, Vec<_>) =
+        (0..count).map(|_| mpsc::unbounded_channel()).unzip();
     let worker = Worker {
+        index: 0,
         front,
         limits,
+        loads,
         metrics,
         slots: Arc::new(Semaphore::new(limits.max_connections)),
+        inboxes: inboxes.into(),
         stopping,
     };
     // Stops the other workers however this future ends (finished, or dropped by its caller).
@@ -59,10 +69,16 @@ pub async fn run(
     let listener = listener.into_std()?;
     // Workers log where the caller logs (a test's thread-local subscriber included).
     let dispatch = tracing::dispatcher::get_default(Clone::clone);
-    for index in 1..workers() {
+    // Each worker takes its own inbox; the first worker's is the one left.
+    let mut inboxes = received.drain(1..);
+    for index in 1..count {
         let listener = listener.try_clone()?;
         let dispatch = dispatch.clone();
-        let worker = worker.clone();
+        let worker = Worker {
+            index,
+            ..worker.clone()
+        };
+        let inbox = inboxes.next().expect("one inbox per worker");
         let (done_tx, done) = tokio::sync::oneshot::channel::<()>();
         std::thread::Builder::new()
             .name(format!("relay-worker-{index}"))
@@ -87,14 +103,16 @@ pub async fn run(
                     let stop_signal = async move {
                         let _ = stopped.wait_for(|stop| *stop).await;
                     };
-                    worker.run(listener, None, stop_signal).await;
+                    worker.run(listener, inbox, None, stop_signal).await;
                 });
                 let _ = done_tx.send(());
             })?;
         others.push(done);
     }
+    drop(inboxes);
+    let inbox = received.pop().expect("the first worker's inbox");
     let listener = TcpListener::from_std(listener)?;
-    worker.run(listener, Some(&stop.0), shutdown).await;
+    worker.run(listener, inbox, Some(&stop.0), shutdown).await;
     for done in others {
         let _ = done.await;
     }
@@ -136,31 +154,92 @@ impl Drop for StopOnDrop {
     }
 }
 
-/// What every worker serves with: the front, the limits, the metrics, the connection cap they
-/// share and the stop signal.
+/// What every worker serves with: its number, the front, the limits, the metrics, the
+/// connection cap and the connection counts they share, every worker's inbox and the stop
+/// signal.
 #[derive(Clone)]
 struct Worker {
+    index: usize,
     front: Front,
     limits: Limits,
     metrics: Arc<Metrics>,
     slots: Arc<Semaphore>,
+    loads: Arc<WorkerConnections>,
+    inboxes: Arc<[mpsc::UnboundedSender<Handover>]>,
     stopping: watch::Receiver<bool>,
 }
 
+/// A connection one worker accepted for another: the socket (deregistered from the first
+/// worker's runtime), its peer, its place under the cap and its place in the counts.
+struct Handover {
+    stream: std::net::TcpStream,
+    peer: SocketAddr,
+    slot: OwnedSemaphorePermit,
+    placed: Placed,
+}
+
+/// Places each new connection on the worker with the fewest open (the one that accepted it
+/// when tied): the kernel wakes whichever worker is awake first, so without this a burst of new
+/// connections (a client opening its keep-alive pool) lands on one worker, which queues them
+/// while the other cores idle. The counts are the metrics' (`/metrics` shows them).
+///
+/// A count is only raised from the value the choice saw (else the choice is made again), so two
+/// workers accepting at once cannot both fill the same least loaded worker past the others.
+fn place(loads: &Arc<WorkerConnections>, me: usize) -> Placed {
+    let counts = loads.counts();
+    let worker = loop {
+        let mut worker = me;
+        let mut least = counts[me].load(Ordering::Relaxed);
+        for (index, open) in counts.iter().enumerate() {
+            let open = open.load(Ordering::Relaxed);
+            if open < least {
+                (worker, least) = (index, open);
+            }
+        }
+        if counts[worker]
+            .compare_exchange(least, least + 1, Ordering::Relaxed, Ordering::Relaxed)
+            .is_ok()
+        {
+            break worker;
+        }
+    };
+    Placed {
+        loads: loads.clone(),
+        worker,
+    }
+}
+
+/// A connection counted on `worker` while it lives.
+struct Placed {
+    loads: Arc<WorkerConnections>,
+    worker: usize,
+}
+
+impl Drop for Placed {
+    fn drop(&mut self) {
+        self.loads.counts()[self.worker].fetch_sub(1, Ordering::Relaxed);
+    }
+}
+
 impl Worker {
-    /// Accept connections on `listener` (within the shared cap) until `shutdown`, then drain
-    /// them within the deadline. The first worker tells the others (`stop`) when it stops.
+    /// Accept connections on `listener` (within the shared cap), and take the ones other
+    /// workers hand over in `inbox`, until `shutdown`; then drain them within the deadline. The
+    /// first worker tells the others (`stop`) when it stops.
     async fn run(
         self,
         listener: TcpListener,
+        mut inbox: mpsc::UnboundedReceiver<Handover>,
         stop: Option<&watch::Sender<bool>>,
         shutdown: impl Future<Output = ()>,
     ) {
         let Self {
+            index,
             front,
             limits,
             metrics,
             slots,
+            loads,
+            inboxes,
             stopping,
         } = self;
         // Aborted when this worker stops (a `JoinSet` aborts its tasks when dropped).
@@ -168,19 +247,38 @@ impl Worker {
         near_timer.spawn(keep_a_timer_near());
         let mut connections = JoinSet::new();
         tokio::pin!(shutdown);
-        loop {
+        let accept = async || {
             // A free slot first: past the cap, connections wait in the kernel's listen backlog.
-            let slot = tokio::select! {
-                slot = slots.clone().acquire_owned() => slot.expect("the semaphore is never closed"),
-                () = &mut shutdown => break,
-            };
-            let (stream, peer) = tokio::select! {
-                accepted = listener.accept() => match accepted {
-                    Ok(accepted) => accepted,
+            let slot = slots
+                .clone()
+                .acquire_owned()
+                .await
+                .expect("the semaphore is never closed");
+            (slot, listener.accept().await)
+        };
+        loop {
+            let (stream, peer, slot, placed) = tokio::select! {
+                (slot, accepted) = accept() => match accepted {
+                    Ok((stream, peer)) => {
+                        let placed = place(&loads, index);
+                        if placed.worker == index {
+                            (stream, peer, slot, placed)
+                        } else {
+                            hand_over(&inboxes, stream, peer, slot, placed);
+                            continue;
+                        }
+                    }
                     Err(e) => {
                         // Out of file descriptors, say: back off instead of spinning.
                         tracing::warn!("accepting a connection failed: {e}");
                         tokio::time::sleep(Duration::from_millis(50)).await;
+                        continue;
+                    }
+                },
+                Some(handed) = inbox.recv() => match TcpStream::from_std(handed.stream) {
+                    Ok(stream) => (stream, handed.peer, handed.slot, handed.placed),
+                    Err(e) => {
+                        tracing::warn!("taking over a connection from another worker failed: {e}");
                         continue;
                     }
                 },
@@ -192,6 +290,7 @@ impl Worker {
                 local: stream.local_addr().ok(),
                 limits,
                 _slot: slot,
+                _placed: placed,
                 _open: metrics.connection_opened(),
             };
             connections.spawn(connection.serve(stream, front.clone(), stopping.clone()));
@@ -215,12 +314,38 @@ impl Worker {
     }
 }
 
+/// Give an accepted connection to the worker it was placed on. If that worker has stopped, the
+/// connection is closed (the relay is shutting down).
+fn hand_over(
+    inboxes: &[mpsc::UnboundedSender<Handover>],
+    stream: TcpStream,
+    peer: SocketAddr,
+    slot: OwnedSemaphorePermit,
+    placed: Placed,
+) {
+    let stream = match stream.into_std() {
+        Ok(stream) => stream,
+        Err(e) => {
+            tracing::warn!("handing a connection to another worker failed: {e}");
+            return;
+        }
+    };
+    let to = placed.worker;
+    let _ = inboxes[to].send(Handover {
+        stream,
+        peer,
+        slot,
+        placed,
+    });
+}
+
 /// One client connection and what it holds while it lives.
 struct Connection {
     peer: SocketAddr,
     local: Option<SocketAddr>,
     limits: Limits,
     _slot: OwnedSemaphorePermit,
+    _placed: Placed,
     _open: OpenConnection,
 }
 
@@ -356,5 +481,41 @@ impl<T: AsyncWrite + Unpin> AsyncWrite for SendTimeout<T> {
     fn poll_shutdown(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
         let result = Pin::new(&mut self.inner).poll_shutdown(cx);
         self.progressed(result, cx)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn counts(loads: &WorkerConnections) -> Vec<usize> {
+        loads
+            .counts()
+            .iter()
+            .map(|n| n.load(Ordering::Relaxed))
+            .collect()
+    }
+
+    #[test]
+    fn a_burst_accepted_by_one_worker_is_spread_over_all() {
+        let loads = Metrics::default().worker_connections(2);
+        let placed: Vec<Placed> = (0..16).map(|_| place(&loads, 0)).collect();
+        assert_eq!(counts(&loads), [8, 8]);
+        // Ties stay where they were accepted: no hand-over when nothing is gained.
+        assert_eq!(placed[0].worker, 0);
+        assert_eq!(placed.iter().filter(|p| p.worker == 1).count(), 8);
+    }
+
+    #[test]
+    fn a_closed_connection_makes_room_on_its_worker() {
+        let loads = Metrics::default().worker_connections(3);
+        let mut placed: Vec<Placed> = (0..6).map(|_| place(&loads, 1)).collect();
+        assert_eq!(counts(&loads), [2, 2, 2]);
+        let on_two = placed.iter().position(|p| p.worker == 2).unwrap();
+        drop(placed.remove(on_two));
+        assert_eq!(counts(&loads), [2, 2, 1]);
+        placed.push(place(&loads, 0));
+        assert_eq!(placed.last().unwrap().worker, 2);
+        assert_eq!(counts(&loads), [2, 2, 2]);
     }
 }

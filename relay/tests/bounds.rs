@@ -362,3 +362,36 @@ async fn keep_alive_holds_for_many_sequential_requests_from_many_clients() {
     );
     drop(device);
 }
+
+/// Connections opened together are spread over the server's workers (one per core) rather than
+/// queued on whichever worker woke first; `/metrics` counts each worker's.
+#[tokio::test]
+async fn a_burst_of_connections_is_spread_over_the_workers() {
+    let relay = Relay::with_devices(vec![]).await;
+    let mut streams = Vec::new();
+    for _ in 0..16 {
+        streams.push(TcpStream::connect(relay.addr).await.unwrap());
+    }
+    // A request answered on each, so each has been accepted and placed.
+    for stream in &mut streams {
+        let request = format!("GET /healthz HTTP/1.1\r\nHost: {}\r\n\r\n", relay.addr);
+        stream.write_all(request.as_bytes()).await.unwrap();
+        let head = common::read_head(stream).await;
+        assert!(head.starts_with("HTTP/1.1 200"), "{head}");
+    }
+    let text = metrics(&relay).await;
+    let open: Vec<usize> = text
+        .lines()
+        .filter(|l| l.starts_with("tokendeck_connections_open_by_worker{"))
+        .map(|l| l.rsplit(' ').next().unwrap().parse().unwrap())
+        .collect();
+    let workers = std::thread::available_parallelism().map_or(1, |n| n.get());
+    assert_eq!(open.len(), workers.min(64), "one count per worker:\n{text}");
+    // The sixteen, and the connection that asked for the metrics.
+    assert_eq!(open.iter().sum::<usize>(), 17, "{text}");
+    let (most, least) = (open.iter().max().unwrap(), open.iter().min().unwrap());
+    assert!(
+        most - least <= 1,
+        "connections per worker {open:?}:\n{text}"
+    );
+}
