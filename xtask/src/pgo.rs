@@ -17,9 +17,10 @@
 //! device, wrk, CPU from `/proc`): user CPU per forwarded call about a third less at
 //! concurrency 1 and a quarter less at 64.
 
+use std::hash::{Hash, Hasher};
 use std::path::{Path, PathBuf};
 use std::process::Command;
-use std::time::{Duration, Instant, SystemTime};
+use std::time::Instant;
 
 use anyhow::{Context, Result, bail, ensure};
 
@@ -109,15 +110,13 @@ fn build(target: &Path, host: &str, flag: &str, path: &Path, cargo_args: &[Strin
         .env("RUSTFLAGS", rustflags))
 }
 
-/// Which build of a binary this is: its size and modification time.
+/// Which build of a binary this is: its size and a hash of its bytes, so a rebuild that made
+/// the same binary (sources touched, not changed) does not call for new training.
 fn binary_identity(binary: &Path) -> Result<String> {
-    let meta =
-        std::fs::metadata(binary).with_context(|| format!("reading {}", binary.display()))?;
-    let modified = meta
-        .modified()?
-        .duration_since(SystemTime::UNIX_EPOCH)
-        .unwrap_or_default();
-    Ok(format!("{} {}", meta.len(), modified.as_nanos()))
+    let bytes = std::fs::read(binary).with_context(|| format!("reading {}", binary.display()))?;
+    let mut hasher = std::hash::DefaultHasher::new();
+    bytes.hash(&mut hasher);
+    Ok(format!("{} {:016x}", bytes.len(), hasher.finish()))
 }
 
 /// Drive the relay at `base_url` (started with `--demo`) as the console and its users do:
@@ -161,13 +160,8 @@ const BASIC: &str = "Basic YWRtaW46YWRtaW4=";
 
 impl Client {
     fn new(base: &str, number: usize) -> Self {
-        let agent = ureq::Agent::config_builder()
-            .http_status_as_error(false)
-            .timeout_global(Some(Duration::from_secs(30)))
-            .build()
-            .into();
         Self {
-            agent,
+            agent: crate::served_weight::agent(),
             base: base.to_owned(),
             number,
             calls: 0,

@@ -129,7 +129,8 @@ fn table(heading: &str, files: &[ServedFile], total_label: &str) -> String {
     out
 }
 
-fn agent() -> ureq::Agent {
+/// An HTTP client for a relay on loopback: keep-alive, any status an answer, 30 s at most.
+pub fn agent() -> ureq::Agent {
     ureq::Agent::config_builder()
         .http_status_as_error(false)
         .timeout_global(Some(Duration::from_secs(30)))
