@@ -50,8 +50,10 @@ pub async fn run(
     // As many workers as the metrics count (the same unless they served before).
     let loads = metrics.worker_connections(workers());
     let count = loads.counts().len();
-    let (inboxes, mut received): (Vec<_>, Vec<_>) =
+    let (inboxes, received): (Vec<_>, Vec<_>) =
         (0..count).map(|_| mpsc::unbounded_channel()).unzip();
+    let mut received = received.into_iter();
+    let first_inbox = received.next().expect("at least one worker");
     let worker = Worker {
         index: 0,
         front,
@@ -69,16 +71,13 @@ pub async fn run(
     let listener = listener.into_std()?;
     // Workers log where the caller logs (a test's thread-local subscriber included).
     let dispatch = tracing::dispatcher::get_default(Clone::clone);
-    // Each worker takes its own inbox; the first worker's is the one left.
-    let mut inboxes = received.drain(1..);
-    for index in 1..count {
+    for (index, inbox) in (1..).zip(received) {
         let listener = listener.try_clone()?;
         let dispatch = dispatch.clone();
         let worker = Worker {
             index,
             ..worker.clone()
         };
-        let inbox = inboxes.next().expect("one inbox per worker");
         let (done_tx, done) = tokio::sync::oneshot::channel::<()>();
         std::thread::Builder::new()
             .name(format!("relay-worker-{index}"))
@@ -109,10 +108,10 @@ pub async fn run(
             })?;
         others.push(done);
     }
-    drop(inboxes);
-    let inbox = received.pop().expect("the first worker's inbox");
     let listener = TcpListener::from_std(listener)?;
-    worker.run(listener, inbox, Some(&stop.0), shutdown).await;
+    worker
+        .run(listener, first_inbox, Some(&stop.0), shutdown)
+        .await;
     for done in others {
         let _ = done.await;
     }

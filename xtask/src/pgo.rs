@@ -168,18 +168,37 @@ impl Client {
         }
     }
 
-    /// Sign in to each kind, `reads` version reads on the BIG-IP with the rest of a session's
-    /// calls spread among them, sign out; returns the calls made.
+    /// The console's files, then each kind: `reads` version reads on the BIG-IP with the rest
+    /// of a session's calls spread among them, fewer on the BIG-IQ, a few on the FMC (first
+    /// client only); returns the calls made.
     fn session(mut self, reads: usize) -> Result<usize> {
-        let login = format!(
-            r#"{{"username":"{USER}","password":"{PASSWORD}","loginProviderName":"tmos"}}"#
-        );
-        // The console's own files and the relay's inventory, as a browser loads them.
+        self.console()?;
+        self.bigip(reads)?;
+        self.bigiq(reads)?;
+        // FMC allows 120 calls a minute per user, and a user's new sign-in ends their other
+        // sessions: a few calls, by the first client only.
+        if self.number == 0 {
+            self.fmc()?;
+        }
+        Ok(self.calls)
+    }
+
+    /// The console's own files and the relay's inventory, as a browser loads them.
+    fn console(&mut self) -> Result<()> {
         let page = self.call("GET", "/", &[("accept-encoding", "br, gzip")], None, 200)?;
         for asset in crate::served_weight::page_assets(&page) {
             self.call("GET", &asset, &[("accept-encoding", "br, gzip")], None, 200)?;
         }
         self.call("GET", "/api/devices", &[], None, 200)?;
+        Ok(())
+    }
+
+    /// A wrong password, a sign-in, `reads` version reads with node and token management among
+    /// them, sign-out.
+    fn bigip(&mut self, reads: usize) -> Result<()> {
+        let login = format!(
+            r#"{{"username":"{USER}","password":"{PASSWORD}","loginProviderName":"tmos"}}"#
+        );
         // A wrong password: the device's 401, passed through.
         let wrong = login.replace(PASSWORD, "wrong-password");
         self.call("POST", BIGIP_LOGIN, &json(), Some(&wrong), 401)?;
@@ -250,7 +269,11 @@ impl Client {
             None,
             200,
         )?;
+        Ok(())
+    }
 
+    /// A sign-in and device-info reads, one per hundred BIG-IP reads.
+    fn bigiq(&mut self, reads: usize) -> Result<()> {
         let bigiq_login = format!(r#"{{"username":"{USER}","password":"{PASSWORD}"}}"#);
         let bigiq = self.call(
             "POST",
@@ -269,12 +292,11 @@ impl Client {
                 200,
             )?;
         }
+        Ok(())
+    }
 
-        // FMC allows 120 calls a minute per user, and a user's new sign-in ends their other
-        // sessions: a few calls, by the first client only.
-        if self.number != 0 {
-            return Ok(self.calls);
-        }
+    /// A sign-in, three server-version reads, sign-out.
+    fn fmc(&mut self) -> Result<()> {
         let generate = format!("{FMC}/api/fmc_platform/v1/auth/generatetoken");
         let (status, headers, _) =
             self.send("POST", &generate, &[("authorization", BASIC)], None)?;
@@ -301,7 +323,7 @@ impl Client {
             None,
             204,
         )?;
-        Ok(self.calls)
+        Ok(())
     }
 
     /// One call that must answer `expected`; returns the body.
