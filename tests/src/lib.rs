@@ -5,6 +5,8 @@
 //! Run through `cargo xtask test`, which builds the console first and sets `TOKENDECK_DIST`,
 //! `CHROME` and `CHROMEDRIVER`.
 
+pub mod cpu;
+
 use std::net::{SocketAddr, TcpListener};
 use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
@@ -521,6 +523,11 @@ impl Browser {
         let path = dir.join(format!("{name}.png"));
         std::fs::write(&path, self.client.screenshot().await?)?;
         Ok(path)
+    }
+
+    /// ChromeDriver's process id: Chromium's processes are below it.
+    pub fn driver_pid(&self) -> u32 {
+        self.driver.id()
     }
 
     pub async fn close(mut self) -> Result<()> {

@@ -25,7 +25,8 @@ use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::time::Duration;
 
 use anyhow::Context;
-use processes::{FORWARD_PREFIX, Nginx, Relay, cpu_ticks, status_kib, ticks_per_second};
+use e2e::cpu::{ticks as cpu_ticks, ticks_per_second};
+use processes::{FORWARD_PREFIX, Nginx, Relay, status_kib};
 use report::{Memory, Report, Route, Sample};
 use shared::wire::DeviceKind;
 use simulator::SimConfig;

@@ -55,35 +55,6 @@ pub fn status_kib(pid: u32, field: &str) -> anyhow::Result<u64> {
         .with_context(|| format!("no {field} in /proc/{pid}/status"))
 }
 
-/// CPU time (user + system) `pid` and its child processes have used so far, in clock ticks
-/// (nginx's workers are its master's children).
-pub fn cpu_ticks(pid: u32) -> anyhow::Result<u64> {
-    let own = |pid: &str| -> anyhow::Result<u64> {
-        let stat = std::fs::read_to_string(format!("/proc/{pid}/stat"))?;
-        // Fields after the command (which may hold spaces): state is the 3rd, utime the 14th.
-        let rest = stat.rsplit_once(')').context("/proc/<pid>/stat")?.1;
-        let fields: Vec<&str> = rest.split_whitespace().collect();
-        Ok(fields[11].parse::<u64>()? + fields[12].parse::<u64>()?)
-    };
-    let children =
-        std::fs::read_to_string(format!("/proc/{pid}/task/{pid}/children")).unwrap_or_default();
-    let mut total = own(&pid.to_string())?;
-    for child in children.split_whitespace() {
-        total += own(child).unwrap_or(0);
-    }
-    Ok(total)
-}
-
-/// Clock ticks per second of `/proc/<pid>/stat` times.
-pub fn ticks_per_second() -> u64 {
-    std::process::Command::new("getconf")
-        .arg("CLK_TCK")
-        .output()
-        .ok()
-        .and_then(|out| String::from_utf8(out.stdout).ok()?.trim().parse().ok())
-        .unwrap_or(100)
-}
-
 /// The shipped relay with one device, `sim`, pinned to the simulator's certificate.
 pub struct Relay {
     pub process: Process,

@@ -1,0 +1,88 @@
+//! CPU time of a process tree, read from `/proc` (Linux): what the benchmarks charge a proxy per
+//! call, and how the page-load benchmark tells that Chromium has finished starting.
+
+use anyhow::Context;
+
+/// CPU time (user + system) that `pid` and every process below it have used so far, in clock
+/// ticks (nginx's workers are its master's children; Chromium's renderers are its zygote's,
+/// which is the browser's, which is ChromeDriver's). A process that exits between the listing
+/// and the read counts as zero.
+pub fn ticks(pid: u32) -> anyhow::Result<u64> {
+    let mut total = own_ticks(pid)?;
+    for child in descendants(pid) {
+        total += own_ticks(child).unwrap_or(0);
+    }
+    Ok(total)
+}
+
+/// Clock ticks per second of `/proc/<pid>/stat` times.
+pub fn ticks_per_second() -> u64 {
+    std::process::Command::new("getconf")
+        .arg("CLK_TCK")
+        .output()
+        .ok()
+        .and_then(|out| String::from_utf8(out.stdout).ok()?.trim().parse().ok())
+        .unwrap_or(100)
+}
+
+fn own_ticks(pid: u32) -> anyhow::Result<u64> {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat"))?;
+    // Fields after the command (which may hold spaces): state is the 3rd, utime the 14th.
+    let rest = stat.rsplit_once(')').context("/proc/<pid>/stat")?.1;
+    let fields: Vec<&str> = rest.split_whitespace().collect();
+    Ok(fields[11].parse::<u64>()? + fields[12].parse::<u64>()?)
+}
+
+/// Every process below `pid`: the children of each of its threads, recursively.
+fn descendants(pid: u32) -> Vec<u32> {
+    let mut found = Vec::new();
+    let mut pending = vec![pid];
+    while let Some(parent) = pending.pop() {
+        let Ok(tasks) = std::fs::read_dir(format!("/proc/{parent}/task")) else {
+            continue;
+        };
+        for task in tasks.flatten() {
+            let children =
+                std::fs::read_to_string(task.path().join("children")).unwrap_or_default();
+            for child in children.split_whitespace().filter_map(|c| c.parse().ok()) {
+                found.push(child);
+                pending.push(child);
+            }
+        }
+    }
+    found
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_busy_child_is_charged_to_its_parent() {
+        let me = std::process::id();
+        let before = ticks(me).unwrap();
+        let mut child = std::process::Command::new("sh")
+            .args([
+                "-c",
+                "i=0; while [ $i -lt 300000 ]; do i=$((i+1)); done; sleep 5",
+            ])
+            .spawn()
+            .unwrap();
+        // The loop takes well over a tick of CPU; wait until it shows on the child, then
+        // the parent's total must include it while the child still runs.
+        let child_pid = child.id();
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+        while own_ticks(child_pid).unwrap_or(0) < 5 && std::time::Instant::now() < deadline {
+            std::thread::sleep(std::time::Duration::from_millis(10));
+        }
+        let child_ticks = own_ticks(child_pid).unwrap();
+        let after = ticks(me).unwrap();
+        child.kill().unwrap();
+        child.wait().unwrap();
+        assert!(child_ticks >= 5, "the child used {child_ticks} ticks");
+        assert!(
+            after >= before + child_ticks,
+            "tree {before} -> {after}, child alone {child_ticks}"
+        );
+    }
+}
