@@ -293,7 +293,8 @@ fn kind_page(kind: DeviceKind, slug: String) -> Result<Option<AnyView>, PageNotF
 
 /// What a page that cannot be fetched says.
 const PAGE_NOT_FETCHED: &str = "This page's part of the console could not be fetched from the \
-    Tokendeck relay. Check that it is still running, then reload the page.";
+    Tokendeck relay: it may have stopped, or been updated since this page was loaded. Check that \
+    it is running, then reload the page.";
 
 /// The view of page `slug` of a `kind` device, once its part of the console is here.
 async fn page_view(kind: DeviceKind, slug: String) -> AnyView {

@@ -4,7 +4,8 @@
 
 use e2e::{Browser, Stack, StackOptions, dist_dir};
 
-/// A copy of the built console without the files whose names start with `missing`.
+/// A copy of the built console without the files whose names start with `missing` (a part and
+/// its compressed variants: the build names each part `<name>-<hash>.wasm`).
 fn console_without(missing: &str) -> tempfile::TempDir {
     let copy = tempfile::tempdir().expect("temp dir");
     let mut left_out = 0;
@@ -26,7 +27,7 @@ fn console_without(missing: &str) -> tempfile::TempDir {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_page_whose_part_cannot_be_fetched_says_so_and_the_rest_goes_on() {
-    let console = console_without("split_explorer.wasm");
+    let console = console_without("split_explorer-");
     let stack = Stack::start_with_options(StackOptions {
         dist: Some(console.path().to_path_buf()),
         ..StackOptions::default()

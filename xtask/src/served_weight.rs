@@ -48,6 +48,8 @@ pub struct ServedFile {
     pub wire: u64,
     /// Body bytes without content coding.
     pub plain: u64,
+    /// Its `Cache-Control`.
+    pub cache: String,
 }
 
 /// The wasm, js and css the console's page loads, and the parts of the wasm it fetches later.
@@ -138,8 +140,15 @@ pub fn agent() -> ureq::Agent {
         .into()
 }
 
-/// GET `url` with `accept_encoding`: the body as sent and its `Content-Encoding`.
-fn fetch(agent: &ureq::Agent, url: &str, accept_encoding: &str) -> Result<(Vec<u8>, String)> {
+/// A reply: the body as sent, its `Content-Encoding` and its `Cache-Control`.
+struct Fetched {
+    body: Vec<u8>,
+    encoding: String,
+    cache: String,
+}
+
+/// GET `url` with `accept_encoding`.
+fn fetch(agent: &ureq::Agent, url: &str, accept_encoding: &str) -> Result<Fetched> {
     let mut response = agent
         .get(url)
         .header("accept-encoding", accept_encoding)
@@ -148,19 +157,29 @@ fn fetch(agent: &ureq::Agent, url: &str, accept_encoding: &str) -> Result<(Vec<u
     if response.status() != 200 {
         bail!("GET {url} answered {}", response.status());
     }
-    let encoding = response
-        .headers()
-        .get("content-encoding")
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or("identity")
-        .to_owned();
+    let header = |name: &str, otherwise: &str| {
+        response
+            .headers()
+            .get(name)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or(otherwise)
+            .to_owned()
+    };
+    let (encoding, cache) = (
+        header("content-encoding", "identity"),
+        header("cache-control", ""),
+    );
     let body = response
         .body_mut()
         .with_config()
         .limit(256 * 1024 * 1024)
         .read_to_vec()
         .with_context(|| format!("reading {url}"))?;
-    Ok((body, encoding))
+    Ok(Fetched {
+        body,
+        encoding,
+        cache,
+    })
 }
 
 /// The wasm, js and css paths a page refers to (in `href`s, quoted or not — a minified page
@@ -206,13 +225,14 @@ fn served_file(agent: &ureq::Agent, base: &str, path: String) -> Result<(ServedF
         None if path.starts_with('/') => format!("{base}{path}"),
         None => format!("{base}/{path}"),
     };
-    let (wire, encoding) = fetch(agent, &url, BROWSER_ACCEPT_ENCODING)?;
-    let (plain, _) = fetch(agent, &url, "identity")?;
+    let wire = fetch(agent, &url, BROWSER_ACCEPT_ENCODING)?;
+    let plain = fetch(agent, &url, "identity")?.body;
     let file = ServedFile {
         path,
-        encoding,
-        wire: wire.len() as u64,
+        encoding: wire.encoding,
+        wire: wire.body.len() as u64,
         plain: plain.len() as u64,
+        cache: wire.cache,
     };
     Ok((file, plain))
 }
@@ -223,7 +243,7 @@ fn served_file(agent: &ureq::Agent, base: &str, path: String) -> Result<(ServedF
 pub fn served_weight(base_url: &str) -> Result<ServedWeight> {
     let agent = agent();
     let base = base_url.trim_end_matches('/');
-    let (page, _) = fetch(&agent, &format!("{base}/"), "identity")?;
+    let page = fetch(&agent, &format!("{base}/"), "identity")?.body;
     let page = String::from_utf8(page).context("the console's page is not UTF-8")?;
     let assets = page_assets(&page);
     if [".wasm", ".js", ".css"]
@@ -286,6 +306,15 @@ pub fn check_budget(relay: &Path, dist: &Path) -> Result<()> {
     if weight.later.is_empty() {
         bail!("the console's js names no parts of the wasm to fetch later: was the wasm split?");
     }
+    // Named after their bytes by the build (`split.rs`), so a browser keeps them across loads.
+    if let Some(part) = weight.later.iter().find(|f| !f.cache.contains("immutable")) {
+        bail!(
+            "the part {} is served with Cache-Control {:?}, not immutable: every load would \
+             fetch it again (is it named after its bytes, `<name>-<16 hex>.wasm`?)",
+            part.path,
+            part.cache
+        );
+    }
     if weight.later_total() > PARTS_BUDGET_BYTES {
         bail!(
             "the parts of the console fetched when their pages open weigh {} B, over their \
@@ -320,6 +349,7 @@ const wasm = await init({ module_or_path: '/frontend-1a2b_bg.wasm' });</script>"
     #[test]
     fn the_tables_list_the_first_load_and_the_parts_apart() {
         let file = |path: &str, wire, plain| ServedFile {
+            cache: String::new(),
             path: path.into(),
             encoding: "br".into(),
             wire,

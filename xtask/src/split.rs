@@ -4,12 +4,16 @@
 //! the first time one of its pages is shown — and redoes the two steps Trunk did after cargo:
 //! wasm-bindgen (keeping the exports the parts link against) and wasm-opt, on every module.
 //! Trunk cannot split (it runs wasm-bindgen on cargo's output directly), so its main js and wasm
-//! are replaced under the names Trunk gave them and `index.html` stays as it wrote it.
+//! are replaced under the names Trunk gave them and `index.html` stays as it wrote it. Each part
+//! is then named after its bytes (`split_explorer-<16 hex>.wasm`), so the relay serves it as
+//! immutable and a browser keeps it across loads; the split loader keeps its name (the main js
+//! imports it, and the main wasm's imports are keyed by that same string) and is revalidated.
 
 use std::path::Path;
 use std::process::Command;
 
 use anyhow::{Context, Result, bail};
+use sha2::{Digest, Sha256};
 
 use crate::run;
 use crate::tools::BuildTools;
@@ -111,7 +115,50 @@ pub fn split(cargo_wasm: &Path, dist: &Path, work: &Path, tools: &BuildTools) ->
             cargo_wasm.display()
         );
     }
+    fingerprint_parts(dist, &stem)?;
     preload_loader(&dist.join("index.html"))
+}
+
+/// Rename every part in `dist/` (each `.wasm` but the main one) to `<name>-<hash>.wasm`, the
+/// hash the first 64 bits of its SHA-256 in 16 hex digits (what the relay's `is_hashed_asset`
+/// serves as immutable), and point the split loader at the new names.
+fn fingerprint_parts(dist: &Path, stem: &str) -> Result<()> {
+    let main = format!("{stem}_bg.wasm");
+    let mut renames = Vec::new();
+    for entry in std::fs::read_dir(dist).with_context(|| format!("listing {}", dist.display()))? {
+        let path = entry?.path();
+        let name = path.file_name().unwrap_or_default().to_string_lossy();
+        let Some(part) = name.strip_suffix(".wasm") else {
+            continue;
+        };
+        if name == main {
+            continue;
+        }
+        let bytes = std::fs::read(&path).with_context(|| format!("reading {name}"))?;
+        let digest = Sha256::digest(&bytes);
+        let hash: String = digest[..8].iter().map(|b| format!("{b:02x}")).collect();
+        let renamed = format!("{part}-{hash}.wasm");
+        std::fs::rename(&path, dist.join(&renamed)).with_context(|| format!("renaming {name}"))?;
+        renames.push((name.into_owned(), renamed));
+    }
+    let loader = dist.join(LOADER);
+    let js = std::fs::read_to_string(&loader).with_context(|| format!("reading {LOADER}"))?;
+    std::fs::write(&loader, with_part_names(&js, &renames)?)
+        .with_context(|| format!("writing {LOADER}"))
+}
+
+/// The split loader `js` fetching each part by its new name: every `(old, new)` must be named
+/// exactly once, as `"./old"`.
+fn with_part_names(js: &str, renames: &[(String, String)]) -> Result<String> {
+    let mut out = js.to_owned();
+    for (old, new) in renames {
+        let quoted = format!("\"./{old}\"");
+        match out.matches(&quoted).count() {
+            1 => out = out.replace(&quoted, &format!("\"./{new}\"")),
+            n => bail!("the split loader names {quoted} {n} times, expected once"),
+        }
+    }
+    Ok(out)
 }
 
 /// The split loader's file, which the main js imports.
@@ -140,6 +187,35 @@ fn with_loader_preload(page: &str) -> Result<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_loader_fetches_each_part_by_its_new_name() {
+        let js = r#"fetch(new URL("./chunk_4.wasm", import.meta.url));
+fetch(new URL("./split_explorer.wasm", import.meta.url));"#;
+        let renames = [
+            (
+                "chunk_4.wasm".to_owned(),
+                "chunk_4-0123456789abcdef.wasm".to_owned(),
+            ),
+            (
+                "split_explorer.wasm".to_owned(),
+                "split_explorer-fedcba9876543210.wasm".to_owned(),
+            ),
+        ];
+        assert_eq!(
+            with_part_names(js, &renames).unwrap(),
+            r#"fetch(new URL("./chunk_4-0123456789abcdef.wasm", import.meta.url));
+fetch(new URL("./split_explorer-fedcba9876543210.wasm", import.meta.url));"#
+        );
+        // A part the loader does not name (or names twice) is a build that went wrong.
+        let missing = [(
+            "chunk_9.wasm".to_owned(),
+            "chunk_9-0123456789abcdef.wasm".to_owned(),
+        )];
+        assert!(with_part_names(js, &missing).is_err());
+        let twice = format!("{js}{js}");
+        assert!(with_part_names(&twice, &renames).is_err());
+    }
 
     #[test]
     fn the_page_preloads_the_split_loader_once() {
