@@ -1,6 +1,6 @@
 //! The pages' parts of the wasm are fetched the first time one of their pages is shown
 //! (`xtask/src/split.rs`): a part the relay cannot give is an error on that page, in words, and
-//! the rest of the console goes on working.
+//! the rest of the console goes on working; a part fetched once is kept by the browser.
 
 use e2e::{Browser, Stack, StackOptions, dist_dir};
 
@@ -56,5 +56,54 @@ async fn a_page_whose_part_cannot_be_fetched_says_so_and_the_rest_goes_on() {
     browser.click("#tab-version").await.unwrap();
     browser.text_of("#version-table").await.unwrap();
     assert!(browser.exists("#session-token").await.unwrap());
+    browser.close().await.unwrap();
+}
+
+/// The bytes each of the page's resources whose name holds `needle` took from the network
+/// (`transferSize`: 0 when the browser's cache answered).
+async fn transferred(browser: &Browser, needle: &str) -> Vec<f64> {
+    let sizes = browser
+        .client
+        .execute(
+            "return performance.getEntriesByType('resource')
+               .filter(r => r.name.includes(arguments[0]))
+               .map(r => r.transferSize);",
+            vec![needle.into()],
+        )
+        .await
+        .unwrap();
+    sizes
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s.as_f64().unwrap())
+        .collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_part_fetched_once_comes_from_the_browsers_cache_after_a_reload() {
+    let stack = Stack::start().await.expect("stack");
+    let browser = Browser::start().await.expect("browser");
+    browser
+        .sign_in(&stack.page("bigip-sim", "tokens"), "admin", "admin")
+        .await
+        .unwrap();
+    browser.text_of("#token-table").await.unwrap();
+    let first = transferred(&browser, "/split_kind_pages-").await;
+    assert!(
+        first.len() == 1 && first[0] > 0.0,
+        "the first load fetches the kinds' pages once, from the relay: {first:?}"
+    );
+
+    // The tab keeps its session across the reload, so the same page opens again.
+    browser.client.refresh().await.unwrap();
+    browser.text_of("#token-table").await.unwrap();
+    let again = transferred(&browser, "/split_kind_pages-").await;
+    assert_eq!(
+        again,
+        [0.0],
+        "after a reload the part must come from the browser's cache (served immutable under a \
+         name made from its bytes), not from the relay"
+    );
     browser.close().await.unwrap();
 }
