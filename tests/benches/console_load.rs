@@ -124,13 +124,19 @@ async fn settle(browser: &Browser) -> anyhow::Result<Duration> {
     loop {
         tokio::time::sleep(SETTLED_WINDOW).await;
         let now = cpu::ticks(browser.driver_pid())?;
-        if (now - before) as u32 * tick <= Duration::from_millis(10) {
+        // A process that exited takes its ticks out of the sum: count that window as busy.
+        let used = if now >= before {
+            tick * (now - before) as u32
+        } else {
+            SETTLED_WINDOW
+        };
+        if used <= Duration::from_millis(10) {
             return Ok(started.elapsed());
         }
         if started.elapsed() > SETTLE_LIMIT {
             bail!(
                 "Chromium still used {} ms of CPU per {} ms after {} s: it never settled",
-                (now - before) as u32 * tick.as_millis() as u32,
+                used.as_millis(),
                 SETTLED_WINDOW.as_millis(),
                 SETTLE_LIMIT.as_secs()
             );

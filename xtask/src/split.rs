@@ -7,7 +7,8 @@
 //! are replaced under the names Trunk gave them and `index.html` stays as it wrote it. Each part
 //! is then named after its bytes (`split_explorer-<16 hex>.wasm`), so the relay serves it as
 //! immutable and a browser keeps it across loads; the split loader keeps its name (the main js
-//! imports it, and the main wasm's imports are keyed by that same string) and is revalidated.
+//! imports it, and the main wasm's imports are keyed by that same string) and, at 0.6 KB on the
+//! wire, is fetched again on every load.
 
 use std::path::Path;
 use std::process::Command;
@@ -124,22 +125,23 @@ pub fn split(cargo_wasm: &Path, dist: &Path, work: &Path, tools: &BuildTools) ->
 /// serves as immutable), and point the split loader at the new names.
 fn fingerprint_parts(dist: &Path, stem: &str) -> Result<()> {
     let main = format!("{stem}_bg.wasm");
-    let mut renames = Vec::new();
+    // Listed before any is renamed: a directory read while its entries move may yield one twice.
+    let mut parts = Vec::new();
     for entry in std::fs::read_dir(dist).with_context(|| format!("listing {}", dist.display()))? {
-        let path = entry?.path();
-        let name = path.file_name().unwrap_or_default().to_string_lossy();
-        let Some(part) = name.strip_suffix(".wasm") else {
-            continue;
-        };
-        if name == main {
-            continue;
+        let name = entry?.file_name().to_string_lossy().into_owned();
+        if name.ends_with(".wasm") && name != main {
+            parts.push(name);
         }
+    }
+    let mut renames = Vec::new();
+    for name in parts {
+        let path = dist.join(&name);
         let bytes = std::fs::read(&path).with_context(|| format!("reading {name}"))?;
         let digest = Sha256::digest(&bytes);
         let hash: String = digest[..8].iter().map(|b| format!("{b:02x}")).collect();
-        let renamed = format!("{part}-{hash}.wasm");
+        let renamed = format!("{}-{hash}.wasm", name.trim_end_matches(".wasm"));
         std::fs::rename(&path, dist.join(&renamed)).with_context(|| format!("renaming {name}"))?;
-        renames.push((name.into_owned(), renamed));
+        renames.push((name, renamed));
     }
     let loader = dist.join(LOADER);
     let js = std::fs::read_to_string(&loader).with_context(|| format!("reading {LOADER}"))?;
