@@ -233,8 +233,10 @@ async fn main() -> anyhow::Result<()> {
         row(Start::Launching, &launching),
     );
     let verdict = format!(
-        "{} login form usable within {TARGET_MS:.0} ms of navigation (median of {loads} cold loads): {ready:.0} ms",
-        if ready <= TARGET_MS { "PASS" } else { "FAIL" }
+        "{} login form usable within {TARGET_MS:.0} ms of navigation (median of {loads} cold loads \
+         in a started browser): {ready:.0} ms; right after the browser's launch {:.0} ms (not judged)",
+        if ready <= TARGET_MS { "PASS" } else { "FAIL" },
+        median(launching.iter().map(|l| l.ready_ms).collect()),
     );
     println!("\n{markdown}\n{verdict}");
     if let Some(out) = std::env::var_os("BENCH_OUT").map(std::path::PathBuf::from) {
