@@ -1,5 +1,6 @@
-//! CPU time of a process tree, read from `/proc` (Linux): what the benchmarks charge a proxy per
-//! call, and how the page-load benchmark tells that Chromium has finished starting.
+//! Process trees read from `/proc` (Linux): their CPU time — what the benchmarks charge a proxy
+//! per call, and how the page-load benchmark tells that Chromium has finished starting — and
+//! their members, so a browser is stopped with everything below its ChromeDriver.
 
 use anyhow::Context;
 
@@ -34,7 +35,7 @@ fn own_ticks(pid: u32) -> anyhow::Result<u64> {
 }
 
 /// Every process below `pid`: the children of each of its threads, recursively.
-fn descendants(pid: u32) -> Vec<u32> {
+pub fn descendants(pid: u32) -> Vec<u32> {
     let mut found = Vec::new();
     let mut pending = vec![pid];
     while let Some(parent) = pending.pop() {

@@ -532,15 +532,31 @@ impl Browser {
 
     pub async fn close(mut self) -> Result<()> {
         let result = self.client.clone().close().await;
-        let _ = self.driver.kill();
-        let _ = self.driver.wait();
+        stop_tree(&mut self.driver);
         result.map_err(Into::into)
     }
 }
 
 impl Drop for Browser {
+    /// Also when a test panics before [`Browser::close`]: Chromium and its helpers run below
+    /// ChromeDriver and outlive it unless stopped themselves.
     fn drop(&mut self) {
-        let _ = self.driver.kill();
+        stop_tree(&mut self.driver);
+    }
+}
+
+/// Kill `child` and every process below it (listed first: once `child` is gone they are
+/// re-parented and no longer found below it).
+fn stop_tree(child: &mut Child) {
+    let below = cpu::descendants(child.id());
+    let _ = child.kill();
+    let _ = child.wait();
+    if !below.is_empty() {
+        let _ = Command::new("kill")
+            .arg("-KILL")
+            .args(below.iter().map(u32::to_string))
+            .stderr(Stdio::null())
+            .status();
     }
 }
 
