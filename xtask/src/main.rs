@@ -87,8 +87,15 @@ pub fn cargo() -> Command {
     Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()))
 }
 
-/// Build the console with Trunk into a fresh `dist/` (a failed build must not leave an old one),
-/// then write each file's precompressed variants beside it.
+/// What names a file after its bytes: the first 64 bits of their SHA-256, in 16 hex digits.
+pub fn content_hash(bytes: &[u8]) -> String {
+    use sha2::{Digest, Sha256};
+    Sha256::digest(bytes)[..8]
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
 /// Where cargo puts what it builds: `CARGO_TARGET_DIR` when set (a shared target directory),
 /// else `target/` in the workspace.
 pub fn target_dir(root: &Path) -> PathBuf {
@@ -98,6 +105,8 @@ pub fn target_dir(root: &Path) -> PathBuf {
     }
 }
 
+/// Build the console with Trunk into a fresh `dist/` (a failed build must not leave an old one),
+/// split its wasm, minify its js, then write each file's precompressed variants beside it.
 pub fn build_frontend(root: &Path, tools: &tools::BuildTools) -> Result<PathBuf> {
     let dist = root.join("dist");
     if dist.exists() {
@@ -266,4 +275,14 @@ fn test(root: &Path) -> Result<()> {
         .env("REDIS_SERVER", &redis))?;
     eprintln!("xtask: all checks passed");
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn a_content_hash_is_the_start_of_the_bytes_sha256() {
+        // SHA-256 of nothing is e3b0c442 98fc1c14 9afbf4c8 …; of "abc", ba7816bf 8f01cfea ….
+        assert_eq!(super::content_hash(b""), "e3b0c44298fc1c14");
+        assert_eq!(super::content_hash(b"abc"), "ba7816bf8f01cfea");
+    }
 }

@@ -17,7 +17,6 @@
 //! device, wrk, CPU from `/proc`): user CPU per forwarded call about a third less at
 //! concurrency 1 and a quarter less at 64.
 
-use std::hash::{Hash, Hasher};
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::Instant;
@@ -25,7 +24,7 @@ use std::time::Instant;
 use anyhow::{Context, Result, bail, ensure};
 
 use crate::running_relay::RunningRelay;
-use crate::{cargo, run, target_dir, tools};
+use crate::{cargo, content_hash, run, target_dir, tools};
 
 /// Version reads of the training run: one client this many, then [`CLIENTS`] clients as many
 /// in all. Most of what a relay does in use is forwarding such calls, so most of the training
@@ -114,9 +113,7 @@ fn build(target: &Path, host: &str, flag: &str, path: &Path, cargo_args: &[Strin
 /// the same binary (sources touched, not changed) does not call for new training.
 fn binary_identity(binary: &Path) -> Result<String> {
     let bytes = std::fs::read(binary).with_context(|| format!("reading {}", binary.display()))?;
-    let mut hasher = std::hash::DefaultHasher::new();
-    bytes.hash(&mut hasher);
-    Ok(format!("{} {:016x}", bytes.len(), hasher.finish()))
+    Ok(format!("{} {}", bytes.len(), content_hash(&bytes)))
 }
 
 /// Drive the relay at `base_url` (started with `--demo`) as the console and its users do:

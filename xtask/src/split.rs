@@ -14,10 +14,9 @@ use std::path::Path;
 use std::process::Command;
 
 use anyhow::{Context, Result, bail};
-use sha2::{Digest, Sha256};
 
-use crate::run;
 use crate::tools::BuildTools;
+use crate::{content_hash, run};
 
 /// The features the shipped wasm uses (Rust's wasm32 defaults), for wasm-opt.
 const WASM_FEATURES: [&str; 6] = [
@@ -121,8 +120,8 @@ pub fn split(cargo_wasm: &Path, dist: &Path, work: &Path, tools: &BuildTools) ->
 }
 
 /// Rename every part in `dist/` (each `.wasm` but the main one) to `<name>-<hash>.wasm`, the
-/// hash the first 64 bits of its SHA-256 in 16 hex digits (what the relay's `is_hashed_asset`
-/// serves as immutable), and point the split loader at the new names.
+/// hash its [`content_hash`] (what the relay's `is_hashed_asset` serves as immutable), and point
+/// the split loader at the new names.
 fn fingerprint_parts(dist: &Path, stem: &str) -> Result<()> {
     let main = format!("{stem}_bg.wasm");
     // Listed before any is renamed: a directory read while its entries move may yield one twice.
@@ -137,9 +136,11 @@ fn fingerprint_parts(dist: &Path, stem: &str) -> Result<()> {
     for name in parts {
         let path = dist.join(&name);
         let bytes = std::fs::read(&path).with_context(|| format!("reading {name}"))?;
-        let digest = Sha256::digest(&bytes);
-        let hash: String = digest[..8].iter().map(|b| format!("{b:02x}")).collect();
-        let renamed = format!("{}-{hash}.wasm", name.trim_end_matches(".wasm"));
+        let renamed = format!(
+            "{}-{}.wasm",
+            name.trim_end_matches(".wasm"),
+            content_hash(&bytes)
+        );
         std::fs::rename(&path, dist.join(&renamed)).with_context(|| format!("renaming {name}"))?;
         renames.push((name, renamed));
     }
