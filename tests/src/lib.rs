@@ -402,6 +402,13 @@ impl Browser {
         self.click("#login").await
     }
 
+    /// A new browser, signed in as `user` on the device page at `url`.
+    pub async fn start_signed_in(url: &str, user: &str, password: &str) -> Result<Self> {
+        let browser = Self::start().await?;
+        browser.sign_in(url, user, password).await?;
+        Ok(browser)
+    }
+
     /// Open a device page and sign in there.
     pub async fn sign_in(&self, url: &str, user: &str, password: &str) -> Result<()> {
         self.submit_login(url, user, password).await?;

@@ -46,9 +46,7 @@ async fn three_kinds_side_by_side_each_renewing_on_its_own_without_a_password_pr
     })
     .await
     .expect("stack");
-    let browser = Browser::start().await.expect("browser");
-    browser
-        .sign_in(&stack.page("bigip-sim", "tokens"), "admin", "admin")
+    let browser = Browser::start_signed_in(&stack.page("bigip-sim", "tokens"), "admin", "admin")
         .await
         .unwrap();
     for (id, page) in [("bigiq-sim", "info"), ("fmc-sim", "version")] {
@@ -123,9 +121,7 @@ async fn three_kinds_side_by_side_each_renewing_on_its_own_without_a_password_pr
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_reload_returns_to_the_same_page_with_the_same_token() {
     let stack = Stack::start().await.expect("stack");
-    let browser = Browser::start().await.expect("browser");
-    browser
-        .sign_in(&stack.page("bigip-sim", "tokens"), "admin", "admin")
+    let browser = Browser::start_signed_in(&stack.page("bigip-sim", "tokens"), "admin", "admin")
         .await
         .unwrap();
     browser.text_of("#token-table").await.unwrap();

@@ -25,6 +25,16 @@ fn console_without(missing: &str) -> tempfile::TempDir {
     copy
 }
 
+/// A browser signed in to the simulated BIG-IP, showing its tokens page (so the part with the
+/// kinds' pages has been fetched).
+async fn on_the_tokens_page(stack: &Stack) -> Browser {
+    let browser = Browser::start_signed_in(&stack.page("bigip-sim", "tokens"), "admin", "admin")
+        .await
+        .unwrap();
+    browser.text_of("#token-table").await.unwrap();
+    browser
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_page_whose_part_cannot_be_fetched_says_so_and_the_rest_goes_on() {
     let console = console_without("split_explorer-");
@@ -34,13 +44,8 @@ async fn a_page_whose_part_cannot_be_fetched_says_so_and_the_rest_goes_on() {
     })
     .await
     .expect("stack");
-    let browser = Browser::start().await.expect("browser");
-    browser
-        .sign_in(&stack.page("bigip-sim", "tokens"), "admin", "admin")
-        .await
-        .unwrap();
     // The kinds' pages come in their own part: fetched, shown.
-    browser.text_of("#token-table").await.unwrap();
+    let browser = on_the_tokens_page(&stack).await;
 
     browser.click("#tab-explorer").await.unwrap();
     let said = browser
@@ -83,12 +88,7 @@ async fn transferred(browser: &Browser, needle: &str) -> Vec<f64> {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_part_fetched_once_comes_from_the_browsers_cache_after_a_reload() {
     let stack = Stack::start().await.expect("stack");
-    let browser = Browser::start().await.expect("browser");
-    browser
-        .sign_in(&stack.page("bigip-sim", "tokens"), "admin", "admin")
-        .await
-        .unwrap();
-    browser.text_of("#token-table").await.unwrap();
+    let browser = on_the_tokens_page(&stack).await;
     let first = transferred(&browser, "/split_kind_pages-").await;
     assert!(
         first.len() == 1 && first[0] > 0.0,
