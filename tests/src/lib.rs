@@ -6,6 +6,7 @@
 //! `CHROME` and `CHROMEDRIVER`.
 
 pub mod cpu;
+pub mod latency;
 
 use std::net::{SocketAddr, TcpListener};
 use std::path::PathBuf;

@@ -152,9 +152,11 @@ pub fn render(root: &Path, s: &Sections) -> String {
          64`, HTTP/1.1 and the `Connection` header cleared, `proxy_ssl_verify on` against \
          exactly the device's certificate (`proxy_ssl_trusted_certificate`, name `localhost`, \
          SNI on, session reuse on), no request limit per connection on either side, one worker \
-         per core, access log to a drained pipe. Pools are warmed for 2 s per path first. Upstream \
+         per core, access log to a drained pipe; **nginx (2nd)**, a second nginx with exactly that \
+         configuration, run like the others as a control: what separates two identical proxies \
+         in one run is the noise the comparisons sit in. Pools are warmed for 2 s per path first. Upstream \
          reuse is 1 − new connections to the device / calls, the connections counted by the \
-         simulated device as it accepts them, the same way for all three paths \
+         simulated device as it accepts them, the same way for every path \
          (`tests/benches/side_by_side/`).\n\n",
     );
     md.push_str(&s.side_by_side);

@@ -1,7 +1,7 @@
 //! Side by side: the same authenticated `GET /mgmt/tm/sys/version` to one simulated BIG-IP on
 //! loopback (a) directly over HTTPS, (b) through the shipped relay and (c) through nginx as an
-//! HTTPS reverse proxy with upstream keep-alive, driven by wrk at concurrency 1, 16 and 64 in
-//! interleaved rounds. Reports p50/p90/p99 and throughput, each proxy's added latency, upstream
+//! HTTPS reverse proxy with upstream keep-alive — and (d) through a second, identical nginx, a
+//! control for the noise — driven by wrk at concurrency 1, 16 and 64 in interleaved rounds. Reports p50/p90/p99 and throughput, each proxy's added latency, upstream
 //! connection reuse and the relay's memory (idle, and under 64 concurrent 1 MiB uploads), then
 //! a load of `BENCH_LOAD_CALLS` calls at 64 concurrent through the relay, each checked whole,
 //! and (with `BENCH_SOAK_SECONDS`) a soak with the relay's memory sampled every second; and
@@ -149,17 +149,22 @@ fn main() -> anyhow::Result<()> {
     let relay = Relay::start(&relay_bin, &dir, &device)?;
     let idle = status_kib(relay.process.pid(), "VmRSS:")?;
     let nginx = Nginx::start(&nginx_bin, &dir, &device)?;
+    let control_dir = dir.join("control");
+    std::fs::create_dir_all(&control_dir)?;
+    let nginx_again = Nginx::start(&nginx_bin, &control_dir, &device)?;
     let get = wrk::get_script(&dir, &token)?;
     let ticks = ticks_per_second();
     let url = |route: Route| match route {
         Route::Direct => format!("{}{CALL}", device.base_url()),
         Route::Relay => format!("{}{FORWARD_PREFIX}{CALL}", relay.base),
         Route::Nginx => format!("{}{FORWARD_PREFIX}{CALL}", nginx.base),
+        Route::NginxAgain => format!("{}{FORWARD_PREFIX}{CALL}", nginx_again.base),
     };
 
     println!(
-        "side by side: GET {CALL}, {rounds} rounds x {} concurrencies x 3 paths x {seconds} s",
-        CONCURRENCY.len()
+        "side by side: GET {CALL}, {rounds} rounds x {} concurrencies x {} paths x {seconds} s",
+        CONCURRENCY.len(),
+        Route::ALL.len()
     );
     for route in Route::ALL {
         wrk.run(&get, &url(route), 64, WARMUP_SECONDS)
@@ -178,6 +183,7 @@ fn main() -> anyhow::Result<()> {
                     Route::Direct => None,
                     Route::Relay => Some(relay.process.pid()),
                     Route::Nginx => Some(nginx.process.pid()),
+                    Route::NginxAgain => Some(nginx_again.process.pid()),
                 };
                 let cpu_before = proxy_pid.map(cpu_ticks).transpose()?;
                 let watch = NewConnections::watch(&device);
@@ -196,7 +202,7 @@ fn main() -> anyhow::Result<()> {
                     None => None,
                 };
                 println!(
-                    "  round {} c={concurrency:<2} {:<6} p50 {:>7.0} µs  p99 {:>7.0} µs  {:>8.0} calls/s  {} new upstream connections{}",
+                    "  round {} c={concurrency:<2} {:<11} p50 {:>7.0} µs  p99 {:>7.0} µs  {:>8.0} calls/s  {} new upstream connections{}",
                     round + 1,
                     route.label(),
                     measured.p50_us,
@@ -210,7 +216,6 @@ fn main() -> anyhow::Result<()> {
                 samples.push(Sample {
                     route,
                     concurrency,
-                    round,
                     measured,
                     new_connections,
                     relay_handshakes,
@@ -278,6 +283,7 @@ fn main() -> anyhow::Result<()> {
         }
     };
     drop(nginx);
+    drop(nginx_again);
     drop(relay);
     let _ = std::fs::remove_dir_all(&dir);
 

@@ -1,8 +1,9 @@
-//! Medians over the interleaved rounds, the proxies' added latency, the Markdown tables and the
-//! PASS/FAIL lines for the targets of issue 11.
+//! Percentiles over every call of the interleaved rounds, medians of their rates, the proxies'
+//! added latency, the Markdown tables and the PASS/FAIL lines for the targets of issue 11.
 
 use std::fmt::Write;
 
+use e2e::latency::Latencies;
 use e2e::median;
 
 use crate::wrk::Measured;
@@ -13,16 +14,20 @@ pub enum Route {
     Direct,
     Relay,
     Nginx,
+    /// A second nginx configured as the first: the control. How far two identical proxies land
+    /// apart in the same run is the noise every comparison here sits in.
+    NginxAgain,
 }
 
 impl Route {
-    pub const ALL: [Route; 3] = [Route::Direct, Route::Relay, Route::Nginx];
+    pub const ALL: [Route; 4] = [Route::Direct, Route::Relay, Route::Nginx, Route::NginxAgain];
 
     pub fn label(self) -> &'static str {
         match self {
             Route::Direct => "direct",
             Route::Relay => "relay",
             Route::Nginx => "nginx",
+            Route::NginxAgain => "nginx (2nd)",
         }
     }
 }
@@ -31,7 +36,6 @@ impl Route {
 pub struct Sample {
     pub route: Route,
     pub concurrency: u32,
-    pub round: u32,
     pub measured: Measured,
     /// New TCP connections to the device during the run, as the device counted them.
     pub new_connections: u64,
@@ -90,11 +94,14 @@ pub fn thousands(n: f64) -> String {
     out
 }
 
-/// Median statistics of one route at one concurrency.
+/// One route at one concurrency: latency percentiles over the calls of every round, medians
+/// of the rounds' rates.
 struct Cell {
     p50: f64,
     p90: f64,
     p99: f64,
+    /// The lowest and highest of the rounds' own p99s.
+    p99_rounds: (f64, f64),
     per_second: f64,
     requests: u64,
     errors: u64,
@@ -110,7 +117,22 @@ impl Report {
             .filter(move |s| s.route == route && s.concurrency == concurrency)
     }
 
+    /// Every call of every round of `route` at `concurrency`.
+    fn latencies(&self, route: Route, concurrency: u32) -> Latencies {
+        let mut all = Latencies::default();
+        for run in self.runs(route, concurrency) {
+            all.merge(&run.measured.latencies);
+        }
+        all
+    }
+
     fn cell(&self, route: Route, concurrency: u32) -> Cell {
+        let all = self.latencies(route, concurrency);
+        let at = |p: f64| all.percentile(p).map_or(f64::NAN, |us| us as f64);
+        let round_p99s: Vec<f64> = self
+            .runs(route, concurrency)
+            .map(|s| s.measured.p99_us)
+            .collect();
         let of = |f: fn(&Measured) -> f64| {
             median(
                 self.runs(route, concurrency)
@@ -128,9 +150,13 @@ impl Report {
             .collect();
         Cell {
             cpu_us_per_call: (!cpu.is_empty()).then(|| median(cpu)),
-            p50: of(|m| m.p50_us),
-            p90: of(|m| m.p90_us),
-            p99: of(|m| m.p99_us),
+            p50: at(50.0),
+            p90: at(90.0),
+            p99: at(99.0),
+            p99_rounds: (
+                round_p99s.iter().copied().fold(f64::INFINITY, f64::min),
+                round_p99s.iter().copied().fold(f64::NEG_INFINITY, f64::max),
+            ),
             per_second: of(Measured::per_second),
             requests: self
                 .runs(route, concurrency)
@@ -148,19 +174,15 @@ impl Report {
         }
     }
 
-    /// Median over rounds of (proxy − direct) in the same round: the latency a proxy adds.
-    fn added(&self, route: Route, concurrency: u32, pick: fn(&Measured) -> f64) -> f64 {
-        let deltas = (0..self.rounds)
-            .filter_map(|round| {
-                let at = |r: Route| {
-                    self.runs(r, concurrency)
-                        .find(|s| s.round == round)
-                        .map(|s| pick(&s.measured))
-                };
-                Some(at(route)? - at(Route::Direct)?)
-            })
-            .collect();
-        median(deltas)
+    /// The latency a proxy adds at percentile `p`: its `p` over every call of the rounds less
+    /// the direct path's.
+    fn added(&self, route: Route, concurrency: u32, p: f64) -> f64 {
+        let at = |r: Route| {
+            self.latencies(r, concurrency)
+                .percentile(p)
+                .map_or(f64::NAN, |us| us as f64)
+        };
+        at(route) - at(Route::Direct)
     }
 
     /// Share of calls at `concurrency` that went over an upstream connection already open.
@@ -172,18 +194,16 @@ impl Report {
     pub fn verdicts(&self) -> Vec<Verdict> {
         let mut out = Vec::new();
         for &c in &self.concurrency {
-            for (name, pick) in [
-                ("p50", (|m: &Measured| m.p50_us) as fn(&Measured) -> f64),
-                ("p99", |m: &Measured| m.p99_us),
-            ] {
+            for (name, p) in [("p50", 50.0), ("p99", 99.0)] {
                 let (relay, nginx) = (
-                    self.added(Route::Relay, c, pick),
-                    self.added(Route::Nginx, c, pick),
+                    self.added(Route::Relay, c, p),
+                    self.added(Route::Nginx, c, p),
                 );
+                let control = self.added(Route::NginxAgain, c, p);
                 out.push(Verdict {
                     pass: relay <= nginx,
                     what: format!(
-                        "relay's added {name} no worse than nginx's at concurrency {c}: {relay:.0} µs vs {nginx:.0} µs"
+                        "relay's added {name} no worse than nginx's at concurrency {c}: {relay:.0} µs vs {nginx:.0} µs (an identical second nginx: {control:.0} µs)"
                     ),
                 });
             }
@@ -242,15 +262,18 @@ impl Report {
         let mut md = String::new();
         let _ = writeln!(
             md,
-            "Median of {} interleaved rounds (the order of the three paths rotates each round), \
-             {} s of wrk per path and concurrency. Latencies in µs; *added* is the proxy's \
-             latency minus the direct call's in the same round; *CPU per call* is the proxy's \
-             CPU time (user + system, all its processes, from `/proc`) over the calls of the run.\n",
+            "{} interleaved rounds (the order of the four paths rotates each round), {} s of wrk \
+             per path and concurrency. Latencies in µs, over every call of the rounds (wrk's \
+             histograms merged), so a round's luck moves them less than it moves its own \
+             percentiles: the lowest and highest of the rounds' own p99s are shown beside them. \
+             *Added* is the proxy's percentile minus the direct path's; calls/s and *CPU per call* \
+             (the proxy's CPU time, user + system, all its processes, from `/proc`, over the calls \
+             of a run) are medians of the rounds.\n",
             self.rounds, self.seconds
         );
         md.push_str(
-            "| concurrency | path | p50 | p90 | p99 | calls/s | added p50 | added p99 | CPU per call | new upstream connections | errors |\n\
-             |---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n",
+            "| concurrency | path | p50 | p90 | p99 | rounds' p99 | calls/s | added p50 | added p99 | CPU per call | new upstream connections | errors |\n\
+             |---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n",
         );
         for &c in &self.concurrency {
             for route in Route::ALL {
@@ -258,17 +281,19 @@ impl Report {
                 let (added50, added99) = match route {
                     Route::Direct => ("—".to_owned(), "—".to_owned()),
                     _ => (
-                        format!("{:+.0}", self.added(route, c, |m| m.p50_us)),
-                        format!("{:+.0}", self.added(route, c, |m| m.p99_us)),
+                        format!("{:+.0}", self.added(route, c, 50.0)),
+                        format!("{:+.0}", self.added(route, c, 99.0)),
                     ),
                 };
                 let _ = writeln!(
                     md,
-                    "| {c} | {} | {:.0} | {:.0} | {:.0} | {} | {added50} | {added99} | {} | {} in {} calls | {} |",
+                    "| {c} | {} | {:.0} | {:.0} | {:.0} | {:.0}–{:.0} | {} | {added50} | {added99} | {} | {} in {} calls | {} |",
                     route.label(),
                     cell.p50,
                     cell.p90,
                     cell.p99,
+                    cell.p99_rounds.0,
+                    cell.p99_rounds.1,
                     thousands(cell.per_second),
                     cell.cpu_us_per_call
                         .map_or_else(|| "—".to_owned(), |us| format!("{us:.1} µs")),
@@ -284,20 +309,37 @@ impl Report {
              |---:|---:|---:|---:|---:|---:|---:|\n",
         );
         for &c in &self.concurrency {
-            let ratio = |pick: fn(&Measured) -> f64| {
-                self.added(Route::Relay, c, pick) / self.added(Route::Nginx, c, pick)
-            };
+            let ratio = |p: f64| self.added(Route::Relay, c, p) / self.added(Route::Nginx, c, p);
             let relay = self.cell(Route::Relay, c);
             let _ = writeln!(
                 md,
                 "| {c} | {:.2}x | {:.2}x | {:.2}x | {:.2} % | {:.2} % | {} in {} calls |",
-                ratio(|m| m.p50_us),
-                ratio(|m| m.p99_us),
+                ratio(50.0),
+                ratio(99.0),
                 relay.per_second / self.cell(Route::Nginx, c).per_second,
                 self.reuse(Route::Relay, c) * 100.0,
                 self.reuse(Route::Nginx, c) * 100.0,
                 relay.relay_handshakes.unwrap_or(0),
                 thousands(relay.requests as f64)
+            );
+        }
+        md.push_str(
+            "\n**The noise floor**: the second nginx is configured exactly as the first, so what \
+             separates their added latencies is the measurement's own spread in this run; the \
+             relay's difference from nginx is shown beside it (µs; negative: lower than nginx).\n\n\
+             | concurrency | nginx (2nd) − nginx, added p50 | relay − nginx, added p50 | nginx (2nd) − nginx, added p99 | relay − nginx, added p99 |\n\
+             |---:|---:|---:|---:|---:|\n",
+        );
+        for &c in &self.concurrency {
+            let against_nginx =
+                |route: Route, p: f64| self.added(route, c, p) - self.added(Route::Nginx, c, p);
+            let _ = writeln!(
+                md,
+                "| {c} | {:+.0} | {:+.0} | {:+.0} | {:+.0} |",
+                against_nginx(Route::NginxAgain, 50.0),
+                against_nginx(Route::Relay, 50.0),
+                against_nginx(Route::NginxAgain, 99.0),
+                against_nginx(Route::Relay, 99.0),
             );
         }
         let m = &self.memory;
