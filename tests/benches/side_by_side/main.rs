@@ -1,17 +1,18 @@
 //! Side by side: the same authenticated `GET /mgmt/tm/sys/version` to one simulated BIG-IP on
 //! loopback (a) directly over HTTPS, (b) through the shipped relay and (c) through nginx as an
 //! HTTPS reverse proxy with upstream keep-alive — and (d) through a second, identical nginx, a
-//! control for the noise — driven by wrk at concurrency 1, 16 and 64 in interleaved rounds. Reports p50/p90/p99 and throughput, each proxy's added latency, upstream
-//! connection reuse and the relay's memory (idle, and under 64 concurrent 1 MiB uploads), then
-//! a load of `BENCH_LOAD_CALLS` calls at 64 concurrent through the relay, each checked whole,
-//! and (with `BENCH_SOAK_SECONDS`) a soak with the relay's memory sampled every second; and
-//! PASS/FAIL for the targets of issue 11. A benchmark, not a test: it fails only when it cannot
-//! measure.
+//! control for the noise — driven by wrk at concurrency 1, 16 and 64 in interleaved rounds.
+//! Reports p50/p90/p99 over every call of the rounds and throughput, each proxy's added latency,
+//! upstream connection reuse and the relay's memory (idle, and under 64 concurrent 1 MiB
+//! uploads), then a load of `BENCH_LOAD_CALLS` calls at 64 concurrent through the relay, each
+//! checked whole, and (with `BENCH_SOAK_SECONDS`) a soak with the relay's memory sampled every
+//! second; and PASS/FAIL for the targets of issue 11. A benchmark, not a test: it fails only when
+//! it cannot measure.
 //!
-//! Run by `cargo xtask bench`, which installs nginx and wrk, builds the shipped relay (`xtask/src/pgo.rs`) and passes
-//! `RELAY_BIN`, `NGINX` and `WRK`; `BENCH_ROUNDS` (5), `BENCH_SECONDS` (5), `BENCH_LOAD_CALLS`
-//! (100000) and `BENCH_SOAK_SECONDS` (0: none) size the run, and the tables and verdicts go to
-//! `BENCH_OUT/side_by_side.{md,targets}` when it is set.
+//! Run by `cargo xtask bench`, which installs nginx and wrk, builds the shipped relay
+//! (`xtask/src/pgo.rs`) and passes `RELAY_BIN`, `NGINX` and `WRK`; `BENCH_ROUNDS` (5),
+//! `BENCH_SECONDS` (5), `BENCH_LOAD_CALLS` (100000) and `BENCH_SOAK_SECONDS` (0: none) size the
+//! run, and the tables and verdicts go to `BENCH_OUT/side_by_side.{md,targets}` when it is set.
 
 mod load;
 mod processes;
