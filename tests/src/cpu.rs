@@ -26,12 +26,28 @@ pub fn ticks_per_second() -> u64 {
         .unwrap_or(100)
 }
 
-fn own_ticks(pid: u32) -> anyhow::Result<u64> {
+/// The fields of `/proc/<pid>/stat` after the command (which may hold spaces): the first is
+/// the state (the 3rd field), the 12th and 13th utime and stime (the 14th and 15th).
+fn stat_fields(pid: u32) -> anyhow::Result<Vec<String>> {
     let stat = std::fs::read_to_string(format!("/proc/{pid}/stat"))?;
-    // Fields after the command (which may hold spaces): state is the 3rd, utime the 14th.
     let rest = stat.rsplit_once(')').context("/proc/<pid>/stat")?.1;
-    let fields: Vec<&str> = rest.split_whitespace().collect();
-    Ok(fields[11].parse::<u64>()? + fields[12].parse::<u64>()?)
+    Ok(rest.split_whitespace().map(str::to_owned).collect())
+}
+
+fn own_ticks(pid: u32) -> anyhow::Result<u64> {
+    let fields = stat_fields(pid)?;
+    let field = |i: usize| -> anyhow::Result<u64> {
+        Ok(fields
+            .get(i)
+            .context("/proc/<pid>/stat is short")?
+            .parse()?)
+    };
+    Ok(field(11)? + field(12)?)
+}
+
+/// Whether `pid` is a process still running (a zombie waiting for its parent counts as gone).
+pub fn is_running(pid: u32) -> bool {
+    stat_fields(pid).is_ok_and(|f| f.first().is_some_and(|state| state != "Z" && state != "X"))
 }
 
 /// Every process below `pid`: the children of each of its threads, recursively.
@@ -78,8 +94,10 @@ mod tests {
         }
         let child_ticks = own_ticks(child_pid).unwrap();
         let after = ticks(me).unwrap();
+        assert!(is_running(me) && is_running(child_pid));
         child.kill().unwrap();
         child.wait().unwrap();
+        assert!(!is_running(child_pid), "a reaped child is gone");
         assert!(child_ticks >= 5, "the child used {child_ticks} ticks");
         assert!(
             after >= before + child_ticks,

@@ -5,22 +5,6 @@ use std::time::{Duration, Instant};
 
 use e2e::{Browser, cpu};
 
-/// Whether `pid` is a live process (a zombie waiting for its parent counts as gone).
-fn is_alive(pid: u32) -> bool {
-    std::fs::read_to_string(format!("/proc/{pid}/stat"))
-        .ok()
-        .and_then(|stat| {
-            let state = stat
-                .rsplit_once(')')?
-                .1
-                .split_whitespace()
-                .next()?
-                .to_owned();
-            Some(state != "Z" && state != "X")
-        })
-        .unwrap_or(false)
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_browser_dropped_without_close_leaves_no_chromium_running() {
     let browser = Browser::start().await.expect("browser");
@@ -31,7 +15,11 @@ async fn a_browser_dropped_without_close_leaves_no_chromium_running() {
     // Killed processes go once reaped; wait for that, within a bound.
     let deadline = Instant::now() + Duration::from_secs(10);
     loop {
-        let alive: Vec<u32> = below.iter().copied().filter(|&p| is_alive(p)).collect();
+        let alive: Vec<u32> = below
+            .iter()
+            .copied()
+            .filter(|&p| cpu::is_running(p))
+            .collect();
         if alive.is_empty() {
             break;
         }

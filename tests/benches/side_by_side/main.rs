@@ -26,7 +26,7 @@ use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::time::Duration;
 
 use anyhow::Context;
-use e2e::cpu::{ticks as cpu_ticks, ticks_per_second};
+use e2e::cpu;
 use processes::{FORWARD_PREFIX, Nginx, Relay, status_kib};
 use report::{Memory, Report, Route, Sample};
 use shared::wire::DeviceKind;
@@ -154,12 +154,17 @@ fn main() -> anyhow::Result<()> {
     std::fs::create_dir_all(&control_dir)?;
     let nginx_again = Nginx::start(&nginx_bin, &control_dir, &device)?;
     let get = wrk::get_script(&dir, &token)?;
-    let ticks = ticks_per_second();
-    let url = |route: Route| match route {
-        Route::Direct => format!("{}{CALL}", device.base_url()),
-        Route::Relay => format!("{}{FORWARD_PREFIX}{CALL}", relay.base),
-        Route::Nginx => format!("{}{FORWARD_PREFIX}{CALL}", nginx.base),
-        Route::NginxAgain => format!("{}{FORWARD_PREFIX}{CALL}", nginx_again.base),
+    let ticks = cpu::ticks_per_second();
+    // The proxy a route goes through: its base URL and process.
+    let proxy = |route: Route| match route {
+        Route::Direct => None,
+        Route::Relay => Some((&relay.base, relay.process.pid())),
+        Route::Nginx => Some((&nginx.base, nginx.process.pid())),
+        Route::NginxAgain => Some((&nginx_again.base, nginx_again.process.pid())),
+    };
+    let url = |route: Route| match proxy(route) {
+        None => format!("{}{CALL}", device.base_url()),
+        Some((base, _)) => format!("{base}{FORWARD_PREFIX}{CALL}"),
     };
 
     println!(
@@ -180,19 +185,14 @@ fn main() -> anyhow::Result<()> {
                     Route::Relay => Some(calls.block_on(relay_handshakes(&http, &relay))?),
                     _ => None,
                 };
-                let proxy_pid = match route {
-                    Route::Direct => None,
-                    Route::Relay => Some(relay.process.pid()),
-                    Route::Nginx => Some(nginx.process.pid()),
-                    Route::NginxAgain => Some(nginx_again.process.pid()),
-                };
-                let cpu_before = proxy_pid.map(cpu_ticks).transpose()?;
+                let proxy_pid = proxy(route).map(|(_, pid)| pid);
+                let cpu_before = proxy_pid.map(cpu::ticks).transpose()?;
                 let watch = NewConnections::watch(&device);
                 let measured = wrk.run(&get, &url(route), concurrency, seconds)?;
                 let new_connections = watch.count();
                 let cpu_us_per_call = match (proxy_pid, cpu_before) {
                     (Some(pid), Some(before)) => Some(
-                        (cpu_ticks(pid)? - before) as f64 * 1e6
+                        (cpu::ticks(pid)? - before) as f64 * 1e6
                             / ticks as f64
                             / measured.requests.max(1) as f64,
                     ),
