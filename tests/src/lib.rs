@@ -278,14 +278,29 @@ impl Browser {
     pub async fn start() -> Result<Self> {
         let chromedriver = std::env::var("CHROMEDRIVER").unwrap_or("/usr/bin/chromedriver".into());
         let chrome = std::env::var("CHROME").unwrap_or("/usr/bin/chromium".into());
-        let port = free_port()?;
-        let mut driver = Command::new(&chromedriver)
-            .arg(format!("--port={port}"))
-            .stdout(Stdio::piped())
-            .stderr(Stdio::null())
-            .spawn()
-            .with_context(|| format!("starting {chromedriver}"))?;
-        wait_until_started(&mut driver)?;
+        // The port is free when asked for, but ChromeDriver binds it a moment later, and in
+        // between any outgoing connection on the machine may take it as its own ephemeral port
+        // (ChromeDriver then says "port not available" and exits): try again on a fresh one.
+        let mut tries = 0;
+        let (port, driver) = loop {
+            tries += 1;
+            let port = free_port()?;
+            let mut driver = Command::new(&chromedriver)
+                .arg(format!("--port={port}"))
+                .stdout(Stdio::piped())
+                .stderr(Stdio::null())
+                .spawn()
+                .with_context(|| format!("starting {chromedriver}"))?;
+            match wait_until_started(&mut driver) {
+                Ok(()) => break (port, driver),
+                Err(e) => {
+                    let _ = driver.wait();
+                    if tries == 5 {
+                        return Err(e.context(format!("{tries} tries, each on a fresh port")));
+                    }
+                }
+            }
+        };
         let profile =
             std::env::temp_dir().join(format!("tokendeck-chrome-{}-{port}", std::process::id()));
         std::fs::create_dir_all(&profile)?;
