@@ -66,9 +66,11 @@ if (window.__tokendeckLoginReadyMs !== undefined) {
 }
 "#;
 
-/// Chromium counts as started once its processes together use at most one clock tick (10 ms)
-/// of CPU in this long: under 5 % of one core.
+/// Chromium counts as started once its processes together use at most [`SETTLED_CPU`] of CPU
+/// in this long.
 const SETTLED_WINDOW: Duration = Duration::from_millis(250);
+/// Under 5 % of one core over [`SETTLED_WINDOW`] (one clock tick at Linux's usual 100 Hz).
+const SETTLED_CPU: Duration = Duration::from_millis(10);
 /// How long a browser may take to settle before the bench gives up on it.
 const SETTLE_LIMIT: Duration = Duration::from_secs(20);
 
@@ -130,7 +132,7 @@ async fn settle(browser: &Browser) -> anyhow::Result<Duration> {
         } else {
             SETTLED_WINDOW
         };
-        if used <= Duration::from_millis(10) {
+        if used <= SETTLED_CPU {
             return Ok(started.elapsed());
         }
         if started.elapsed() > SETTLE_LIMIT {

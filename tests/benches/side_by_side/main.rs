@@ -150,9 +150,7 @@ fn main() -> anyhow::Result<()> {
     let relay = Relay::start(&relay_bin, &dir, &device)?;
     let idle = status_kib(relay.process.pid(), "VmRSS:")?;
     let nginx = Nginx::start(&nginx_bin, &dir, &device)?;
-    let control_dir = dir.join("control");
-    std::fs::create_dir_all(&control_dir)?;
-    let nginx_again = Nginx::start(&nginx_bin, &control_dir, &device)?;
+    let nginx_again = Nginx::start(&nginx_bin, &dir.join("control"), &device)?;
     let get = wrk::get_script(&dir, &token)?;
     let ticks = cpu::ticks_per_second();
     // The proxy a route goes through: its base URL and process.

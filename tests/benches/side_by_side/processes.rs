@@ -156,6 +156,7 @@ http {{
 
 impl Nginx {
     pub fn start(bin: &str, dir: &Path, device: &simulator::RunningDevice) -> anyhow::Result<Self> {
+        std::fs::create_dir_all(dir)?;
         std::fs::write(dir.join("device.pem"), &device.cert_pem)?;
         // nginx takes its port from the file: ask the OS for a free one.
         let listen = TcpListener::bind("127.0.0.1:0")?.local_addr()?;
