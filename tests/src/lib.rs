@@ -7,6 +7,7 @@
 
 pub mod cpu;
 pub mod latency;
+pub mod order;
 
 use std::net::{SocketAddr, TcpListener};
 use std::path::PathBuf;

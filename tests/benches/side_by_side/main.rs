@@ -26,7 +26,7 @@ use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::time::Duration;
 
 use anyhow::Context;
-use e2e::cpu;
+use e2e::{cpu, order};
 use processes::{FORWARD_PREFIX, Nginx, Relay, status_kib};
 use report::{Memory, Report, Route, Sample};
 use shared::wire::DeviceKind;
@@ -177,8 +177,8 @@ fn main() -> anyhow::Result<()> {
     let mut samples = Vec::new();
     for round in 0..rounds {
         for concurrency in CONCURRENCY {
-            for i in 0..Route::ALL.len() {
-                let route = Route::ALL[(i + round as usize) % Route::ALL.len()];
+            for i in order::balanced(Route::ALL.len(), round as usize) {
+                let route = Route::ALL[i];
                 let handshakes_before = match route {
                     Route::Relay => Some(calls.block_on(relay_handshakes(&http, &relay))?),
                     _ => None,

@@ -262,8 +262,10 @@ impl Report {
         let mut md = String::new();
         let _ = writeln!(
             md,
-            "{} interleaved rounds (the order of the four paths rotates each round), {} s of wrk \
-             per path and concurrency. Latencies in µs, over every call of the rounds (wrk's \
+            "{} interleaved rounds, {} s of wrk per path and concurrency; the paths' order \
+             changes each round so that over every four rounds each path runs once in each place \
+             and once right after each other path (a Williams square, `e2e::order`): no path \
+             always follows the same one, whatever a run leaves behind. Latencies in µs, over every call of the rounds (wrk's \
              histograms merged), so a round's luck moves them less than it moves its own \
              percentiles: the lowest and highest of the rounds' own p99s are shown beside them. \
              *Added* is the proxy's percentile minus the direct path's; calls/s and *CPU per call* \
