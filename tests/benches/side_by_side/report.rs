@@ -306,16 +306,28 @@ impl Report {
             }
         }
         md.push_str(
-            "\n**Relay against nginx** (ratios relay / nginx; added latency above 1 and throughput below 1 are worse):\n\n\
+            "\n**Relay against nginx** (ratios relay / nginx; added latency above 1 and throughput below 1 are worse; \
+             — where a proxy adds zero or less, the direct path's own percentile being as high: no \
+             ratio means anything there, the noise floor below gives the difference):\n\n\
              | concurrency | added p50 | added p99 | calls/s | upstream reuse, relay | upstream reuse, nginx | relay's own handshake counter |\n\
              |---:|---:|---:|---:|---:|---:|---:|\n",
         );
         for &c in &self.concurrency {
-            let ratio = |p: f64| self.added(Route::Relay, c, p) / self.added(Route::Nginx, c, p);
+            let ratio = |p: f64| {
+                let (relay, nginx) = (
+                    self.added(Route::Relay, c, p),
+                    self.added(Route::Nginx, c, p),
+                );
+                if relay > 0.0 && nginx > 0.0 {
+                    format!("{:.2}x", relay / nginx)
+                } else {
+                    "—".to_owned()
+                }
+            };
             let relay = self.cell(Route::Relay, c);
             let _ = writeln!(
                 md,
-                "| {c} | {:.2}x | {:.2}x | {:.2}x | {:.2} % | {:.2} % | {} in {} calls |",
+                "| {c} | {} | {} | {:.2}x | {:.2} % | {:.2} % | {} in {} calls |",
                 ratio(50.0),
                 ratio(99.0),
                 relay.per_second / self.cell(Route::Nginx, c).per_second,
