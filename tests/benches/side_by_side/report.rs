@@ -265,12 +265,12 @@ impl Report {
             "{} interleaved rounds, {} s of wrk per path and concurrency; the paths' order \
              changes each round so that over every four rounds each path runs once in each place \
              and once right after each other path (a Williams square, `e2e::order`): no path \
-             always follows the same one, whatever a run leaves behind. Latencies in µs, over every call of the rounds (wrk's \
-             histograms merged), so a round's luck moves them less than it moves its own \
-             percentiles: the lowest and highest of the rounds' own p99s are shown beside them. \
-             *Added* is the proxy's percentile minus the direct path's; calls/s and *CPU per call* \
-             (the proxy's CPU time, user + system, all its processes, from `/proc`, over the calls \
-             of a run) are medians of the rounds.\n",
+             always follows the same one, whatever a run leaves behind. Latencies in µs, over \
+             every call of the rounds (wrk's histograms merged), so a round's luck moves them \
+             less than it moves its own percentiles: the lowest and highest of the rounds' own \
+             p99s are shown beside them. *Added* is the proxy's percentile minus the direct \
+             path's; calls/s and *CPU per call* (the proxy's CPU time, user + system, all its \
+             processes, from `/proc`, over the calls of a run) are medians of the rounds.\n",
             self.rounds, self.seconds
         );
         md.push_str(
