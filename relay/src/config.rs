@@ -255,12 +255,9 @@ mod tests {
     use crate::trust::TrustPolicy;
 
     fn load(text: &str, env: &[(&str, &str)]) -> Result<Settings, ConfigError> {
-        static N: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
-        let n = N.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-        let dir =
-            std::env::temp_dir().join(format!("tokendeck-config-test-{}-{n}", std::process::id()));
-        std::fs::create_dir_all(&dir).unwrap();
-        let path = dir.join("tokendeck.toml");
+        // Removed when this returns: loading reads the file, and paths beside it are only named.
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("tokendeck.toml");
         std::fs::write(&path, text).unwrap();
         let env = env.iter().map(|(k, v)| (k.to_string(), v.to_string()));
         Settings::load(Some(&path), env).map(|(s, _)| s)
