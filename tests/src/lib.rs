@@ -9,7 +9,7 @@ pub mod cpu;
 pub mod latency;
 pub mod order;
 
-use std::net::{SocketAddr, TcpListener};
+use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
@@ -253,12 +253,9 @@ impl Drop for TempDir {
     }
 }
 
-fn free_port() -> Result<u16> {
-    Ok(TcpListener::bind("127.0.0.1:0")?.local_addr()?.port())
-}
-
-/// Block until ChromeDriver says it listens (it prints so on stdout), or it exits.
-fn wait_until_started(driver: &mut Child) -> Result<()> {
+/// Block until ChromeDriver says it listens (it prints so on stdout, "… started successfully
+/// on port N."), or it exits; the port it listens on.
+fn wait_until_started(driver: &mut Child) -> Result<u16> {
     use std::io::BufRead;
     let stdout = driver.stdout.take().context("chromedriver's stdout")?;
     let mut lines = std::io::BufReader::new(stdout).lines();
@@ -266,9 +263,13 @@ fn wait_until_started(driver: &mut Child) -> Result<()> {
     while let Some(line) = lines.next() {
         let line = line?;
         if line.contains("started successfully") {
+            let port = line
+                .rsplit_once("on port ")
+                .and_then(|(_, port)| port.trim_end_matches('.').parse().ok())
+                .with_context(|| format!("no port in chromedriver's {line:?}"))?;
             // Keep draining, so a later line never meets a closed pipe.
             std::thread::spawn(move || lines.for_each(drop));
-            return Ok(());
+            return Ok(port);
         }
         said.push(line);
     }
@@ -279,29 +280,15 @@ impl Browser {
     pub async fn start() -> Result<Self> {
         let chromedriver = std::env::var("CHROMEDRIVER").unwrap_or("/usr/bin/chromedriver".into());
         let chrome = std::env::var("CHROME").unwrap_or("/usr/bin/chromium".into());
-        // The port is free when asked for, but ChromeDriver binds it a moment later, and in
-        // between any outgoing connection on the machine may take it as its own ephemeral port
-        // (ChromeDriver then says "port not available" and exits): try again on a fresh one.
-        let mut tries = 0;
-        let (port, driver) = loop {
-            tries += 1;
-            let port = free_port()?;
-            let mut driver = Command::new(&chromedriver)
-                .arg(format!("--port={port}"))
-                .stdout(Stdio::piped())
-                .stderr(Stdio::null())
-                .spawn()
-                .with_context(|| format!("starting {chromedriver}"))?;
-            match wait_until_started(&mut driver) {
-                Ok(()) => break (port, driver),
-                Err(e) => {
-                    let _ = driver.wait();
-                    if tries == 5 {
-                        return Err(e.context(format!("{tries} tries, each on a fresh port")));
-                    }
-                }
-            }
-        };
+        // Port 0: ChromeDriver binds a free port itself and says which, so no other process
+        // can take the port between choosing it and binding it.
+        let mut driver = Command::new(&chromedriver)
+            .arg("--port=0")
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .with_context(|| format!("starting {chromedriver}"))?;
+        let port = wait_until_started(&mut driver)?;
         let profile =
             std::env::temp_dir().join(format!("tokendeck-chrome-{}-{port}", std::process::id()));
         std::fs::create_dir_all(&profile)?;
