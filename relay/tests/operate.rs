@@ -3,8 +3,6 @@
 
 mod common;
 
-use std::path::PathBuf;
-
 use base64::Engine;
 use common::{Relay, TestCert, TlsServer, client, device, get_json, raw, recording_router, state};
 use relay::AppState;
@@ -13,24 +11,32 @@ use relay::inventory::{Inventory, Timeouts};
 use relay::trust::TrustPolicy;
 use sha2::{Digest, Sha256};
 use shared::wire::{PAGE_INVENTORY_ID, PageInventory};
+use tempfile::TempDir;
 
 const LOADER: &str = "\nimport init from '/frontend-0123456789abcdef.js';\nawait init();\n";
 
-fn fake_dist() -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("tokendeck-dist-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
+/// A built app's folder, small: removed when dropped, one per test (they run in parallel).
+fn fake_dist() -> TempDir {
+    let dir = temp_dist();
     std::fs::write(
-        dir.join("index.html"),
+        dir.path().join("index.html"),
         format!("<!doctype html><html><head><script type=\"module\">{LOADER}</script></head><body></body></html>"),
     )
     .unwrap();
     std::fs::write(
-        dir.join("frontend-0123456789abcdef.js"),
+        dir.path().join("frontend-0123456789abcdef.js"),
         "export default async function init() {}\n".repeat(50),
     )
     .unwrap();
-    std::fs::write(dir.join("robots.txt"), "User-agent: *\n").unwrap();
+    std::fs::write(dir.path().join("robots.txt"), "User-agent: *\n").unwrap();
     dir
+}
+
+fn temp_dist() -> TempDir {
+    tempfile::Builder::new()
+        .prefix("tokendeck-dist-")
+        .tempdir()
+        .unwrap()
 }
 
 #[tokio::test]
@@ -38,7 +44,7 @@ async fn the_app_is_served_with_its_csp_cache_headers_and_compression() {
     let dist = fake_dist();
     let relay = Relay::start(AppState::new(
         Inventory::new(vec![], Timeouts::default()).unwrap(),
-        Some(dist),
+        Some(dist.path().to_owned()),
     ))
     .await;
     let http = client();
@@ -112,9 +118,13 @@ fn page_inventory(html: &str) -> Option<PageInventory> {
 /// precompressed variant is served as before.
 #[tokio::test]
 async fn the_page_carries_the_inventory_unless_an_access_key_guards_it() {
-    let dist = std::env::temp_dir().join(format!("tokendeck-dist-inv-{}", std::process::id()));
-    std::fs::create_dir_all(&dist).unwrap();
-    std::fs::copy(fake_dist().join("index.html"), dist.join("index.html")).unwrap();
+    let folder = temp_dist();
+    let dist = folder.path().to_owned();
+    std::fs::copy(
+        fake_dist().path().join("index.html"),
+        dist.join("index.html"),
+    )
+    .unwrap();
     std::fs::write(
         dist.join("index.html.br"),
         "built ahead, without an inventory",

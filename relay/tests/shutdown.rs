@@ -10,21 +10,23 @@ use std::time::{Duration, Instant};
 use common::client;
 use common::relay_process::{RelayProcess, config_dir, write};
 
-/// A relay whose only device is down (nothing listens on its port).
-fn config(name: &str, drain_delay_ms: u64) -> std::path::PathBuf {
+/// A relay whose only device is down (nothing listens on its port): the config file, and its
+/// folder (removed when dropped).
+fn config(name: &str, drain_delay_ms: u64) -> (tempfile::TempDir, std::path::PathBuf) {
     let closed = std::net::TcpListener::bind("127.0.0.1:0")
         .unwrap()
         .local_addr()
         .unwrap();
     let dir = config_dir(name);
-    write(
+    let path = write(
         &dir,
         "tokendeck.toml",
         &format!(
             "[limits]\ndrain_delay_ms = {drain_delay_ms}\n\n[[devices]]\nid = \"down\"\nname = \"down\"\nkind = \"bigip\"\nbase_url = \"https://{closed}\"\npin = \"sha256:{}\"\n",
             "ab".repeat(32)
         ),
-    )
+    );
+    (dir, path)
 }
 
 async fn status(relay: &RelayProcess, path: &str) -> Option<u16> {
@@ -34,7 +36,8 @@ async fn status(relay: &RelayProcess, path: &str) -> Option<u16> {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn sigterm_fails_readiness_at_once_serves_through_the_drain_delay_then_stops() {
-    let mut relay = RelayProcess::start(&config("sigterm", 1500), &[]).await;
+    let (_dir, config) = config("sigterm", 1500);
+    let mut relay = RelayProcess::start(&config, &[]).await;
     // A device that is down does not make the relay unready.
     let down = client()
         .get(relay.url("/api/devices/down/fwd/mgmt/tm/sys/version"))
@@ -73,7 +76,8 @@ async fn sigterm_fails_readiness_at_once_serves_through_the_drain_delay_then_sto
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn ctrl_c_stops_without_waiting_for_a_load_balancer() {
-    let mut relay = RelayProcess::start(&config("sigint", 5000), &[]).await;
+    let (_dir, config) = config("sigint", 5000);
+    let mut relay = RelayProcess::start(&config, &[]).await;
     let pid = relay.pid();
     let signalled = Instant::now();
     // SAFETY: signalling our own child.

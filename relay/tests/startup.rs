@@ -50,7 +50,7 @@ async fn an_unwritable_pin_location_with_tofu_on_stops_check_and_start_up() {
 #[tokio::test]
 async fn pins_go_to_the_state_directory_systemd_gives() {
     let dir = config_dir("state-directory");
-    let state_directory = dir.join("var-lib-tokendeck");
+    let state_directory = dir.path().join("var-lib-tokendeck");
     std::fs::create_dir_all(&state_directory).unwrap();
     let path = write(&dir, "tokendeck.toml", TOFU_DEVICE);
     let env = [("STATE_DIRECTORY", state_directory.to_str().unwrap())];
@@ -144,8 +144,10 @@ fn the_kubernetes_config_is_valid_and_draws_no_warning() {
         "corp-ca.pem",
         "-----BEGIN CERTIFICATE-----\n-----END CERTIFICATE-----\n",
     );
-    let config =
-        kubernetes_config().replace("/etc/tokendeck-secret/", &format!("{}/", dir.display()));
+    let config = kubernetes_config().replace(
+        "/etc/tokendeck-secret/",
+        &format!("{}/", dir.path().display()),
+    );
     let path = write(&dir, "tokendeck.toml", &config);
     let (settings, ignored) = relay::config::Settings::load(Some(&path), []).unwrap();
     assert!(ignored.is_empty());

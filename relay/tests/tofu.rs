@@ -12,12 +12,14 @@ use relay::inventory::{DeviceConfig, Inventory, InventoryOptions, Timeouts};
 use relay::shared_state::SharedState;
 use relay::trust::TrustPolicy;
 
-fn temp_state_file(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("tokendeck-tofu-{}-{name}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    let path = dir.join("tokendeck.state.toml");
-    let _ = std::fs::remove_file(&path);
-    path
+/// A state file's path (not yet written) in a folder of its own, removed when dropped.
+fn temp_state_file(name: &str) -> (tempfile::TempDir, PathBuf) {
+    let dir = tempfile::Builder::new()
+        .prefix(&format!("tokendeck-tofu-{name}-"))
+        .tempdir()
+        .unwrap();
+    let path = dir.path().join("tokendeck.state.toml");
+    (dir, path)
 }
 
 async fn relay(sim_url: &str, trust: TrustPolicy, options: InventoryOptions) -> Relay {
@@ -68,7 +70,7 @@ async fn version_status(relay: &Relay) -> reqwest::Response {
 #[tokio::test]
 async fn probe_then_pin_what_was_checked_and_keep_it_across_restarts() {
     let sim = simulator().await;
-    let state_file = temp_state_file("restart");
+    let (_dir, state_file) = temp_state_file("restart");
     let options = || InventoryOptions {
         state: std::sync::Arc::new(SharedState::pin_file(&state_file).unwrap()),
         ..InventoryOptions::default()
@@ -303,7 +305,7 @@ async fn only_devices_the_operator_marked_may_be_pinned_and_only_once() {
 async fn racing_pins_leave_the_pin_in_use_equal_to_the_pin_saved() {
     let sim = simulator().await;
     for round in 0..5 {
-        let state_file = temp_state_file(&format!("race-{round}"));
+        let (_dir, state_file) = temp_state_file(&format!("race-{round}"));
         let options = InventoryOptions {
             state: std::sync::Arc::new(SharedState::pin_file(&state_file).unwrap()),
             ..InventoryOptions::default()

@@ -31,20 +31,17 @@ fn relay_command(config: &Path, env: &[(&str, &str)]) -> Command {
     command
 }
 
-/// A folder for one test's config files.
-pub fn config_dir(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!(
-        "tokendeck-relay-process-{}-{name}",
-        std::process::id()
-    ));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
+/// A folder for one test's config files, removed with everything in it when dropped.
+pub fn config_dir(name: &str) -> tempfile::TempDir {
+    tempfile::Builder::new()
+        .prefix(&format!("tokendeck-relay-process-{name}-"))
+        .tempdir()
+        .unwrap()
 }
 
 /// Write `text` as `dir/name` and return its path.
-pub fn write(dir: &Path, name: &str, text: &str) -> PathBuf {
-    let path = dir.join(name);
+pub fn write(dir: impl AsRef<Path>, name: &str, text: &str) -> PathBuf {
+    let path = dir.as_ref().join(name);
     std::fs::write(&path, text).unwrap();
     path
 }
