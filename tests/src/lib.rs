@@ -242,15 +242,8 @@ impl Drop for Stack {
 pub struct Browser {
     pub client: Client,
     driver: Child,
-    _profile: TempDir,
-}
-
-struct TempDir(PathBuf);
-
-impl Drop for TempDir {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
+    /// Removed after the browser is stopped ([`Browser`]'s `drop` runs before its fields').
+    _profile: tempfile::TempDir,
 }
 
 /// Block until ChromeDriver says it listens (it prints so on stdout, "… started successfully
@@ -280,18 +273,23 @@ impl Browser {
     pub async fn start() -> Result<Self> {
         let chromedriver = std::env::var("CHROMEDRIVER").unwrap_or("/usr/bin/chromedriver".into());
         let chrome = std::env::var("CHROME").unwrap_or("/usr/bin/chromium".into());
+        // The profile, and the temporary files Chromium makes (`TMPDIR`, which ChromeDriver
+        // passes on): a browser killed rather than closed cannot remove its own, so they go
+        // where the guard removes them with the profile.
+        let profile = tempfile::Builder::new()
+            .prefix("tokendeck-chrome-")
+            .tempdir()
+            .context("making a profile folder")?;
         // Port 0: ChromeDriver binds a free port itself and says which, so no other process
         // can take the port between choosing it and binding it.
         let mut driver = Command::new(&chromedriver)
             .arg("--port=0")
+            .env("TMPDIR", profile.path())
             .stdout(Stdio::piped())
             .stderr(Stdio::null())
             .spawn()
             .with_context(|| format!("starting {chromedriver}"))?;
         let port = wait_until_started(&mut driver)?;
-        let profile =
-            std::env::temp_dir().join(format!("tokendeck-chrome-{}-{port}", std::process::id()));
-        std::fs::create_dir_all(&profile)?;
         let args = vec![
             "--headless=new".to_string(),
             "--no-sandbox".into(),
@@ -303,7 +301,7 @@ impl Browser {
             "--disable-component-update".into(),
             "--disable-sync".into(),
             "--window-size=1280,860".into(),
-            format!("--user-data-dir={}", profile.display()),
+            format!("--user-data-dir={}", profile.path().display()),
         ];
         let mut caps = serde_json::Map::new();
         caps.insert(
@@ -319,7 +317,7 @@ impl Browser {
         Ok(Self {
             client,
             driver,
-            _profile: TempDir(profile),
+            _profile: profile,
         })
     }
 
