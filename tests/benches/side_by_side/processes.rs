@@ -155,13 +155,39 @@ http {{
 }
 
 impl Nginx {
+    /// nginx takes its port from the config file and cannot bind port 0 and say which it got, so
+    /// the bench asks the OS for a free port and lets it go for nginx to bind; another process may
+    /// take it in between. Then nginx exits ("Address already in use") and the bench starts it
+    /// again on a fresh port, a few times at most.
     pub fn start(bin: &str, dir: &Path, device: &simulator::RunningDevice) -> anyhow::Result<Self> {
         std::fs::create_dir_all(dir)?;
         std::fs::write(dir.join("device.pem"), &device.cert_pem)?;
-        // nginx takes its port from the file: ask the OS for a free one.
-        let listen = TcpListener::bind("127.0.0.1:0")?.local_addr()?;
+        let mut tries = 1;
+        loop {
+            let listen = TcpListener::bind("127.0.0.1:0")?.local_addr()?;
+            match Self::start_on(bin, dir, device.addr, listen)? {
+                Ok(nginx) => return Ok(nginx),
+                Err(log) if tries < 5 && log.contains("Address already in use") => {
+                    eprintln!("bench: {listen} was taken before nginx bound it; another port");
+                    tries += 1;
+                }
+                Err(log) => bail!("nginx exited before listening:\n{log}"),
+            }
+        }
+    }
+
+    /// Start nginx on `listen`; `Err` with its error log if it exits before listening.
+    fn start_on(
+        bin: &str,
+        dir: &Path,
+        device: SocketAddr,
+        listen: SocketAddr,
+    ) -> anyhow::Result<Result<Self, String>> {
         let conf = dir.join("nginx.conf");
-        std::fs::write(&conf, config(dir, listen, device.addr))?;
+        std::fs::write(&conf, config(dir, listen, device))?;
+        let pid_file = dir.join("nginx.pid");
+        let _ = std::fs::remove_file(&pid_file);
+        let _ = std::fs::remove_file(dir.join("error.log"));
         let nginx = |extra: &[&str]| {
             let mut cmd = Command::new(bin);
             cmd.arg("-p")
@@ -188,21 +214,26 @@ impl Nginx {
         let stdout = child.stdout.take().context("nginx's stdout")?;
         drain(stdout);
         let mut process = Process(child);
-        // nginx says nothing when it is ready: wait (bounded) until its port accepts.
+        // nginx says nothing when it is ready. It writes its pid file once its port is bound, so
+        // the port answering with that file in place is nginx, not whoever took the port: wait
+        // (bounded) for both.
+        let pid = process.pid().to_string();
         let deadline = Instant::now() + Duration::from_secs(10);
-        while TcpStream::connect(listen).is_err() {
+        while !std::fs::read_to_string(&pid_file).is_ok_and(|p| p.trim() == pid)
+            || TcpStream::connect(listen).is_err()
+        {
             if let Some(status) = process.0.try_wait()? {
                 let log = std::fs::read_to_string(dir.join("error.log")).unwrap_or_default();
-                bail!("nginx exited ({status}) before listening:\n{log}");
+                return Ok(Err(format!("({status}) {log}")));
             }
             if Instant::now() > deadline {
                 bail!("nginx did not listen on {listen} within 10 s");
             }
             std::thread::sleep(Duration::from_millis(10));
         }
-        Ok(Self {
+        Ok(Ok(Self {
             process,
             base: format!("http://{listen}"),
-        })
+        }))
     }
 }
