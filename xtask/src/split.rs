@@ -45,11 +45,15 @@ fn trunk_stem(dist: &Path) -> Result<String> {
     }
 }
 
+/// wasm-opt at `-Oz`, also dropping the `producers` and `target_features` sections (which
+/// toolchains built the module, what features it was built for: nothing a browser reads, ~200
+/// bytes per module).
 fn wasm_opt(tools: &BuildTools, input: &Path, output: &Path) -> Result<()> {
     run(Command::new("wasm-opt")
         .env("PATH", &tools.path)
         .arg("-Oz")
         .args(WASM_FEATURES)
+        .args(["--strip-producers", "--strip-target-features"])
         .arg(input)
         .arg("-o")
         .arg(output))
@@ -103,6 +107,7 @@ pub fn split(cargo_wasm: &Path, dist: &Path, work: &Path, tools: &BuildTools) ->
         }
         let target = dist.join(&name);
         if name.ends_with(".wasm") {
+            drop_name_section(&path)?;
             wasm_opt(tools, &path, &target)?;
             later += 1;
         } else if name.ends_with(".js") {
@@ -117,6 +122,59 @@ pub fn split(cargo_wasm: &Path, dist: &Path, work: &Path, tools: &BuildTools) ->
     }
     fingerprint_parts(dist, &stem)?;
     preload_loader(&dist.join("index.html"))
+}
+
+/// Remove the `name` section (function and local names, for debuggers) from the module at
+/// `path`. The shipped wasm has none anyway (wasm-opt leaves names out unless asked), but
+/// wasm-split-cli writes the parts' with a subsection binaryen does not know (id 3, labels), so
+/// each wasm-opt run warned about it. The main module's names are rewritten by wasm-bindgen.
+fn drop_name_section(path: &Path) -> Result<()> {
+    let bytes = std::fs::read(path).with_context(|| format!("reading {}", path.display()))?;
+    let kept = without_custom_section(&bytes, "name")
+        .with_context(|| format!("reading the sections of {}", path.display()))?;
+    std::fs::write(path, kept).with_context(|| format!("writing {}", path.display()))
+}
+
+/// `module` without its custom sections called `name`; every other byte as it was.
+fn without_custom_section(module: &[u8], name: &str) -> Result<Vec<u8>> {
+    const HEADER: usize = 8; // "\0asm" and the version
+    if module.len() < HEADER || &module[..4] != b"\0asm" {
+        bail!("not a wasm module");
+    }
+    let mut out = module[..HEADER].to_vec();
+    let mut at = HEADER;
+    while at < module.len() {
+        let start = at;
+        let id = module[at];
+        let (size, body) = leb128(module, at + 1)?;
+        let end = body
+            .checked_add(size)
+            .filter(|&end| end <= module.len())
+            .context("a section runs past the end")?;
+        let named = id == 0 && {
+            let (len, text) = leb128(module, body)?;
+            module.get(text..text + len) == Some(name.as_bytes())
+        };
+        if !named {
+            out.extend_from_slice(&module[start..end]);
+        }
+        at = end;
+    }
+    Ok(out)
+}
+
+/// The unsigned LEB128 number at `at` in `bytes`, and the index just past it.
+fn leb128(bytes: &[u8], mut at: usize) -> Result<(usize, usize)> {
+    let mut value = 0usize;
+    for shift in (0..35).step_by(7) {
+        let byte = *bytes.get(at).context("a number runs past the end")?;
+        at += 1;
+        value |= usize::from(byte & 0x7f) << shift;
+        if byte & 0x80 == 0 {
+            return Ok((value, at));
+        }
+    }
+    bail!("a number longer than 5 bytes")
 }
 
 /// Rename every part in `dist/` (each `.wasm` but the main one) to `<name>-<hash>.wasm`, the
@@ -218,6 +276,32 @@ fetch(new URL("./split_explorer-fedcba9876543210.wasm", import.meta.url));"#
         assert!(with_part_names(js, &missing).is_err());
         let twice = format!("{js}{js}");
         assert!(with_part_names(&twice, &renames).is_err());
+    }
+
+    #[test]
+    fn a_custom_section_is_dropped_by_name_and_nothing_else_changes() {
+        // Header; a type section (id 1, 4 bytes); custom "name" (5 bytes: len 4, "name");
+        // custom "names" (6 bytes), which is not it; a custom "name" of 130 bytes, whose size
+        // takes two LEB128 bytes.
+        let mut module = b"\0asm\x01\0\0\0".to_vec();
+        let types = [1, 4, 1, 0x60, 0, 0];
+        module.extend(types);
+        module.extend([0, 5, 4]);
+        module.extend(b"name");
+        let names = [0, 6, 5, b'n', b'a', b'm', b'e', b's'];
+        module.extend(names);
+        module.extend([0, 0x82, 0x01, 4]);
+        module.extend(b"name");
+        module.extend([0xaa; 125]);
+        let mut expected = b"\0asm\x01\0\0\0".to_vec();
+        expected.extend(types);
+        expected.extend(names);
+        assert_eq!(without_custom_section(&module, "name").unwrap(), expected);
+        // A module without one comes back as it was.
+        assert_eq!(without_custom_section(&expected, "name").unwrap(), expected);
+        // A section longer than the file, or no wasm header, is an error, not a guess.
+        assert!(without_custom_section(&module[..module.len() - 1], "name").is_err());
+        assert!(without_custom_section(b"\0asn\x01\0\0\0", "name").is_err());
     }
 
     #[test]
