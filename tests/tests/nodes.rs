@@ -329,6 +329,21 @@ async fn column_chooser_narrows_the_select_and_filter_narrows_the_rows() {
         .await
         .unwrap();
     browser.screenshot("nodes-narrow").await.unwrap();
+    // The table scrolls inside its card; the page itself does not scroll sideways (a label
+    // positioned outside the table's scroller once widened it by 73 px).
+    let page = browser
+        .client
+        .execute(
+            "const d = document.documentElement; return [d.scrollWidth, d.clientWidth];",
+            vec![],
+        )
+        .await
+        .unwrap();
+    let [wide, shown] = [0, 1].map(|i| page[i].as_u64().unwrap());
+    assert!(
+        wide <= shown,
+        "the page is {wide} px wide in a {shown} px window"
+    );
 
     browser.close().await.unwrap();
 }
