@@ -153,7 +153,10 @@ fn without_custom_section(module: &[u8], name: &str) -> Result<Vec<u8>> {
             .context("a section runs past the end")?;
         let named = id == 0 && {
             let (len, text) = leb128(module, body)?;
-            module.get(text..text + len) == Some(name.as_bytes())
+            text.checked_add(len)
+                .filter(|&to| to <= end)
+                .map(|to| &module[text..to])
+                == Some(name.as_bytes())
         };
         if !named {
             out.extend_from_slice(&module[start..end]);
