@@ -4,7 +4,9 @@
 mod common;
 
 use base64::Engine;
-use common::{Relay, TestCert, TlsServer, client, device, get_json, raw, recording_router, state};
+use common::{
+    Relay, TestCert, TlsServer, client, device, get_json, raw, recording_router, state, temp_dir,
+};
 use relay::AppState;
 use relay::access::AccessPolicy;
 use relay::inventory::{Inventory, Timeouts};
@@ -17,7 +19,7 @@ const LOADER: &str = "\nimport init from '/frontend-0123456789abcdef.js';\nawait
 
 /// A built app's folder, small: removed when dropped, one per test (they run in parallel).
 fn fake_dist() -> TempDir {
-    let dir = temp_dist();
+    let dir = temp_dir("dist");
     std::fs::write(
         dir.path().join("index.html"),
         format!("<!doctype html><html><head><script type=\"module\">{LOADER}</script></head><body></body></html>"),
@@ -30,13 +32,6 @@ fn fake_dist() -> TempDir {
     .unwrap();
     std::fs::write(dir.path().join("robots.txt"), "User-agent: *\n").unwrap();
     dir
-}
-
-fn temp_dist() -> TempDir {
-    tempfile::Builder::new()
-        .prefix("tokendeck-dist-")
-        .tempdir()
-        .unwrap()
 }
 
 #[tokio::test]
@@ -118,7 +113,7 @@ fn page_inventory(html: &str) -> Option<PageInventory> {
 /// precompressed variant is served as before.
 #[tokio::test]
 async fn the_page_carries_the_inventory_unless_an_access_key_guards_it() {
-    let folder = temp_dist();
+    let folder = temp_dir("dist");
     let dist = folder.path().to_owned();
     std::fs::copy(
         fake_dist().path().join("index.html"),

@@ -12,8 +12,8 @@ mod common;
 use std::time::Duration;
 
 use common::redis_server::{RedisServer, RedisTls};
-use common::relay_process::{RelayProcess, check, config_dir, write};
-use common::{TestCa, TestCert, TlsServer, client, json_at, recording_router, simulator};
+use common::relay_process::{RelayProcess, check, write};
+use common::{TestCa, TestCert, TlsServer, client, json_at, recording_router, simulator, temp_dir};
 
 /// `tokendeck.toml` for a replica: the shared state, then `devices`.
 fn config(state: &str, extra: &str, devices: &str) -> String {
@@ -105,7 +105,7 @@ async fn metric(relay: &RelayProcess, name: &str) -> Option<String> {
 async fn a_pin_made_through_one_replica_is_enforced_by_the_other_and_the_first_pin_wins() {
     let redis = RedisServer::start("pins");
     let (lab, race) = (simulator().await, simulator().await);
-    let dir = config_dir("pins");
+    let dir = temp_dir("pins");
     let devices = tofu_device("lab", &lab.base_url()) + &tofu_device("race", &race.base_url());
     let path = write(&dir, "tokendeck.toml", &config(&redis.url(), "", &devices));
     let a = RelayProcess::start(&path, &[]).await;
@@ -195,7 +195,7 @@ async fn a_budget_of_n_a_minute_and_the_wrong_key_lockout_hold_across_both_repli
     let cert = TestCert::self_signed();
     let (router, seen) = recording_router(vec![]);
     let device = TlsServer::start(&cert, router).await;
-    let dir = config_dir("budget");
+    let dir = temp_dir("budget");
     let key = "correct-horse-battery-staple";
     let devices = format!(
         "[[devices]]\nid = \"api\"\nname = \"api\"\nkind = \"fmc\"\nbase_url = \"{}\"\npin = \"{}\"\nrequests_per_minute = 20\nconcurrent_calls = 0\n",
@@ -266,7 +266,7 @@ async fn a_budget_of_n_a_minute_and_the_wrong_key_lockout_hold_across_both_repli
 async fn redis_going_away_fails_closed_for_pins_and_is_reported_until_it_is_back() {
     let mut redis = RedisServer::start("outage");
     let (lab, spare) = (simulator().await, simulator().await);
-    let dir = config_dir("outage");
+    let dir = temp_dir("outage");
     let devices = tofu_device("lab", &lab.base_url()) + &tofu_device("spare", &spare.base_url());
     let path = write(&dir, "tokendeck.toml", &config(&redis.url(), "", &devices));
     let a = RelayProcess::start(&path, &[]).await;
@@ -372,7 +372,7 @@ async fn redis_with_a_password_over_tls_and_check_says_what_is_wrong() {
         key_pem: pem("PRIVATE KEY", leaf.key.secret_der()),
     };
     let redis = RedisServer::start_with("tls", Some("redis-s3cret-password"), Some(&tls));
-    let dir = config_dir("tls");
+    let dir = temp_dir("tls");
     write(&dir, "redis-ca.pem", &ca.pem());
     write(&dir, "redis-password", "redis-s3cret-password\n");
     write(&dir, "wrong-password", "not-the-password\n");

@@ -7,8 +7,8 @@ mod common;
 
 use std::time::{Duration, Instant};
 
-use common::client;
-use common::relay_process::{RelayProcess, config_dir, write};
+use common::relay_process::{RelayProcess, write};
+use common::{client, temp_dir};
 
 /// A relay whose only device is down (nothing listens on its port): the config file, and its
 /// folder (removed when dropped).
@@ -17,7 +17,7 @@ fn config(name: &str, drain_delay_ms: u64) -> (tempfile::TempDir, std::path::Pat
         .unwrap()
         .local_addr()
         .unwrap();
-    let dir = config_dir(name);
+    let dir = temp_dir(name);
     let path = write(
         &dir,
         "tokendeck.toml",

@@ -6,7 +6,8 @@
 
 mod common;
 
-use common::relay_process::{RelayProcess, check, config_dir, write};
+use common::relay_process::{RelayProcess, check, write};
+use common::temp_dir;
 
 const TOFU_DEVICE: &str = r#"
 [[devices]]
@@ -19,7 +20,7 @@ tofu = true
 
 #[tokio::test]
 async fn an_unwritable_pin_location_with_tofu_on_stops_check_and_start_up() {
-    let dir = config_dir("unwritable");
+    let dir = temp_dir("unwritable");
     // A file where the pin file's folder should be: not even root can write below it.
     write(&dir, "not-a-folder", "");
     let config = format!("state_file = \"not-a-folder/tokendeck.state.toml\"\n{TOFU_DEVICE}");
@@ -49,7 +50,7 @@ async fn an_unwritable_pin_location_with_tofu_on_stops_check_and_start_up() {
 
 #[tokio::test]
 async fn pins_go_to_the_state_directory_systemd_gives() {
-    let dir = config_dir("state-directory");
+    let dir = temp_dir("state-directory");
     let state_directory = dir.path().join("var-lib-tokendeck");
     std::fs::create_dir_all(&state_directory).unwrap();
     let path = write(&dir, "tokendeck.toml", TOFU_DEVICE);
@@ -77,7 +78,7 @@ async fn pins_go_to_the_state_directory_systemd_gives() {
 
 #[tokio::test]
 async fn an_unreachable_redis_is_named_with_what_to_check() {
-    let dir = config_dir("no-redis");
+    let dir = temp_dir("no-redis");
     // A loopback port nobody listens on.
     let port = std::net::TcpListener::bind("127.0.0.1:0")
         .unwrap()
@@ -101,7 +102,7 @@ async fn an_unreachable_redis_is_named_with_what_to_check() {
 
 #[tokio::test]
 async fn check_warns_about_a_body_limit_above_the_fmc_s_and_per_replica_state() {
-    let dir = config_dir("warnings");
+    let dir = temp_dir("warnings");
     let config = format!(
         "listen = \"0.0.0.0:8080\"\naccess_key = \"correct-horse-battery-staple\"\nallow_tofu = false\n\n[limits]\nmax_body_bytes = 4194304\n{TOFU_DEVICE}"
     );
@@ -136,7 +137,7 @@ fn kubernetes_config() -> String {
 
 #[test]
 fn the_kubernetes_config_is_valid_and_draws_no_warning() {
-    let dir = config_dir("kubernetes");
+    let dir = temp_dir("kubernetes");
     write(&dir, "access-key", "correct-horse-battery-staple-0123\n");
     write(&dir, "redis-password", "redis-password\n");
     write(

@@ -14,10 +14,7 @@ use relay::trust::TrustPolicy;
 
 /// A state file's path (not yet written) in a folder of its own, removed when dropped.
 fn temp_state_file(name: &str) -> (tempfile::TempDir, PathBuf) {
-    let dir = tempfile::Builder::new()
-        .prefix(&format!("tokendeck-tofu-{name}-"))
-        .tempdir()
-        .unwrap();
+    let dir = common::temp_dir(&format!("tofu-{name}"));
     let path = dir.path().join("tokendeck.state.toml");
     (dir, path)
 }

@@ -59,6 +59,15 @@ impl Drop for Relay {
     }
 }
 
+/// A folder of its own under the temporary directory (`tokendeck-<name>-…`), removed with
+/// everything in it when dropped.
+pub fn temp_dir(name: &str) -> tempfile::TempDir {
+    tempfile::Builder::new()
+        .prefix(&format!("tokendeck-{name}-"))
+        .tempdir()
+        .unwrap()
+}
+
 pub fn state(devices: Vec<DeviceConfig>, timeouts: Timeouts) -> AppState {
     AppState::new(Inventory::new(devices, timeouts).unwrap(), None)
 }

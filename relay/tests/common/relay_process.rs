@@ -31,14 +31,6 @@ fn relay_command(config: &Path, env: &[(&str, &str)]) -> Command {
     command
 }
 
-/// A folder for one test's config files, removed with everything in it when dropped.
-pub fn config_dir(name: &str) -> tempfile::TempDir {
-    tempfile::Builder::new()
-        .prefix(&format!("tokendeck-relay-process-{name}-"))
-        .tempdir()
-        .unwrap()
-}
-
 /// Write `text` as `dir/name` and return its path.
 pub fn write(dir: impl AsRef<Path>, name: &str, text: &str) -> PathBuf {
     let path = dir.as_ref().join(name);
