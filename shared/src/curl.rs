@@ -10,8 +10,8 @@
 
 use serde_json::Value;
 
+use crate::devices::headers::{is_secret_header, is_secret_query_param};
 use crate::session::mask_secret;
-use crate::wire::headers::is_secret_header;
 
 /// What replaces a password or Basic credentials, always.
 pub const PASSWORD_MASK: &str = "********";
@@ -32,7 +32,7 @@ pub fn to_curl(call: &HttpCall, reveal: bool) -> String {
     let mut words = vec![
         "curl".to_string(),
         "-sk".to_string(),
-        shell_quote(&call.url),
+        shell_quote(&mask_query(&call.url, reveal, is_secret_query_param)),
     ];
     let method = call.method.trim().to_ascii_uppercase();
     if !method.is_empty() && method != "GET" {
@@ -78,6 +78,31 @@ pub fn to_curl(call: &HttpCall, reveal: bool) -> String {
         words.push(shell_quote(&shown));
     }
     words.join(" ")
+}
+
+/// A URL with the values of its secret query parameters masked (unless revealed): a kind that
+/// takes a credential in the query (`Profile::secret_query_params`) shows it no more than in a
+/// header.
+fn mask_query(url: &str, reveal: bool, is_secret: fn(&str) -> bool) -> String {
+    let Some((base, query)) = url.split_once('?').filter(|_| !reveal) else {
+        return url.to_string();
+    };
+    let (query, fragment) = query
+        .split_once('#')
+        .map_or((query, None), |(q, f)| (q, Some(f)));
+    let pairs: Vec<String> = query
+        .split('&')
+        .map(|pair| match pair.split_once('=') {
+            Some((name, value)) if is_secret(name) => format!("{name}={}", mask_secret(value)),
+            _ => pair.to_string(),
+        })
+        .collect();
+    let mut out = format!("{base}?{}", pairs.join("&"));
+    if let Some(fragment) = fragment {
+        out.push('#');
+        out.push_str(fragment);
+    }
+    out
 }
 
 /// Whether a body that cannot be masked field by field may hold a password (a `password`,
@@ -163,6 +188,27 @@ pub fn shell_quote(word: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn secret_query_parameters_are_masked_unless_revealed() {
+        let key = |name: &str| name == "key";
+        let url =
+            "https://fw.lab/api/?type=op&key=LUFRPT14MW5xOEo1R09KVlBZNnpnemh0VHRBOWl6TGM9&cmd=x";
+        let masked = mask_query(url, false, key);
+        assert!(
+            !masked.contains("LUFRPT14MW5xOEo1R09KVlBZNnpnemh0VHRBOWl6TGM9"),
+            "{masked}"
+        );
+        assert!(
+            masked.starts_with("https://fw.lab/api/?type=op&key=") && masked.ends_with("&cmd=x")
+        );
+        assert_eq!(mask_query(url, true, key), url);
+        assert_eq!(mask_query("https://a/b", false, key), "https://a/b");
+        assert_eq!(
+            mask_query("https://a/b?x=1#key=2", false, key),
+            "https://a/b?x=1#key=2"
+        );
+    }
 
     const HOST: &str = "https://10.1.1.245";
     const TOKEN: &str = "DCECRMQ66WOSPTSGPR7OAGG5SI";

@@ -28,17 +28,20 @@ pub mod clock;
 pub mod lease;
 pub mod pacing;
 mod plan;
+pub mod quota;
 mod recovery;
 pub mod rules;
 mod step;
 #[cfg(test)]
 mod tests;
+pub mod timing;
 pub mod token;
 
 pub use clock::{DeviceClock, Now};
-pub use lease::{TokenLease, Urgency, format_countdown, mask_secret};
+pub use lease::{TokenLease, Urgency, format_countdown, format_hours_minutes, mask_secret};
 pub use pacing::Pacer;
 pub use plan::{PlannedStep, RenewalPlan, describe_renewal, format_clock, next_renewal_at};
+pub use quota::TokenQuota;
 pub use rules::{RateLimit, RenewalRules, RenewalSettings, RenewalStrategy, auto_margin_secs};
 pub use step::is_password_rejected;
 pub use token::{IssuedToken, IssuedTokens};
@@ -311,6 +314,14 @@ impl Session {
             .as_ref()
             .filter(|lease| lease.remaining_secs(device_now) > 0)
             .map(|lease| lease.token.as_str())
+    }
+
+    /// How urgent the access token is at `device_now`, against the lifetime each renewal buys
+    /// (an extended token's total timeout grows; the colour follows one lifetime).
+    pub fn urgency(&self, device_now: i64) -> Option<Urgency> {
+        self.access.as_ref().map(|lease| {
+            lease.urgency_within(device_now, self.granted_secs.max(1).min(lease.timeout_secs))
+        })
     }
 
     /// Whether an automatic login is allowed (the user chose "stay signed in" and the

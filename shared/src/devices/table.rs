@@ -30,12 +30,17 @@ pub struct Rows {
     pub cells: Vec<Vec<String>>,
     /// Each item's own link, if the collection names one.
     pub links: Vec<Option<String>>,
-    /// Items on the device in all (when the reply says, e.g. FMC `paging.count`).
+    /// Items on the device in all (when a paged reply says).
     pub total: Option<u64>,
 }
 
-/// Read a collection reply; an empty collection may omit its items (F5 does).
-pub fn read_rows(collection: &Collection, body: &str) -> Result<Rows, ProtocolError> {
+/// Read a collection reply; an empty collection may omit its items (F5 does). `total` is where
+/// a paged reply says how many items there are in all (`Paging::total`).
+pub fn read_rows(
+    collection: &Collection,
+    body: &str,
+    total: Option<&str>,
+) -> Result<Rows, ProtocolError> {
     let value: Value =
         serde_json::from_str(body).map_err(|e| ProtocolError::not_json("list", &e))?;
     let items = match value.pointer(collection.items) {
@@ -69,7 +74,9 @@ pub fn read_rows(collection: &Collection, body: &str) -> Result<Rows, ProtocolEr
                     .map(str::to_owned)
             })
             .collect(),
-        total: value.pointer("/paging/count").and_then(Value::as_u64),
+        total: total
+            .and_then(|pointer| value.pointer(pointer))
+            .and_then(Value::as_u64),
     })
 }
 
@@ -136,7 +143,7 @@ mod tests {
     fn reads_rows_by_pointer() {
         let body = r#"{"items":[{"name":"a","sw":{"version":"7.4"},"ha":true,"links":{"self":"https://x/a"}},
                                   {"name":"b","ha":false}],"paging":{"count":2}}"#;
-        let rows = read_rows(&DEVICES, body).unwrap();
+        let rows = read_rows(&DEVICES, body, Some("/paging/count")).unwrap();
         assert_eq!(rows.cells[0], vec!["a", "7.4", "yes"]);
         assert_eq!(rows.cells[1], vec!["b", "—", "no"]);
         assert_eq!(rows.links, vec![Some("https://x/a".into()), None]);
@@ -145,9 +152,9 @@ mod tests {
 
     #[test]
     fn empty_collections_may_omit_items_but_not_be_something_else() {
-        assert_eq!(read_rows(&DEVICES, "{}").unwrap().cells.len(), 0);
-        assert!(read_rows(&DEVICES, r#"{"items":3}"#).is_err());
-        assert!(read_rows(&DEVICES, "<html>").is_err());
+        assert_eq!(read_rows(&DEVICES, "{}", None).unwrap().cells.len(), 0);
+        assert!(read_rows(&DEVICES, r#"{"items":3}"#, None).is_err());
+        assert!(read_rows(&DEVICES, "<html>", None).is_err());
     }
 
     #[test]

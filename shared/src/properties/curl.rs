@@ -10,7 +10,7 @@ use base64::Engine;
 use serde_json::{Map, Value};
 
 use crate::curl::{HttpCall, to_curl};
-use crate::wire::headers::is_secret_header;
+use crate::devices::headers::is_secret_header;
 
 /// Every password starts with this.
 pub const PASSWORD_MARKER: &str = "pw8MARKERq";

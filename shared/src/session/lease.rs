@@ -117,9 +117,29 @@ pub fn format_countdown(secs: u64) -> String {
     }
 }
 
+/// A long life in hours and minutes, as a refresh token's shows: `9 h 58 min`, `29 min`,
+/// `under a minute`.
+pub fn format_hours_minutes(secs: u64) -> String {
+    let minutes = secs / 60;
+    match (minutes / 60, minutes % 60) {
+        (0, 0) if secs > 0 => "under a minute".into(),
+        (0, m) => format!("{m} min"),
+        (h, m) => format!("{h} h {m:02} min"),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn long_lives_read_in_hours_and_minutes() {
+        assert_eq!(format_hours_minutes(36_000), "10 h 00 min");
+        assert_eq!(format_hours_minutes(35_880), "9 h 58 min");
+        assert_eq!(format_hours_minutes(1_799), "29 min");
+        assert_eq!(format_hours_minutes(59), "under a minute");
+        assert_eq!(format_hours_minutes(0), "0 min");
+    }
 
     const T0: i64 = 1_588_198_729_470_534;
 

@@ -1,35 +1,24 @@
-//! Pacing the console's own calls to a device with a rate limit (FMC: 120 requests a minute, 10
-//! connections), so the device never has to refuse one: calls beyond the budget queue in order,
-//! token calls jump the queue (and keep a reserve), and after a 429 everything waits until the
-//! device said to retry (its `Retry-After`, or until the oldest call leaves the window).
+//! Pacing the console's own calls to a device with a rate budget (the relay's, as it advertises
+//! it: `crate::wire::budget`), so neither the relay nor the device has to refuse one: calls beyond
+//! the budget queue in order, token calls jump the queue (and may use the reserve the relay
+//! keeps for them), and after a 429 everything waits until the device or the relay said to retry
+//! (its `Retry-After`, or until the oldest call leaves the window).
 //!
 //! Pure: the shell enqueues tickets, asks which may start ([`Pacer::start_ready`]), reports when
 //! each finishes, and sets a timer for [`Pacer::next_slot`]. Times are browser microseconds.
 
 use std::collections::VecDeque;
 
-use super::rules::RateLimit;
+pub use crate::wire::budget::Priority;
+use crate::wire::budget::{Allowance, RateBudget};
 
 const MICROS: i64 = 1_000_000;
-/// The sliding window the device counts requests in.
-pub const WINDOW_MICROS: i64 = 60 * MICROS;
-/// Slots of each minute only token calls may use, so a renewal is never stuck behind pages.
-pub const TOKEN_RESERVE: u32 = 5;
-
-/// How urgent a call is.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Priority {
-    /// Logins, renewals and logouts: first in line, may use the reserve.
-    Token,
-    /// Everything else.
-    Ordinary,
-}
 
 /// One device's budget as the console spends it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Pacer {
-    limit: RateLimit,
-    /// When each call of the last minute started.
+    budget: RateBudget,
+    /// When each call of the last window started.
     sent: VecDeque<i64>,
     in_flight: u32,
     queue: VecDeque<(u64, Priority)>,
@@ -38,14 +27,31 @@ pub struct Pacer {
 }
 
 impl Pacer {
-    pub fn new(limit: RateLimit) -> Self {
+    pub fn new(budget: RateBudget) -> Self {
         Self {
-            limit,
+            budget,
             sent: VecDeque::new(),
             in_flight: 0,
             queue: VecDeque::new(),
             hold_until: None,
         }
+    }
+
+    /// The window calls are counted in.
+    pub fn window_micros() -> i64 {
+        RateBudget::client_window_micros()
+    }
+
+    /// What this console allows itself of calls of `priority`.
+    pub fn allowance(&self, priority: Priority) -> Allowance {
+        self.budget.client_allowance(priority)
+    }
+
+    /// Calls of `priority` that could still start in the current window (`None`: no limit).
+    pub fn room(&self, now: i64, priority: Priority) -> Option<u32> {
+        let per_minute = self.allowance(priority).per_minute?;
+        let recent = self.recent(now).count() as u32;
+        Some(per_minute.saturating_sub(recent))
     }
 
     /// Put a call in line (token calls before every ordinary one).
@@ -76,8 +82,15 @@ impl Pacer {
         self.queue.iter().position(|(t, _)| *t == ticket)
     }
 
+    /// Calls started within the window ending at `now`.
+    fn recent(&self, now: i64) -> impl Iterator<Item = i64> + '_ {
+        let window = Self::window_micros();
+        self.sent.iter().copied().filter(move |t| *t > now - window)
+    }
+
     fn forget_old(&mut self, now: i64) {
-        while self.sent.front().is_some_and(|t| *t <= now - WINDOW_MICROS) {
+        let window = Self::window_micros();
+        while self.sent.front().is_some_and(|t| *t <= now - window) {
             self.sent.pop_front();
         }
         if self.hold_until.is_some_and(|t| t <= now) {
@@ -86,14 +99,11 @@ impl Pacer {
     }
 
     fn room_for(&self, priority: Priority) -> bool {
-        let (per_minute, concurrent) = match priority {
-            Priority::Token => (self.limit.per_minute, self.limit.concurrent),
-            Priority::Ordinary => (
-                self.limit.per_minute.saturating_sub(TOKEN_RESERVE).max(1),
-                self.limit.concurrent.saturating_sub(1).max(1),
-            ),
-        };
-        (self.sent.len() as u32) < per_minute && self.in_flight < concurrent
+        let allowance = self.allowance(priority);
+        allowance
+            .per_minute
+            .is_none_or(|n| (self.sent.len() as u32) < n)
+            && allowance.concurrent.is_none_or(|n| self.in_flight < n)
     }
 
     /// The tickets that may start now, in order; each is counted as sent and in flight.
@@ -122,21 +132,16 @@ impl Pacer {
         if let Some(hold) = self.hold_until.filter(|t| *t > now) {
             return Some(hold);
         }
-        let per_minute = match priority {
-            Priority::Token => self.limit.per_minute,
-            Priority::Ordinary => self.limit.per_minute.saturating_sub(TOKEN_RESERVE).max(1),
-        } as usize;
-        let recent: Vec<i64> = self
-            .sent
-            .iter()
-            .copied()
-            .filter(|t| *t > now - WINDOW_MICROS)
-            .collect();
+        let Some(per_minute) = self.allowance(priority).per_minute else {
+            return Some(now);
+        };
+        let recent: Vec<i64> = self.recent(now).collect();
+        let per_minute = per_minute as usize;
         if recent.len() < per_minute {
             return Some(now);
         }
         // The slot frees when enough of the oldest calls leave the window.
-        Some(recent[recent.len() - per_minute] + WINDOW_MICROS)
+        Some(recent[recent.len() - per_minute] + Self::window_micros())
     }
 
     /// A call finished. `rate_limited`: the device (or the relay on its behalf) answered 429,
@@ -150,7 +155,7 @@ impl Pacer {
                 None => self
                     .sent
                     .front()
-                    .map(|t| t + WINDOW_MICROS)
+                    .map(|t| t + Self::window_micros())
                     .filter(|t| *t > now)
                     .unwrap_or(now + MICROS),
             };
@@ -168,11 +173,16 @@ impl Pacer {
 mod tests {
     use super::*;
 
+    use crate::wire::budget::RateLimit;
+
     const T0: i64 = 1_700_000_000_000_000;
-    const FMC: RateLimit = RateLimit {
+    /// An FMC's default budget at the relay: 115 a minute and 9 at once, 5 and 1 kept for
+    /// token calls.
+    const FMC: RateBudget = RateBudget::under(RateLimit {
         per_minute: 120,
         concurrent: 10,
-    };
+    });
+    const WINDOW_MICROS: i64 = 61 * MICROS;
 
     fn run_all(pacer: &mut Pacer, tickets: std::ops::Range<u64>, now: i64) -> Vec<u64> {
         let mut started = Vec::new();
@@ -190,7 +200,13 @@ mod tests {
     fn ordinary_calls_stay_under_the_minute_budget_with_a_reserve() {
         let mut pacer = Pacer::new(FMC);
         let started = run_all(&mut pacer, 0..200, T0);
-        assert_eq!(started.len(), 115, "120 a minute minus the token reserve");
+        assert_eq!(
+            started.len(),
+            110,
+            "the relay's 115 a minute minus its token reserve"
+        );
+        assert_eq!(pacer.room(T0, Priority::Ordinary), Some(0));
+        assert_eq!(pacer.room(T0, Priority::Token), Some(5));
         assert_eq!(pacer.next_slot(T0), Some(T0 + WINDOW_MICROS));
         // A token call still goes, ahead of the 85 waiting.
         pacer.enqueue(999, Priority::Token);
@@ -198,16 +214,17 @@ mod tests {
         assert_eq!(pacer.start_ready(T0), vec![999]);
         // A minute later the queue moves again, in order.
         let next = pacer.start_ready(T0 + WINDOW_MICROS);
-        assert_eq!(next.first(), Some(&115));
+        assert_eq!(next.first(), Some(&110));
     }
 
     #[test]
-    fn at_most_nine_ordinary_calls_in_flight() {
+    fn at_most_seven_ordinary_calls_in_flight() {
         let mut pacer = Pacer::new(FMC);
         for t in 0..12 {
             pacer.enqueue(t, Priority::Ordinary);
         }
-        assert_eq!(pacer.start_ready(T0).len(), 9);
+        // The relay admits 8 ordinary calls at once; the console keeps one more spare.
+        assert_eq!(pacer.start_ready(T0).len(), 7);
         assert_eq!(
             pacer.next_slot(T0),
             Some(T0),
@@ -217,11 +234,11 @@ mod tests {
         assert_eq!(
             pacer.start_ready(T0),
             vec![50],
-            "the tenth connection is for tokens"
+            "the eighth connection is for tokens"
         );
         pacer.finished(T0, None);
         pacer.finished(T0, None);
-        assert_eq!(pacer.start_ready(T0), vec![9]);
+        assert_eq!(pacer.start_ready(T0), vec![7]);
     }
 
     #[test]
@@ -248,11 +265,16 @@ mod tests {
     }
 
     #[test]
+    fn without_a_budget_nothing_waits() {
+        let mut pacer = Pacer::new(RateBudget::NONE);
+        let started = run_all(&mut pacer, 0..500, T0);
+        assert_eq!(started.len(), 500);
+        assert_eq!(pacer.room(T0, Priority::Ordinary), None);
+    }
+
+    #[test]
     fn cancelled_calls_leave_the_line() {
-        let mut pacer = Pacer::new(RateLimit {
-            per_minute: 6,
-            concurrent: 10,
-        });
+        let mut pacer = Pacer::new(RateBudget::NONE.with(Some(6), Some(10)));
         for t in 0..4 {
             pacer.enqueue(t, Priority::Ordinary);
         }
@@ -261,7 +283,7 @@ mod tests {
         assert_eq!(
             pacer.start_ready(T0),
             vec![1],
-            "6 - 5 reserved = 1 a minute"
+            "6 - 5 kept for tokens = 1 a minute"
         );
     }
 }

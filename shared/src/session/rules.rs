@@ -3,6 +3,8 @@
 
 use serde::{Deserialize, Serialize};
 
+pub use crate::wire::budget::RateLimit;
+
 /// How a token is renewed before it expires.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -34,15 +36,6 @@ impl RenewalStrategy {
     }
 }
 
-/// A device's rate limit, for pacing the console's own calls.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct RateLimit {
-    /// Requests per sliding minute per user.
-    pub per_minute: u32,
-    /// Connections (calls in flight) at once.
-    pub concurrent: u32,
-}
-
 /// What a kind of device allows, as data.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct RenewalRules {
@@ -65,7 +58,7 @@ pub struct RenewalRules {
     /// A refused access token is first renewed with the refresh token, then replayed (BIG-IQ's
     /// "Invalid registered claims").
     pub recover_by_exchange: bool,
-    /// The device's own rate limit, if the console must pace its calls.
+    /// The device's own rate limit, if it has one (the relay's default budget stays under it).
     pub rate_limit: Option<RateLimit>,
 }
 
@@ -115,7 +108,39 @@ impl Default for RenewalSettings {
     }
 }
 
+/// The smallest renewal margin a user may set: a renewal started later might not finish
+/// before the token ends.
+pub const MIN_MARGIN_SECS: u64 = 10;
+
+/// Why a typed margin was refused.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error(
+    "The margin is a whole number of seconds, at least {MIN_MARGIN_SECS} (or empty for automatic)."
+)]
+pub struct MarginError;
+
 impl RenewalSettings {
+    /// The margin a user typed: empty means automatic (`None`).
+    pub fn parse_margin(text: &str) -> Result<Option<u64>, MarginError> {
+        match text.trim() {
+            "" => Ok(None),
+            t => match t.parse::<u64>() {
+                Ok(n) if n >= MIN_MARGIN_SECS => Ok(Some(n)),
+                _ => Err(MarginError),
+            },
+        }
+    }
+
+    /// These settings with what the settings form would refuse replaced by the automatic
+    /// choice: what a browser kept from an older console, or hand-edited, is used only if it
+    /// is valid.
+    pub fn checked(self) -> Self {
+        Self {
+            margin_secs: self.margin_secs.filter(|m| *m >= MIN_MARGIN_SECS),
+            ..self
+        }
+    }
+
     /// The strategy actually preferred on a device with these rules.
     pub fn strategy_for(&self, rules: &RenewalRules) -> RenewalStrategy {
         self.strategy
@@ -141,4 +166,42 @@ impl RenewalSettings {
 /// renewing earlier buys nothing and, for logins, shortens the old token's useful life.
 pub fn auto_margin_secs(lifetime_secs: u64) -> u64 {
     (lifetime_secs / 10).clamp(90, 300).min(lifetime_secs / 2)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_typed_margin_is_empty_or_at_least_the_minimum() {
+        assert_eq!(RenewalSettings::parse_margin(" "), Ok(None));
+        assert_eq!(RenewalSettings::parse_margin(" 120 "), Ok(Some(120)));
+        assert_eq!(RenewalSettings::parse_margin("10"), Ok(Some(10)));
+        for bad in ["9", "0", "-5", "1.5", "two"] {
+            assert_eq!(
+                RenewalSettings::parse_margin(bad),
+                Err(MarginError),
+                "{bad}"
+            );
+        }
+        assert!(MarginError.to_string().contains("at least 10"));
+    }
+
+    #[test]
+    fn kept_settings_lose_a_margin_the_form_would_refuse() {
+        let kept = RenewalSettings {
+            margin_secs: Some(3),
+            strategy: Some(RenewalStrategy::Relogin),
+            stay_signed_in: false,
+        };
+        let checked = kept.clone().checked();
+        assert_eq!(checked.margin_secs, None);
+        assert_eq!(checked.strategy, kept.strategy);
+        assert!(!checked.stay_signed_in);
+        let fine = RenewalSettings {
+            margin_secs: Some(60),
+            ..RenewalSettings::default()
+        };
+        assert_eq!(fine.clone().checked(), fine);
+    }
 }

@@ -1,51 +1,91 @@
-//! Header names both sides of the relay must agree on. The secret list is defined here once:
-//! the relay's log redaction and header allowlist, and the app's "copy as curl", all read it,
-//! so a new token header cannot be masked in one place and leaked in another.
+//! Headers across the relay: what a rule about one says ([`HeaderRule`]), and the neutral
+//! ones every kind may use. Each kind adds its own in its profile
+//! (`crate::devices::Profile::headers`); `crate::devices::headers` joins both into the lists the
+//! relay's allowlist and log redaction and the console's "copy as curl" read, so a new token
+//! header cannot be masked in one place and leaked in another.
 
 use super::relay_error::ACCESS_KEY_HEADER;
 
-/// Request headers that carry a device credential (lower case). Every one of them may cross
-/// the relay to a device, and none may ever be logged or shown unmasked.
-pub const DEVICE_SECRET_HEADERS: [&str; 4] = [
-    "authorization",
-    "x-f5-auth-token",
-    "x-auth-access-token",
-    "x-auth-refresh-token",
-];
-
-/// Device credential headers a device sends back (FMC's token pair, lower case).
-pub const DEVICE_SECRET_REPLY_HEADERS: [&str; 2] = ["x-auth-access-token", "x-auth-refresh-token"];
-
-/// Every header whose value must never reach a log, in either direction (lower case).
-pub const SECRET_HEADERS: [&str; 7] = [
-    DEVICE_SECRET_HEADERS[0],
-    DEVICE_SECRET_HEADERS[1],
-    DEVICE_SECRET_HEADERS[2],
-    DEVICE_SECRET_HEADERS[3],
-    "cookie",
-    "set-cookie",
-    ACCESS_KEY_HEADER,
-];
-
-/// Whether `name` (any case) carries a secret.
-pub fn is_secret_header(name: &str) -> bool {
-    SECRET_HEADERS.iter().any(|s| name.eq_ignore_ascii_case(s))
+/// Which way a header crosses the relay.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Direction {
+    /// Sent by the console to the device.
+    Request,
+    /// Sent back by the device to the console.
+    Reply,
+    /// Both ways.
+    Both,
 }
+
+impl Direction {
+    pub fn request(self) -> bool {
+        matches!(self, Direction::Request | Direction::Both)
+    }
+
+    pub fn reply(self) -> bool {
+        matches!(self, Direction::Reply | Direction::Both)
+    }
+}
+
+/// A header that may cross the relay.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct HeaderRule {
+    /// Lower case.
+    pub name: &'static str,
+    pub direction: Direction,
+    /// Carries a credential: never logged, masked in "copy as curl".
+    pub secret: bool,
+}
+
+/// Headers any device may get or send, whatever its kind.
+pub const NEUTRAL_HEADERS: [HeaderRule; 5] = [
+    // HTTP authentication (Basic on a login, for kinds that log in that way).
+    HeaderRule {
+        name: "authorization",
+        direction: Direction::Request,
+        secret: true,
+    },
+    HeaderRule {
+        name: "accept",
+        direction: Direction::Request,
+        secret: false,
+    },
+    HeaderRule {
+        name: "content-type",
+        direction: Direction::Both,
+        secret: false,
+    },
+    // The device's clock as it shows it: the console's leases follow it (sped-up demos too).
+    HeaderRule {
+        name: "date",
+        direction: Direction::Reply,
+        secret: false,
+    },
+    HeaderRule {
+        name: "retry-after",
+        direction: Direction::Reply,
+        secret: false,
+    },
+];
+
+/// Headers that never cross the relay but must never be logged either (lower case): the
+/// browser's cookies and the relay's own access key.
+pub const UNFORWARDED_SECRETS: [&str; 3] = ["cookie", "set-cookie", ACCESS_KEY_HEADER];
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
     #[test]
-    fn every_device_credential_header_is_secret() {
-        for name in DEVICE_SECRET_HEADERS
-            .iter()
-            .chain(&DEVICE_SECRET_REPLY_HEADERS)
-        {
-            assert!(is_secret_header(name), "{name}");
-            assert!(is_secret_header(&name.to_ascii_uppercase()), "{name}");
+    fn neutral_names_are_lower_case_and_the_secrets_are_not_forwarded() {
+        for rule in NEUTRAL_HEADERS {
+            assert_eq!(rule.name, rule.name.to_ascii_lowercase());
+            assert!(!UNFORWARDED_SECRETS.contains(&rule.name));
         }
-        assert!(is_secret_header("X-Tokendeck-Access-Key"));
-        assert!(!is_secret_header("content-type"));
+        assert!(
+            NEUTRAL_HEADERS
+                .iter()
+                .any(|r| r.name == "authorization" && r.secret)
+        );
     }
 }

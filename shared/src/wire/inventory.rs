@@ -2,37 +2,8 @@
 
 use serde::{Deserialize, Serialize};
 
-/// Which management API a device speaks.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum DeviceKind {
-    /// F5 BIG-IP, iControl REST with `tmos` tokens.
-    Bigip,
-    /// F5 BIG-IQ, JWT access and refresh tokens.
-    Bigiq,
-    /// Cisco Firepower Management Center.
-    Fmc,
-}
-
-impl DeviceKind {
-    /// Human name, as shown in the device picker.
-    pub fn label(self) -> &'static str {
-        match self {
-            DeviceKind::Bigip => "F5 BIG-IP",
-            DeviceKind::Bigiq => "F5 BIG-IQ",
-            DeviceKind::Fmc => "Cisco FMC",
-        }
-    }
-
-    /// The login provider a new user most likely wants on this kind of device.
-    pub fn default_login_provider(self) -> &'static str {
-        match self {
-            DeviceKind::Bigip => "tmos",
-            DeviceKind::Bigiq => "local",
-            DeviceKind::Fmc => "",
-        }
-    }
-}
+use super::budget::RateBudget;
+use crate::kind::DeviceKind;
 
 /// How the relay decides to trust a device's TLS certificate. On the wire
 /// `{"policy": "ca" | "pin" | "insecure", "fingerprint": …}`; read through [`TrustWire`], a plain
@@ -97,6 +68,10 @@ pub struct DeviceSummary {
     /// the operator allowed it for this device and set no CA or pin of their own.
     #[serde(default)]
     pub tofu: bool,
+    /// The relay's rate budget for this device (none: it holds no call back); the console
+    /// paces its own calls under it.
+    #[serde(default, skip_serializing_if = "RateBudget::is_none")]
+    pub budget: RateBudget,
 }
 
 /// `GET /api/info`: what this relay offers besides its inventory.
@@ -133,27 +108,9 @@ impl PageInventory {
     }
 }
 
-/// Path prefix under which the relay forwards calls to a device.
-pub fn forward_path(device_id: &str, device_path: &str) -> String {
-    let device_path = device_path.trim_start_matches('/');
-    format!("/api/devices/{device_id}/fwd/{device_path}")
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn kinds_serialise_lowercase() {
-        assert_eq!(
-            serde_json::to_string(&DeviceKind::Bigip).unwrap(),
-            "\"bigip\""
-        );
-        assert_eq!(
-            serde_json::from_str::<DeviceKind>("\"fmc\"").unwrap(),
-            DeviceKind::Fmc
-        );
-    }
 
     #[test]
     fn trust_is_tagged_and_reads_back() {
@@ -183,6 +140,7 @@ mod tests {
                 base_url: "https://10.0.0.1".into(),
                 trust: TrustSummary::Insecure,
                 tofu: false,
+                budget: RateBudget::NONE,
             }],
             info: RelayInfo {
                 version: "1.2.3".into(),
@@ -199,14 +157,6 @@ mod tests {
         assert_eq!(
             serde_json::from_str::<PageInventory>(json).unwrap(),
             inventory
-        );
-    }
-
-    #[test]
-    fn forward_path_joins_without_double_slash() {
-        assert_eq!(
-            forward_path("lab", "/mgmt/tm/sys/version"),
-            "/api/devices/lab/fwd/mgmt/tm/sys/version"
         );
     }
 }

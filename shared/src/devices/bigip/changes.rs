@@ -2,6 +2,7 @@
 //! that collects them for a transaction.
 
 use super::nodes::{NodePath, session_body, state_body};
+use crate::devices::call::Call;
 
 /// What a row button does to a node.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -46,6 +47,27 @@ impl PendingChange {
             NodeChange::Session { enabled } => Some(session_body(enabled).to_string()),
             NodeChange::State { forced_offline } => Some(state_body(forced_offline).to_string()),
             NodeChange::Delete => None,
+        }
+    }
+
+    /// The change as a request to the device.
+    pub fn call(&self) -> Call {
+        Call {
+            method: self.method(),
+            path: self.path(),
+            headers: Vec::new(),
+            body: self.body(),
+        }
+    }
+
+    /// What a row button that would make this change does instead while staging: `enabled`
+    /// and `offline` are what the device has, `delete_staged` whether a delete of the node is
+    /// already staged. A change back to what the device has cancels the staged one.
+    pub fn restores_device(&self, enabled: bool, offline: bool, delete_staged: bool) -> bool {
+        match self.change {
+            NodeChange::Session { enabled: e } => e == enabled,
+            NodeChange::State { forced_offline: o } => o == offline,
+            NodeChange::Delete => delete_staged,
         }
     }
 

@@ -3,11 +3,12 @@
 
 use serde::Deserialize;
 
-use super::MAX_TOKEN_TIMEOUT_SECS;
 use super::user_uuid::f5_name_uuid;
 use crate::devices::f5::Link;
-use crate::session::TokenLease;
+use crate::session::{TokenLease, TokenQuota};
 
+/// Longest `timeout` a BIG-IP accepts on `PATCH /mgmt/shared/authz/tokens/<T>` (10 hours).
+pub const MAX_TOKEN_TIMEOUT_SECS: u64 = 36_000;
 /// Active tokens a user may hold; the 101st login fails with 400.
 pub const TOKEN_LIMIT: u32 = 100;
 /// The one user the limit does not apply to.
@@ -198,6 +199,14 @@ pub fn validate_timeout(input: &str) -> Result<u64, TimeoutError> {
     }
 }
 
+/// A token's `startTime` as the Tokens page shows it: `2026-11-22T15:40:41.376+0000` →
+/// `11-22 15:40:41` (the full value goes in the tooltip).
+pub fn short_start_time(start: &str) -> String {
+    let without_zone = start.split('.').next().unwrap_or(start);
+    let date_time = without_zone.replacen('T', " ", 1);
+    date_time.get(5..).unwrap_or(&date_time).to_owned()
+}
+
 /// Body of `PATCH /mgmt/shared/authz/tokens/<T>`.
 pub fn timeout_patch_body(timeout_secs: u64) -> serde_json::Value {
     serde_json::json!({ "timeout": timeout_secs })
@@ -211,37 +220,6 @@ pub fn other_tokens_of<'a>(rows: &'a [TokenRow], user: &str, current_token: &str
         .collect()
 }
 
-/// A user's active tokens against the limit.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct TokenQuota {
-    pub active: u32,
-    /// `None` for the exempt `admin` user.
-    pub limit: Option<u32>,
-}
-
-impl TokenQuota {
-    /// For the session panel: "3 of 100 tokens", or for `admin` "3 tokens (admin is exempt
-    /// from the limit of 100)" — the count is shown for every user, because `admin` has been
-    /// reported hitting the limit on some versions (K59142111).
-    pub fn label(&self) -> String {
-        match self.limit {
-            Some(limit) => format!("{} of {limit} tokens", self.active),
-            None => {
-                let noun = if self.active == 1 { "token" } else { "tokens" };
-                format!(
-                    "{} {noun} ({LIMIT_EXEMPT_USER} is exempt from the limit of {TOKEN_LIMIT})",
-                    self.active
-                )
-            }
-        }
-    }
-
-    /// Within ten of the limit: time to delete some.
-    pub fn near_limit(&self) -> bool {
-        self.limit.is_some_and(|l| self.active + 10 >= l)
-    }
-}
-
 /// Count `user`'s tokens still alive at `device_now_micros` (the device's clock; rows without
 /// an expiry count as alive).
 pub fn token_quota(rows: &[TokenRow], user: &str, device_now_micros: i64) -> TokenQuota {
@@ -252,7 +230,8 @@ pub fn token_quota(rows: &[TokenRow], user: &str, device_now_micros: i64) -> Tok
         .count() as u32;
     TokenQuota {
         active,
-        limit: (user != LIMIT_EXEMPT_USER).then_some(TOKEN_LIMIT),
+        limit: TOKEN_LIMIT,
+        exempt: (user == LIMIT_EXEMPT_USER).then(|| user.to_owned()),
     }
 }
 
@@ -358,6 +337,19 @@ mod tests {
     }
 
     #[test]
+    fn start_times_are_shortened_to_date_and_time() {
+        assert_eq!(
+            short_start_time("2026-11-22T15:40:41.376+0000"),
+            "11-22 15:40:41"
+        );
+        assert_eq!(
+            short_start_time("2020-04-30T10:18:49.471+1200"),
+            "04-30 10:18:49"
+        );
+        assert_eq!(short_start_time("soon"), "soon");
+    }
+
+    #[test]
     fn selects_my_other_tokens() {
         assert_eq!(other_tokens_of(&rows(), "foo", "AAAA"), vec!["BBBB"]);
         assert_eq!(other_tokens_of(&rows(), "bar", "AAAA"), Vec::<&str>::new());
@@ -371,7 +363,8 @@ mod tests {
                 1_000,
                 TokenQuota {
                     active: 1,
-                    limit: Some(100),
+                    limit: 100,
+                    exempt: None,
                 },
                 "1 of 100 tokens",
             ),
@@ -380,7 +373,8 @@ mod tests {
                 0,
                 TokenQuota {
                     active: 2,
-                    limit: Some(100),
+                    limit: 100,
+                    exempt: None,
                 },
                 "2 of 100 tokens",
             ),
@@ -389,7 +383,8 @@ mod tests {
                 0,
                 TokenQuota {
                     active: 1,
-                    limit: None,
+                    limit: 100,
+                    exempt: Some("admin".into()),
                 },
                 "1 token (admin is exempt from the limit of 100)",
             ),
@@ -399,20 +394,6 @@ mod tests {
             assert_eq!(quota, want, "{user} at {now}");
             assert_eq!(quota.label(), label);
         }
-        assert!(
-            TokenQuota {
-                active: 90,
-                limit: Some(100)
-            }
-            .near_limit()
-        );
-        assert!(
-            !TokenQuota {
-                active: 500,
-                limit: None
-            }
-            .near_limit()
-        );
     }
 
     #[test]

@@ -368,6 +368,7 @@ pub fn matches_filter(node: &Node, filter: &str) -> bool {
             .any(|field| field.to_ascii_lowercase().contains(&filter))
 }
 
+pub mod columns;
 mod reader;
 #[cfg(test)]
 mod tests;

@@ -1,24 +1,20 @@
-//! F5 BIG-IP (iControl REST with `tmos` tokens): login, extending a token's timeout, deleting
-//! tokens, the token collection and its limit of 100, LTM nodes and transactions, the software
-//! version. Calls are descriptions; replies are read by pure functions.
-
-pub mod changes;
-pub mod nodes;
-pub mod tokens;
-pub mod transaction;
-pub mod user_uuid;
-pub mod version;
+//! BIG-IP's profile: login with a provider name, extending a token's timeout, deleting it on
+//! logout, and what the console shows and the relay lets through for a BIG-IP.
 
 use serde_json::json;
 
-use super::call::{Call, Reply};
-use super::f5::{self, AUTH_TOKEN_HEADER, LOGIN_PATH, TOKENS_PATH};
-use super::{Credentials, Page, Profile, ProtocolError, ProviderField};
+use super::nodes::NODES_PATH;
+use super::tokens::{self, MAX_TOKEN_TIMEOUT_SECS};
+use super::transaction::TRANSACTION_PATH;
+use crate::devices::call::{Call, Reply};
+use crate::devices::f5::{self, AUTH_TOKEN_HEADER, LINK_HOST, LOGIN_PATH, TOKENS_PATH};
+use crate::devices::profile::{
+    Credentials, ExplorerHints, Page, Profile, ProtocolError, ProviderField, TokenCall,
+};
+use crate::kind::DeviceKind;
 use crate::session::{IssuedTokens, Renewal, RenewalRules, RenewalStrategy};
-use crate::wire::DeviceKind;
+use crate::wire::headers::{Direction, HeaderRule};
 
-/// Longest `timeout` a BIG-IP accepts on `PATCH /mgmt/shared/authz/tokens/<T>` (10 hours).
-pub const MAX_TOKEN_TIMEOUT_SECS: u64 = 36_000;
 /// The login provider of local users.
 pub const LOCAL_PROVIDER: &str = "tmos";
 
@@ -36,8 +32,41 @@ pub const RULES: RenewalRules = RenewalRules {
 
 pub static PROFILE: Profile = Profile {
     kind: DeviceKind::Bigip,
+    label: "F5 BIG-IP",
     rules: RULES,
     token_header: AUTH_TOKEN_HEADER,
+    headers: &[
+        HeaderRule {
+            name: "x-f5-auth-token",
+            direction: Direction::Request,
+            secret: true,
+        },
+        // Queues a call into a transaction.
+        HeaderRule {
+            name: "x-f5-rest-coordination-id",
+            direction: Direction::Request,
+            secret: false,
+        },
+    ],
+    token_calls: &[
+        TokenCall {
+            method: "POST",
+            path: LOGIN_PATH,
+            with_token: false,
+        },
+        TokenCall {
+            method: "PATCH",
+            path: TOKENS_PATH,
+            with_token: true,
+        },
+        TokenCall {
+            method: "DELETE",
+            path: TOKENS_PATH,
+            with_token: true,
+        },
+    ],
+    secret_query_params: &[],
+    max_body_bytes: None,
     provider: ProviderField {
         label: Some("Login provider"),
         hint: "tmos for local users; the name of an LDAP, RADIUS or TACACS+ provider for remote ones.",
@@ -58,13 +87,21 @@ pub static PROFILE: Profile = Profile {
             label: "Version",
         },
     ],
-    explorer_roots: &[
-        "/mgmt/tm",
-        "/mgmt/tm/sys",
-        "/mgmt/tm/ltm/node",
-        "/mgmt/tm/transaction",
-        "/mgmt/shared/authz/tokens",
-    ],
+    explorer: ExplorerHints {
+        roots: &[
+            "/mgmt/tm",
+            "/mgmt/tm/sys",
+            NODES_PATH,
+            TRANSACTION_PATH,
+            TOKENS_PATH,
+        ],
+        chips: &[("ver", "17.1.3"), ("$select", "name,address")],
+        query_example: "$select=name,address&ver=17.1.3",
+    },
+    scope: None,
+    paging: None,
+    link_host: Some(LINK_HOST),
+    errors: f5::ERRORS,
     login,
     read_login: f5::read_login,
     renew,
@@ -94,7 +131,7 @@ fn renew(renewal: &Renewal) -> Option<Call> {
             token,
             timeout_secs,
         } => Some(
-            Call::new("PATCH", format!("{TOKENS_PATH}/{token}"))
+            Call::new("PATCH", f5::token_path(token))
                 .header(AUTH_TOKEN_HEADER, token.clone())
                 .json(&tokens::timeout_patch_body(*timeout_secs)),
         ),

@@ -1,10 +1,11 @@
 //! Pretty JSON in the device's own key order, cut into text and links: every string value that
-//! links to the same device (F5's `https://localhost/...`, FMC's own address) becomes a link.
+//! links to the same device (the kind's link host, or the device's own address) becomes a link.
 
 use std::fmt;
 
 use serde::de::{Deserialize, Deserializer, MapAccess, SeqAccess, Visitor};
-use shared::devices::links::device_target;
+
+use crate::devices::links::device_target;
 
 /// A JSON value that keeps object keys in the order the device sent them.
 #[derive(Debug, Clone, PartialEq)]
@@ -84,12 +85,18 @@ pub enum Segment {
 }
 
 /// The body pretty-printed (two-space indent, the device's key order) as text and links, or
-/// `None` when it is not JSON.
-pub fn pretty_segments(body: &str, base_url: &str) -> Option<Vec<Segment>> {
+/// `None` when it is not JSON. Links are strings naming `link_host` (the kind's, if it has one)
+/// or the device's own `base_url`.
+pub fn pretty_segments(
+    body: &str,
+    base_url: &str,
+    link_host: Option<&str>,
+) -> Option<Vec<Segment>> {
     let value: Json = serde_json::from_str(body).ok()?;
     let mut out = Writer {
         segments: Vec::new(),
         base_url,
+        link_host,
     };
     out.value(&value, 0);
     Some(out.segments)
@@ -98,6 +105,7 @@ pub fn pretty_segments(body: &str, base_url: &str) -> Option<Vec<Segment>> {
 struct Writer<'a> {
     segments: Vec<Segment>,
     base_url: &'a str,
+    link_host: Option<&'a str>,
 }
 
 fn quoted(s: &str) -> String {
@@ -123,7 +131,7 @@ impl Writer<'_> {
             Json::Null => self.text("null"),
             Json::Bool(b) => self.text(if *b { "true" } else { "false" }),
             Json::Number(n) => self.text(&n.to_string()),
-            Json::String(s) => match device_target(s, self.base_url) {
+            Json::String(s) => match device_target(s, self.base_url, self.link_host) {
                 Some((path, query)) => {
                     let inner = quoted(s);
                     self.text("\"");
@@ -175,7 +183,8 @@ mod tests {
     #[test]
     fn pretty_print_keeps_the_device_key_order_and_cuts_out_links() {
         let body = r#"{"kind":"k","selfLink":"https://localhost/mgmt/tm/sys?ver=17.1.3","items":[],"n":1.5,"ok":true,"none":null}"#;
-        let segments = pretty_segments(body, "https://10.0.0.1").unwrap();
+        let segments =
+            pretty_segments(body, "https://10.0.0.1", Some("https://localhost")).unwrap();
         assert_eq!(
             segments,
             vec![
@@ -191,9 +200,9 @@ mod tests {
                 ),
             ]
         );
-        assert_eq!(pretty_segments("not json", ""), None);
+        assert_eq!(pretty_segments("not json", "", None), None);
         assert_eq!(
-            pretty_segments("[\"a\\\"b\"]", "").unwrap(),
+            pretty_segments("[\"a\\\"b\"]", "", None).unwrap(),
             vec![Segment::Text("[\n  \"a\\\"b\"\n]".into())]
         );
     }

@@ -5,11 +5,14 @@
 use serde_json::json;
 
 use super::call::{Call, Reply};
-use super::f5::{self, AUTH_TOKEN_HEADER, LINK_HOST, LOGIN_PATH};
+use super::f5::{self, AUTH_TOKEN_HEADER, LINK_HOST, LOGIN_PATH, TOKENS_PATH};
+use super::profile::{
+    Credentials, ExplorerHints, Page, Profile, ProtocolError, ProviderField, TokenCall,
+};
 use super::table::{Collection, Column};
-use super::{Credentials, Page, Profile, ProtocolError, ProviderField};
+use crate::kind::DeviceKind;
 use crate::session::{IssuedTokens, Renewal, RenewalRules, RenewalStrategy};
-use crate::wire::DeviceKind;
+use crate::wire::headers::{Direction, HeaderRule};
 
 /// `POST` here trades the refresh token for a new access token.
 pub const EXCHANGE_PATH: &str = "/mgmt/shared/authn/exchange";
@@ -36,8 +39,33 @@ pub const RULES: RenewalRules = RenewalRules {
 
 pub static PROFILE: Profile = Profile {
     kind: DeviceKind::Bigiq,
+    label: "F5 BIG-IQ",
     rules: RULES,
     token_header: AUTH_TOKEN_HEADER,
+    headers: &[HeaderRule {
+        name: "x-f5-auth-token",
+        direction: Direction::Request,
+        secret: true,
+    }],
+    token_calls: &[
+        TokenCall {
+            method: "POST",
+            path: LOGIN_PATH,
+            with_token: false,
+        },
+        TokenCall {
+            method: "POST",
+            path: EXCHANGE_PATH,
+            with_token: false,
+        },
+        TokenCall {
+            method: "DELETE",
+            path: TOKENS_PATH,
+            with_token: true,
+        },
+    ],
+    secret_query_params: &[],
+    max_body_bytes: None,
     provider: ProviderField {
         label: Some("Login provider"),
         hint: "Empty or local for local users. For another provider, its name or the link BIG-IQ shows for it (…/mgmt/cm/system/authn/providers/…/login); remembered for this device.",
@@ -54,13 +82,21 @@ pub static PROFILE: Profile = Profile {
             label: "Managed devices",
         },
     ],
-    explorer_roots: &[
-        DEVICE_INFO_PATH,
-        "/mgmt/shared/diagnostics/device-stats",
-        MANAGED_DEVICES_PATH,
-        "/mgmt/shared/resolver/device-groups",
-        "/mgmt/cm/system/authn/providers",
-    ],
+    explorer: ExplorerHints {
+        roots: &[
+            DEVICE_INFO_PATH,
+            "/mgmt/shared/diagnostics/device-stats",
+            MANAGED_DEVICES_PATH,
+            "/mgmt/shared/resolver/device-groups",
+            "/mgmt/cm/system/authn/providers",
+        ],
+        chips: &[],
+        query_example: "$select=hostname,address",
+    },
+    scope: None,
+    paging: None,
+    link_host: Some(LINK_HOST),
+    errors: f5::ERRORS,
     login,
     read_login: f5::read_login,
     renew,
@@ -287,7 +323,7 @@ mod tests {
         assert_eq!(facts[1], ("Version", "8.3.0".to_string()));
         assert_eq!(facts.last().unwrap(), &("Clustered", "no".to_string()));
         let devices = r#"{"items":[{"hostname":"bigip-a","address":"10.1.1.10","product":"BIG-IP","version":"17.1.3","state":"ACTIVE","selfLink":"https://localhost/x"}]}"#;
-        let rows = read_rows(&MANAGED_DEVICES, devices).unwrap();
+        let rows = read_rows(&MANAGED_DEVICES, devices, None).unwrap();
         assert_eq!(rows.cells[0][0], "bigip-a");
     }
 }

@@ -5,15 +5,21 @@
 //! 120 requests a minute and 10 connections. Config paths live under a domain.
 
 pub mod domains;
-pub mod paging;
+
+use serde_json::Value;
 
 use super::call::{Call, Reply};
+use super::profile::{
+    Credentials, ErrorReading, ExplorerHints, LoginOutcome, Page, Paging, Profile, ProtocolError,
+    ProviderField, TokenCall,
+};
+use super::scope::ScopeRule;
 use super::table::{Collection, Column};
-use super::{Credentials, LoginOutcome, Page, Profile, ProtocolError, ProviderField};
+use crate::kind::DeviceKind;
 use crate::session::{
     IssuedToken, IssuedTokens, RateLimit, Renewal, RenewalRules, RenewalStrategy,
 };
-use crate::wire::DeviceKind;
+use crate::wire::headers::{Direction, HeaderRule};
 
 pub const GENERATE_PATH: &str = "/api/fmc_platform/v1/auth/generatetoken";
 pub const REFRESH_PATH: &str = "/api/fmc_platform/v1/auth/refreshtoken";
@@ -24,6 +30,8 @@ pub const ACCESS_HEADER: &str = "X-auth-access-token";
 pub const REFRESH_HEADER: &str = "X-auth-refresh-token";
 /// Both tokens of a pair last 30 minutes.
 pub const TOKEN_LIFETIME_SECS: u64 = 1800;
+/// The largest request body an FMC accepts (larger: 422).
+pub const MAX_BODY_BYTES: u64 = 2_048_000;
 /// Refreshes one login allows; then a full login is needed.
 pub const MAX_REFRESHES: u8 = 3;
 /// The device's limits (FMC before 7.6; 7.6 allows 300 a minute).
@@ -46,8 +54,67 @@ pub const RULES: RenewalRules = RenewalRules {
 
 pub static PROFILE: Profile = Profile {
     kind: DeviceKind::Fmc,
+    label: "Cisco FMC",
     rules: RULES,
     token_header: ACCESS_HEADER,
+    headers: &[
+        // The token pair travels both ways: a login or refresh answers with it (204).
+        HeaderRule {
+            name: "x-auth-access-token",
+            direction: Direction::Both,
+            secret: true,
+        },
+        HeaderRule {
+            name: "x-auth-refresh-token",
+            direction: Direction::Both,
+            secret: true,
+        },
+        // What a login announces about the user and the domains.
+        HeaderRule {
+            name: "domain_uuid",
+            direction: Direction::Reply,
+            secret: false,
+        },
+        HeaderRule {
+            name: "domains",
+            direction: Direction::Reply,
+            secret: false,
+        },
+        HeaderRule {
+            name: "global",
+            direction: Direction::Reply,
+            secret: false,
+        },
+        HeaderRule {
+            name: "user_uuid",
+            direction: Direction::Reply,
+            secret: false,
+        },
+        HeaderRule {
+            name: "domain_id",
+            direction: Direction::Reply,
+            secret: false,
+        },
+    ],
+    token_calls: &[
+        TokenCall {
+            method: "POST",
+            path: GENERATE_PATH,
+            with_token: false,
+        },
+        TokenCall {
+            method: "POST",
+            path: REFRESH_PATH,
+            with_token: false,
+        },
+        TokenCall {
+            method: "POST",
+            path: REVOKE_PATH,
+            with_token: false,
+        },
+    ],
+    secret_query_params: &[],
+    max_body_bytes: Some(MAX_BODY_BYTES),
     provider: ProviderField {
         label: None,
         hint: "",
@@ -72,13 +139,21 @@ pub static PROFILE: Profile = Profile {
             label: "Host objects",
         },
     ],
-    explorer_roots: &[
-        SERVER_VERSION_PATH,
-        DOMAINS_PATH,
-        "/api/fmc_config/v1/domain/{domain}/devices/devicerecords",
-        "/api/fmc_config/v1/domain/{domain}/object/hosts",
-        "/api/fmc_config/v1/domain/{domain}/deployment/deployabledevices",
-    ],
+    explorer: ExplorerHints {
+        roots: &[
+            SERVER_VERSION_PATH,
+            DOMAINS_PATH,
+            "/api/fmc_config/v1/domain/{domain}/devices/devicerecords",
+            "/api/fmc_config/v1/domain/{domain}/object/hosts",
+            "/api/fmc_config/v1/domain/{domain}/deployment/deployabledevices",
+        ],
+        chips: &[],
+        query_example: "offset=0&limit=25&expanded=true",
+    },
+    scope: Some(DOMAIN),
+    paging: Some(PAGING),
+    link_host: None,
+    errors: ERRORS,
     login,
     read_login,
     renew,
@@ -87,6 +162,59 @@ pub static PROFILE: Profile = Profile {
     clock_probe,
     fingerprint_hint: "In the FMC web interface: System > Configuration > HTTPS Certificate shows the certificate; or from a trusted machine with openssl (below).",
 };
+
+/// Config calls live in a domain: `/api/fmc_config/v1/domain/<uuid>/…`.
+pub const DOMAIN: ScopeRule = ScopeRule {
+    label: "Domain",
+    placeholder: "{domain}",
+    prefix: "/api/fmc_config/v1/domain/",
+};
+
+/// FMC paging: `offset`, `limit` (at most 1000), whole objects with `expanded=true`, and the
+/// count in `paging.count`.
+pub const PAGING: Paging = Paging {
+    offset: "offset",
+    limit: "limit",
+    extra: "expanded=true",
+    max_page: 1000,
+    total: "/paging/count",
+};
+
+/// How FMC errors read: `{"error":{"category":"FRAMEWORK","messages":[{"description":"…"}],
+/// "severity":"ERROR"}}`.
+pub const ERRORS: ErrorReading = ErrorReading {
+    message: error_message,
+    advice,
+};
+
+fn error_message(body: &str) -> Option<String> {
+    let value: Value = serde_json::from_str(body).ok()?;
+    let messages = value.get("error")?.get("messages")?.as_array()?;
+    let descriptions: Vec<&str> = messages
+        .iter()
+        .filter_map(|m| m.get("description").and_then(Value::as_str))
+        .collect();
+    (!descriptions.is_empty()).then(|| descriptions.join(" "))
+}
+
+fn advice(status: u16, message: &str) -> Option<&'static str> {
+    let m = message.to_ascii_lowercase();
+    Some(match status {
+        401 if m.contains("user authentication failed") => {
+            "Check the username and password, then log in again."
+        }
+        401 if m.contains("invalid refresh token") => {
+            "The refresh token is no longer valid (used up, expired, or ended by another login). Log in again."
+        }
+        401 if m.contains("access token invalid") => {
+            "The device no longer knows this token (it was revoked, ended by another login, or the device restarted). Log in again."
+        }
+        422 if m.contains("payload") || m.contains("size") => {
+            "The request is larger than the FMC accepts (2,048,000 bytes). Send less at once."
+        }
+        _ => return None,
+    })
+}
 
 /// `POST …/generatetoken` with HTTP Basic and an empty body.
 pub fn login(credentials: &Credentials) -> Call {
@@ -120,7 +248,7 @@ fn read_pair(what: &'static str, reply: &Reply) -> Result<IssuedTokens, Protocol
 fn read_login(reply: &Reply) -> Result<LoginOutcome, ProtocolError> {
     Ok(LoginOutcome {
         tokens: read_pair("login (204)", reply)?,
-        domains: domains::from_headers(reply),
+        scopes: domains::from_headers(reply),
     })
 }
 
@@ -260,6 +388,25 @@ mod tests {
     }
 
     #[test]
+    fn reads_fmc_errors_and_advises() {
+        let body = r#"{"error":{"category":"FRAMEWORK","messages":[{"description":"Access token invalid."}],"severity":"ERROR"}}"#;
+        assert_eq!(
+            error_message(body).as_deref(),
+            Some("Access token invalid.")
+        );
+        assert_eq!(error_message(r#"{"code":401,"message":"x"}"#), None);
+        for (status, message, want) in [
+            (401, "User authentication failed", "password"),
+            (401, "Invalid refresh token", "refresh token"),
+            (401, "Access token invalid.", "no longer knows"),
+            (422, "Payload too large", "2,048,000"),
+        ] {
+            let tip = advice(status, message).unwrap_or_default();
+            assert!(tip.contains(want), "{status} {message:?} gave {tip:?}");
+        }
+    }
+
+    #[test]
     fn login_is_basic_auth_with_no_body_and_no_token() {
         let call = login(&Credentials {
             username: "admin".into(),
@@ -289,8 +436,8 @@ mod tests {
         assert_eq!(outcome.tokens.access.token, "a-1");
         assert_eq!(outcome.tokens.access.lifetime_secs, 1800);
         assert_eq!(outcome.tokens.refresh.unwrap().token, "r-1");
-        assert_eq!(outcome.domains.len(), 2);
-        assert_eq!(outcome.domains[0].name, "Global");
+        assert_eq!(outcome.scopes.len(), 2);
+        assert_eq!(outcome.scopes[0].name, "Global");
     }
 
     #[test]

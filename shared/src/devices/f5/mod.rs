@@ -3,8 +3,10 @@
 
 use serde::{Deserialize, Serialize};
 
+use serde_json::Value;
+
 use super::call::{Call, Reply};
-use super::{LoginOutcome, ProtocolError};
+use super::profile::{ErrorReading, LoginOutcome, ProtocolError};
 use crate::session::{IssuedToken, IssuedTokens};
 
 /// The header that carries a BIG-IP or BIG-IQ token.
@@ -100,7 +102,7 @@ impl LoginReply {
                 access: self.token.issued(),
                 refresh: self.refresh_token.as_ref().map(AuthToken::issued),
             },
-            domains: Vec::new(),
+            scopes: Vec::new(),
         }
     }
 }
@@ -119,19 +121,111 @@ pub fn read_token(body: &str) -> Result<IssuedToken, ProtocolError> {
         .map_err(|e| ProtocolError::not_json("token", &e))
 }
 
+/// One token's resource: `/mgmt/shared/authz/tokens/<T>`.
+pub fn token_path(token: &str) -> String {
+    format!("{TOKENS_PATH}/{token}")
+}
+
 /// `DELETE /mgmt/shared/authz/tokens/<T>`, authenticated with `auth`.
 pub fn delete_token(token: &str, auth: &str) -> Call {
-    Call::new("DELETE", format!("{TOKENS_PATH}/{token}")).header(AUTH_TOKEN_HEADER, auth)
+    Call::new("DELETE", token_path(token)).header(AUTH_TOKEN_HEADER, auth)
 }
 
 /// `GET` of the session's own token: cheap, and it carries the device's clock.
 pub fn own_token(token: &str) -> Call {
-    Call::get(format!("{TOKENS_PATH}/{token}")).header(AUTH_TOKEN_HEADER, token)
+    Call::get(token_path(token)).header(AUTH_TOKEN_HEADER, token)
+}
+
+/// How BIG-IP and BIG-IQ errors read.
+pub const ERRORS: ErrorReading = ErrorReading {
+    message: error_message,
+    advice,
+};
+
+/// The message of an iControl REST error body: framework errors
+/// `{"code":401,"message":"…","referer":…,"kind":":resterrorresponse"}` and configuration errors
+/// `{"code":404,"message":"…","errorStack":[],"apiError":3}`.
+pub fn error_message(body: &str) -> Option<String> {
+    let value: Value = serde_json::from_str(body).ok()?;
+    value.get("message")?.as_str().map(str::to_owned)
+}
+
+/// What to do about the failures BIG-IP and BIG-IQ document.
+pub fn advice(status: u16, message: &str) -> Option<&'static str> {
+    let m = message.to_ascii_lowercase();
+    Some(match status {
+        401 if m.contains("authentication failed") => {
+            "Check the username, password and login provider, then log in again."
+        }
+        401 if m.contains("has expired") || m.contains("invalid registered claims") => {
+            "The token expired. Log in again to get a new one."
+        }
+        401 if m.contains("does not exist") => {
+            "The device no longer knows this token (it was deleted or the device restarted). Log in again."
+        }
+        400 if m.contains("maximum active login tokens") => {
+            "This user holds too many tokens. Delete unused tokens on the Tokens page, or wait for them to expire."
+        }
+        400 if m.contains("authorization failed") => {
+            "Only an administrator may manage another user's tokens."
+        }
+        406 if m.contains("absolute timeout") => "Choose a timeout of at most 36000 seconds.",
+        _ => return None,
+    })
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn advises_on_the_documented_failures() {
+        let cases = [
+            (401, "Authentication failed.", "password"),
+            (401, "X-F5-Auth-Token has expired.", "expired"),
+            (401, "Invalid registered claims.", "expired"),
+            (401, "X-F5-Auth-Token does not exist.", "no longer knows"),
+            (
+                400,
+                "user foo has reached maximum active login tokens",
+                "too many tokens",
+            ),
+            (400, "Authorization failed", "administrator"),
+            (
+                406,
+                "Auth-token absolute timeout (36000 seconds) exceeded",
+                "36000",
+            ),
+        ];
+        for (status, message, want) in cases {
+            let tip = advice(status, message).unwrap_or_default();
+            assert!(tip.contains(want), "{status} {message:?} gave {tip:?}");
+        }
+        assert_eq!(
+            advice(
+                404,
+                "01020036:3: The requested Node (/Common/x) was not found."
+            ),
+            None
+        );
+    }
+
+    #[test]
+    fn reads_both_error_shapes() {
+        let framework = r#"{"code":401,"message":"Authentication failed.","referer":"10.0.0.1","restOperationId":5,"kind":":resterrorresponse"}"#;
+        assert_eq!(
+            error_message(framework).as_deref(),
+            Some("Authentication failed.")
+        );
+        let configuration = r#"{"code":404,"message":"01020036:3: The requested Node (/Common/x) was not found.","errorStack":[],"apiError":3}"#;
+        assert!(
+            error_message(configuration)
+                .unwrap()
+                .contains("was not found")
+        );
+        assert_eq!(error_message("<html>502</html>"), None);
+        assert_eq!(error_message(r#"{"items":[]}"#), None);
+    }
 
     const LOGIN: &str = r#"{
       "username": "foo",
