@@ -5,7 +5,7 @@
 use arbitrary::Arbitrary;
 use libfuzzer_sys::fuzz_target;
 use relay::routes::forward::headers::{allowed_request_headers, allowed_response_headers};
-use shared::wire::headers::SECRET_HEADERS;
+use shared::devices::headers::secret_headers;
 
 /// A header name: one that matters to the relay (by index), or any bytes.
 #[derive(Debug, Arbitrary)]
@@ -26,8 +26,9 @@ const OTHERS: [&str; 8] = [
 ];
 
 fuzz_target!(|pairs: Vec<(Name, Vec<u8>)>| {
-    let known: Vec<&str> = SECRET_HEADERS
-        .into_iter()
+    let known: Vec<&str> = secret_headers()
+        .iter()
+        .copied()
         .chain(allowed_request_headers())
         .chain(allowed_response_headers())
         .chain(OTHERS)

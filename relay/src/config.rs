@@ -18,10 +18,9 @@ use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use crate::budget::BudgetSetting;
 use crate::guard::{AccessPolicy, ProxyPolicy};
 use crate::inventory::adhoc::AdHocPolicy;
-use crate::inventory::{DeviceConfig, Timeouts};
+use crate::inventory::{BudgetSetting, DeviceConfig, Timeouts};
 pub use device::DeviceFile;
 use device::device_config;
 pub use env::env_id;
@@ -141,16 +140,9 @@ impl Settings {
             file.insecure_no_access_key,
         )
         .map_err(|(key, message)| invalid(key, message))?;
-        if !listen.ip().is_loopback() && !access.requires_key() && !access.no_access_key {
-            return Err(invalid(
-                "access_key",
-                format!(
-                    "listening on {listen} (not loopback) needs an access key: set access_key \
-                     (or TOKENDECK_ACCESS_KEY, or access_key_file), or, only behind another \
-                     authenticating proxy, insecure_no_access_key = true"
-                ),
-            ));
-        }
+        access
+            .exposure(listen)
+            .map_err(|unguarded| invalid("access_key", unguarded.to_string()))?;
         let (timeouts, limits) = limits_from(&file.limits)?;
         let ad_hoc = AdHocPolicy::parse(&file.ad_hoc.allowed)
             .map_err(|message| invalid("ad_hoc.allowed", message))?;

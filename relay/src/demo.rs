@@ -16,7 +16,23 @@ pub struct DemoDevices {
     pub inventory: Vec<DeviceConfig>,
 }
 
-/// Start one simulated device of each kind on ephemeral loopback ports.
+/// The names the demo has always shown (the end-to-end tests look for them); a kind added
+/// since is shown by its profile's label.
+const NAMES: [(DeviceKind, &str); 3] = [
+    (DeviceKind::Bigip, "Simulated BIG-IP"),
+    (DeviceKind::Bigiq, "Simulated BIG-IQ"),
+    (DeviceKind::Fmc, "Simulated FMC"),
+];
+
+fn display_name(kind: DeviceKind) -> String {
+    NAMES.iter().find(|(k, _)| *k == kind).map_or_else(
+        || format!("Simulated {}", shared::devices::profile(kind).label),
+        |(_, name)| (*name).to_owned(),
+    )
+}
+
+/// Start one simulated device of each kind (`DeviceKind::ALL`, in that order) on ephemeral
+/// loopback ports, each named `<kind>-sim`.
 pub async fn start_demo_devices(clock: Clock) -> anyhow::Result<DemoDevices> {
     let config = SimConfig {
         clock,
@@ -25,15 +41,11 @@ pub async fn start_demo_devices(clock: Clock) -> anyhow::Result<DemoDevices> {
     let loopback: SocketAddr = "127.0.0.1:0".parse()?;
     let mut running = Vec::new();
     let mut inventory = Vec::new();
-    for (id, name, kind) in [
-        ("bigip-sim", "Simulated BIG-IP", DeviceKind::Bigip),
-        ("bigiq-sim", "Simulated BIG-IQ", DeviceKind::Bigiq),
-        ("fmc-sim", "Simulated FMC", DeviceKind::Fmc),
-    ] {
+    for kind in DeviceKind::ALL {
         let device = simulator::start(kind, loopback, config.clone()).await?;
         inventory.push(DeviceConfig {
-            id: id.into(),
-            name: name.into(),
+            id: format!("{}-sim", kind.name()),
+            name: display_name(kind),
             kind,
             base_url: device.base_url().parse()?,
             trust: TrustPolicy::pin(&device.fingerprint)?,
@@ -42,4 +54,18 @@ pub async fn start_demo_devices(clock: Clock) -> anyhow::Result<DemoDevices> {
         running.push(device);
     }
     Ok(DemoDevices { running, inventory })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_kind_has_a_demo_name_and_the_old_ones_are_kept() {
+        for kind in DeviceKind::ALL {
+            assert!(display_name(kind).starts_with("Simulated "), "{kind}");
+        }
+        assert_eq!(display_name(DeviceKind::Bigip), "Simulated BIG-IP");
+        assert_eq!(display_name(DeviceKind::Fmc), "Simulated FMC");
+    }
 }

@@ -1,25 +1,23 @@
 //! Errors the relay produces itself, each with a stable code and a message worded for a
 //! person: what happened, to which device, what to do. Technical detail (the transport error,
-//! the client address) goes to the log only, through [`LoggedError`], which the error layer in
-//! `layers.rs` writes; `IntoResponse` only builds the response.
+//! the client address) goes to the log only, through [`LoggedError`], which the error layer
+//! (`response::log_relay_error`, called by the front) writes; `IntoResponse` only builds the
+//! response (`response`). Every other part's refusal becomes one of these by a `From` impl
+//! (`from`), so handlers use `?`.
 //!
 //! The JSON body is `shared::wire::RelayErrorBody`, with the codes of
 //! `shared::wire::RelayErrorCode`; see [`RelayError::code`].
 
+mod from;
+mod response;
+
 use std::net::IpAddr;
 
-use axum::Json;
-use axum::http::{HeaderValue, StatusCode, header};
-use axum::response::{IntoResponse, Response};
-use shared::wire::{RELAY_ERROR_HEADER, RelayErrorBody, RelayErrorCode};
+use axum::http::StatusCode;
+use shared::wire::RelayErrorCode;
 
-use crate::budget::Held;
-use crate::inventory::InventoryError;
-use crate::inventory::adhoc::{AdHocRefused, is_adhoc_id};
-use crate::inventory::resolve::ResolveError;
-use crate::shared_state::StateError;
-use crate::trust::probe::{ProbeError, ProbeFailure};
 use crate::trust::{CertificateProblem, PinMismatch};
+pub use response::{LoggedError, log_relay_error};
 
 /// Why a device could not be reached, as a person would say it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -137,19 +135,25 @@ pub enum RelayError {
     #[error("{device}: {detail}")]
     TrustConflict { device: String, detail: String },
     #[error(
-        "Tokendeck held this call to {device} back: this relay keeps all its users together under {limit} requests a minute to it, so the device itself never has to refuse one, and this minute's are spent. Retry in {retry_after_secs} s."
+        "Tokendeck held this call to {device} back: this relay keeps all its users together under {limit} requests a minute to it{}, so the device itself never has to refuse one, and this minute's are spent. Retry in {retry_after_secs} s.",
+        kept_for_token_calls(*.kept)
     )]
     BudgetPerMinute {
         device: String,
         limit: u32,
+        /// How many more a minute the budget keeps for sign-ins and renewals.
+        kept: u32,
         retry_after_secs: u64,
     },
     #[error(
-        "Tokendeck held this call to {device} back: this relay lets all its users together have at most {limit} calls to it in progress at once, so the device itself never has to refuse one. Retry in {retry_after_secs} s."
+        "Tokendeck held this call to {device} back: this relay lets all its users together have at most {limit} calls to it in progress at once{}, so the device itself never has to refuse one. Retry in {retry_after_secs} s.",
+        kept_for_token_calls(*.kept)
     )]
     BudgetConcurrent {
         device: String,
         limit: u32,
+        /// How many more at once the budget keeps for sign-ins and renewals.
+        kept: u32,
         retry_after_secs: u64,
     },
     #[error(
@@ -168,15 +172,12 @@ pub enum RelayError {
     Internal(String),
 }
 
-/// Put on every relay error response for the error layer: what to count and what to log.
-#[derive(Clone, Debug)]
-pub struct LoggedError {
-    pub code: &'static str,
-    pub message: String,
-    pub device: Option<String>,
-    /// Technical detail for the log only.
-    pub detail: Option<String>,
-    pub internal: bool,
+/// What a budget keeps beyond a held call's limit, as the end of its sentence.
+fn kept_for_token_calls(kept: u32) -> String {
+    match kept {
+        0 => String::new(),
+        n => format!(" (and {n} more kept for sign-ins and renewals)"),
+    }
 }
 
 impl RelayError {
@@ -249,7 +250,7 @@ impl RelayError {
         }
     }
 
-    fn device(&self) -> Option<String> {
+    pub(crate) fn device(&self) -> Option<String> {
         match self {
             RelayError::UnknownDevice(device)
             | RelayError::Unreachable { device, .. }
@@ -269,7 +270,7 @@ impl RelayError {
     }
 
     /// What only the log may see.
-    fn detail(&self) -> Option<String> {
+    pub(crate) fn detail(&self) -> Option<String> {
         match self {
             RelayError::Unreachable { detail, .. }
             | RelayError::DnsFailure { detail, .. }
@@ -281,7 +282,7 @@ impl RelayError {
         }
     }
 
-    fn retry_after_secs(&self) -> Option<u64> {
+    pub(crate) fn retry_after_secs(&self) -> Option<u64> {
         match self {
             RelayError::RateLimited { retry_after_secs }
             | RelayError::Overloaded { retry_after_secs }
@@ -296,197 +297,36 @@ impl RelayError {
     }
 }
 
-impl IntoResponse for RelayError {
-    fn into_response(self) -> Response {
-        let code = self.code();
-        let retry_after_secs = self.retry_after_secs();
-        let body = RelayErrorBody {
-            code,
-            message: self.to_string(),
-            device: self.device(),
-            retry_after_secs,
-        };
-        let logged = LoggedError {
-            code: code.as_str(),
-            message: body.message.clone(),
-            device: body.device.clone(),
-            detail: self.detail(),
-            internal: matches!(self, RelayError::Internal(_)),
-        };
-        let mut response = (self.status(), Json(body)).into_response();
-        response.extensions_mut().insert(logged);
-        let headers = response.headers_mut();
-        headers.insert(RELAY_ERROR_HEADER, HeaderValue::from_static("1"));
-        if let Some(secs) = retry_after_secs {
-            headers.insert(header::RETRY_AFTER, HeaderValue::from(secs));
-        }
-        if let RelayError::MethodNotAllowed { allowed, .. } = self {
-            headers.insert(header::ALLOW, HeaderValue::from_static(allowed));
-        }
-        response
-    }
-}
-
-impl From<InventoryError> for RelayError {
-    fn from(err: InventoryError) -> Self {
-        match err {
-            InventoryError::Unknown(id) => RelayError::UnknownDevice(id),
-            InventoryError::TofuDisabled(id) => RelayError::TofuDisabled(id),
-            InventoryError::NotTofu(device) => RelayError::TrustConflict {
-                device,
-                detail: "its trust is set by the relay's operator (a CA, a pin, or not opened \
-                         to trust on first use), so it cannot be pinned from the console. Ask \
-                         the operator."
-                    .into(),
-            },
-            InventoryError::AlreadyPinned { id, fingerprint } => RelayError::TrustConflict {
-                device: id,
-                detail: format!(
-                    "it is already pinned to {fingerprint}. Only the relay's operator can \
-                     replace a pin (in the relay's state file)."
-                ),
-            },
-            InventoryError::PinsUnknown { id, state } => {
-                RelayError::PinsUnknown { device: id, state }
-            }
-            InventoryError::PinNotSaved {
-                id,
-                source: StateError::Unreachable { url, message },
-            } => RelayError::PinNotSaved {
-                device: id,
-                state: url,
-                detail: message,
-            },
-            other => RelayError::Internal(other.to_string()),
-        }
-    }
-}
-
-impl From<Held> for RelayError {
-    fn from(held: Held) -> Self {
-        match held {
-            Held::PerMinute {
-                device,
-                limit,
-                retry_after_secs,
-            } => RelayError::BudgetPerMinute {
-                device,
-                limit,
-                retry_after_secs,
-            },
-            Held::Concurrent {
-                device,
-                limit,
-                retry_after_secs,
-            } => RelayError::BudgetConcurrent {
-                device,
-                limit,
-                retry_after_secs,
-            },
-        }
-    }
-}
-
-impl From<AdHocRefused> for RelayError {
-    fn from(refused: AdHocRefused) -> Self {
-        RelayError::NotAdmitted(refused.0)
-    }
-}
-
-impl From<&ResolveError> for RelayError {
-    fn from(err: &ResolveError) -> Self {
-        let detail = err.to_string();
-        match err {
-            ResolveError::Reserved { address, .. } => RelayError::NotAdmitted(format!(
-                "its name resolves to {address}, a loopback, link-local or cloud metadata \
-                 address, which the relay never dials for an ad-hoc device"
-            )),
-            ResolveError::Lookup { device, host, .. }
-            | ResolveError::NoAddress { device, host } => RelayError::DnsFailure {
-                device: device.clone(),
-                host: host.clone(),
-                detail,
-            },
-        }
-    }
-}
-
-impl From<ResolveError> for RelayError {
-    fn from(err: ResolveError) -> Self {
-        (&err).into()
-    }
-}
-
-impl From<ProbeError> for RelayError {
-    fn from(err: ProbeError) -> Self {
-        let detail = err.to_string();
-        let (device, target) = (err.device, err.target);
-        let ad_hoc = is_adhoc_id(&device);
-        let unreachable = |why| RelayError::Unreachable {
-            device: device.clone(),
-            target: target.clone(),
-            why: if ad_hoc { Unreachable::AdHoc } else { why },
-            detail: detail.clone(),
-        };
-        match err.failure {
-            ProbeFailure::Timeout(_) if ad_hoc => unreachable(Unreachable::AdHoc),
-            ProbeFailure::Timeout(limit) => RelayError::Timeout {
-                device,
-                ms: limit.as_millis(),
-            },
-            ProbeFailure::Connect(e) if e.kind() == std::io::ErrorKind::ConnectionRefused => {
-                unreachable(Unreachable::Refused)
-            }
-            ProbeFailure::Connect(_) => unreachable(Unreachable::Network),
-            ProbeFailure::Handshake(_) => unreachable(Unreachable::NotHttp),
-            ProbeFailure::ServerName(_) => unreachable(Unreachable::Network),
-            ProbeFailure::NoCertificate | ProbeFailure::Unparsable(_) => {
-                RelayError::UntrustedCertificate {
-                    device,
-                    problem: CertificateProblem::Invalid,
-                    detail,
-                }
-            }
-            ProbeFailure::Tls(_) => RelayError::Internal(detail),
-        }
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
 
     #[test]
-    fn bodies_carry_the_shared_code_and_the_marker_header() {
-        let response = RelayError::AccessKeyRequired.into_response();
-        assert_eq!(response.status(), StatusCode::UNAUTHORIZED);
-        assert_eq!(response.headers()[RELAY_ERROR_HEADER], "1");
-        assert_eq!(
-            RelayError::BodyTooLarge { limit: 1 }.code(),
-            RelayErrorCode::BodyTooLarge
-        );
-        let overloaded = RelayError::Overloaded {
-            retry_after_secs: 2,
-        }
-        .into_response();
-        assert_eq!(overloaded.status(), StatusCode::SERVICE_UNAVAILABLE);
-        assert_eq!(overloaded.headers()[header::RETRY_AFTER], "2");
-    }
-
-    #[test]
-    fn messages_keep_transport_internals_for_the_log() {
-        let err = RelayError::UntrustedCertificate {
-            device: "lab-bigip".into(),
-            problem: CertificateProblem::UnknownIssuer,
-            detail: "client error (Connect): invalid peer certificate: UnknownIssuer".into(),
+    fn a_held_call_is_told_what_the_budget_keeps_for_token_calls() {
+        let held = RelayError::BudgetPerMinute {
+            device: "lab".into(),
+            limit: 110,
+            kept: 5,
+            retry_after_secs: 3,
         };
-        let message = err.to_string();
-        assert!(message.contains("lab-bigip"), "{message}");
-        for internal in ["client error", "Connect", "UnknownIssuer", "invalid peer"] {
-            assert!(!message.contains(internal), "{message}");
-        }
-        let response = err.into_response();
-        let logged = response.extensions().get::<LoggedError>().unwrap();
-        assert!(logged.detail.as_deref().unwrap().contains("UnknownIssuer"));
+        assert!(
+            held.to_string().contains(
+                "under 110 requests a minute to it (and 5 more kept for sign-ins and renewals),"
+            ),
+            "{held}"
+        );
+        let token = RelayError::BudgetConcurrent {
+            device: "lab".into(),
+            limit: 9,
+            kept: 0,
+            retry_after_secs: 1,
+        };
+        assert!(
+            token
+                .to_string()
+                .contains("at most 9 calls to it in progress at once, so")
+        );
+        assert_eq!(token.code(), RelayErrorCode::DeviceBudget);
+        assert_eq!(token.status(), StatusCode::TOO_MANY_REQUESTS);
     }
 }

@@ -1,9 +1,9 @@
 //! Who may talk to the relay. `policy` holds the operator's rules (hosts, origins, the key),
 //! `client` who the client is behind trusted proxies, `access_key` the key and the per-client
 //! limit on wrong guesses, `cors` the CORS layer, `security_headers` the headers every response
-//! carries. The front (`layers.rs`) applies them with the functions here: [`identify_client`]
-//! first, [`check_host`] on every request (outside CORS), and [`origin_then_key`] then
-//! [`check_key`] on `/api` and `/metrics` (inside CORS).
+//! carries. The front (`crate::server::front`) applies them with the functions here:
+//! [`identify_client`] first, [`check_host`] on every request (outside CORS), and
+//! [`origin_then_key`] then [`check_key`] on `/api` and `/metrics` (inside CORS).
 
 pub mod access_key;
 pub mod client;
@@ -21,7 +21,7 @@ use axum::http::{HeaderMap, header};
 use crate::error::RelayError;
 use access_key::{KeyCheck, KeyFailures};
 pub use client::{Client, ProxyPolicy};
-pub use policy::{ACCESS_KEY_HEADER, AccessPolicy};
+pub use policy::{ACCESS_KEY_HEADER, AccessPolicy, Exposure, Unguarded};
 
 /// The address a connection reached on the relay's side (set by the server per connection).
 #[derive(Clone, Copy, Debug)]
@@ -115,7 +115,7 @@ pub fn origin_then_key(
     }))
 }
 
-/// The access key, with the per-client lockout counted in the shared state.
+/// The access key, with the per-client lockout counted in the replicas' store.
 pub async fn check_key(guard: &Guard, check: KeyCheckFor) -> Result<(), RelayError> {
     let Some(key) = &guard.access.access_key else {
         return Ok(());

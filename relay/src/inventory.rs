@@ -1,6 +1,6 @@
 //! The devices this relay may dial, each with its own trust policy and keep-alive pool, plus
 //! the ad-hoc devices the operator's allowlist admits (`adhoc`) and the users' trust-on-first-use
-//! pins (`pins`, the only owner of those rules, over the shared state's pins: a pin made on
+//! pins (`pins`, the only owner of those rules, over the replicas' store's pins: a pin made on
 //! another replica is applied by [`Inventory::follow_pins`]).
 
 pub mod adhoc;
@@ -17,21 +17,27 @@ use shared::wire::DeviceSummary;
 
 use crate::trust::TrustPolicy;
 use adhoc::{AdHocPolicy, is_adhoc_id};
-pub use device::{Device, DeviceConfig, Timeouts, device_base_url, valid_device_id};
+pub use device::{
+    BudgetKeys, BudgetSetting, Device, DeviceConfig, Timeouts, device_base_url, device_budget,
+    valid_device_id,
+};
 pub use error::InventoryError;
 use pins::Pins;
 use resolve::DeviceResolver;
 
-use crate::shared_state::SharedState;
+use crate::replica_store::ReplicaStore;
 
 /// How the inventory treats users' pins and ad-hoc devices.
 #[derive(Debug, Default)]
 pub struct InventoryOptions {
     /// Where pins are kept (and budgets counted): in memory by default.
-    pub state: Arc<SharedState>,
+    pub state: Arc<ReplicaStore>,
     /// `true` when only the operator may pin (`allow_tofu = false`, the master switch).
     pub deny_tofu: bool,
     pub ad_hoc: AdHocPolicy,
+    /// The operator's budget settings, by device id (devices not named, ad-hoc ones included,
+    /// keep their kind's default).
+    pub budgets: HashMap<String, BudgetSetting>,
 }
 
 /// At most this many ad-hoc devices keep a pool at once.
@@ -45,6 +51,7 @@ pub struct Inventory {
     ad_hoc_policy: AdHocPolicy,
     ad_hoc: Mutex<HashMap<String, Arc<Device>>>,
     pins: Pins,
+    budgets: HashMap<String, BudgetSetting>,
 }
 
 impl Inventory {
@@ -62,6 +69,7 @@ impl Inventory {
             state,
             deny_tofu,
             ad_hoc,
+            budgets,
         } = options;
         let inventory = Self {
             devices: RwLock::new(BTreeMap::new()),
@@ -69,6 +77,7 @@ impl Inventory {
             ad_hoc_policy: ad_hoc,
             ad_hoc: Mutex::new(HashMap::new()),
             pins: Pins::new(state, !deny_tofu),
+            budgets,
         };
         {
             let mut devices = inventory.devices.write().unwrap_or_else(|p| p.into_inner());
@@ -133,11 +142,11 @@ impl Inventory {
     }
 
     /// Where pins are kept and budgets counted.
-    pub fn shared_state(&self) -> &Arc<SharedState> {
+    pub fn store(&self) -> &Arc<ReplicaStore> {
         self.pins.state()
     }
 
-    /// Whether `device` may be dialled as it stands: refused while the shared state cannot say
+    /// Whether `device` may be dialled as it stands: refused while the replicas' store cannot say
     /// whether another replica pinned it (see `pins`).
     pub fn trust_known(&self, device: &Device) -> Result<(), InventoryError> {
         self.pins.known(device)
@@ -166,7 +175,15 @@ impl Inventory {
         resolver: DeviceResolver,
     ) -> Result<Device, InventoryError> {
         let (trust, pinned_by_user) = self.pins.policy_for(&config);
-        Device::with_trust(config, trust, pinned_by_user, resolver, self.timeouts)
+        let budget = device_budget(config.kind, self.budgets.get(&config.id));
+        Device::with_trust(
+            config,
+            trust,
+            pinned_by_user,
+            budget,
+            resolver,
+            self.timeouts,
+        )
     }
 
     /// Pin `fingerprint` (already checked against what the device presents) for `id`, save
@@ -186,6 +203,7 @@ impl Inventory {
             current.config.clone(),
             trust,
             true,
+            current.budget,
             (*current.resolver).clone(),
             self.timeouts,
         )?);
@@ -195,7 +213,7 @@ impl Inventory {
         Ok(device)
     }
 
-    /// Apply the shared state's pins as they change (a pin made on another replica, one the
+    /// Apply the replicas' store's pins as they change (a pin made on another replica, one the
     /// operator removed), until the store is gone. [`crate::serve`] runs this.
     pub async fn follow_pins(self: Arc<Self>) {
         let mut pins = self.pins.watch();
@@ -218,6 +236,7 @@ impl Inventory {
             device.config.clone(),
             trust,
             pinned_by_user,
+            device.budget,
             (*device.resolver).clone(),
             self.timeouts,
         ) {

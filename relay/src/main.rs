@@ -11,10 +11,40 @@ use std::path::PathBuf;
 use anyhow::{Context, bail};
 use clap::Parser;
 use relay::AppState;
-use relay::config::{LogFormat, Settings};
+use relay::access::Exposure;
+use relay::config::{DEFAULT_MAX_BODY, LogFormat, Settings};
 use relay::console::AppFiles;
 use relay::inventory::{Inventory, InventoryOptions};
 use relay::startup;
+use shared::devices::profiles;
+use shared::wire::budget::RateBudget;
+
+/// The first line of `relay --help`: the kinds of device it relays to, from their profiles.
+fn about() -> String {
+    let labels: Vec<&str> = profiles().map(|p| p.label).collect();
+    format!(
+        "Serve the Tokendeck console and relay its calls to network devices ({}) over TLS with a \
+         trust policy per device.",
+        labels.join(", ")
+    )
+}
+
+/// The rest of `relay --help`. Numbers that depend on a kind come from its profile.
+fn after_help() -> String {
+    let budgets: String = profiles()
+        .filter_map(|p| {
+            let limit = p.rules.rate_limit?;
+            Some(format!(
+                "\n    {}: {}",
+                p.label,
+                RateBudget::under(limit).describe()
+            ))
+        })
+        .collect();
+    AFTER_HELP
+        .replace("{budgets}", &budgets)
+        .replace("{max_body}", &format!("[{DEFAULT_MAX_BODY}]"))
+}
 
 const AFTER_HELP: &str = "\
 CONFIGURATION
@@ -28,8 +58,8 @@ CONFIGURATION
     allowed_origins                   TOKENDECK_ALLOWED_ORIGINS=https://portal.example.com
     [limits] request_timeout_ms       TOKENDECK_LIMITS__REQUEST_TIMEOUT_MS=30000
     [ad_hoc] allowed                  TOKENDECK_AD_HOC__ALLOWED=10.1.0.0/16,*.lab.example.com
-    pin of device lab-bigip           TOKENDECK_DEVICES__LAB_BIGIP__PIN=sha256:...
-    tofu of device lab-bigip          TOKENDECK_DEVICES__LAB_BIGIP__TOFU=true
+    pin of device lab-1               TOKENDECK_DEVICES__LAB_1__PIN=sha256:...
+    tofu of device lab-1              TOKENDECK_DEVICES__LAB_1__TOFU=true
   See tokendeck.example.toml for every key. RUST_LOG sets the log filter (default info: start-up,
   shutdown and every relay error; with proxy_user_header, each forwarded call with its client and
   user; RUST_LOG=relay=debug adds a line per request).
@@ -46,8 +76,9 @@ SHARED STATE (pins, device budgets, wrong-key lockouts)
 
 DEVICE BUDGETS (per device, across all users and replicas)
   requests_per_minute, concurrent_calls: default just under the device's own limits where its
-  kind has some (FMC: 115 a minute, 9 at once), none otherwise; 0 turns one off. A call over
-  budget gets 429 (code device_budget) with Retry-After, and is never sent.
+  kind has some, none otherwise; 0 turns one off. Sign-ins and renewals may use a reserve the
+  other calls leave them. A call over budget gets 429 (code device_budget) with Retry-After,
+  and is never sent. The defaults:{budgets}
 
 CLIENTS BEHIND A PROXY
   trusted_proxies = [\"10.0.0.0/8\"]: from these, the client is the rightmost X-Forwarded-For hop
@@ -67,7 +98,8 @@ LIMITS ([limits], defaults in brackets)
     drain_delay_ms         [5000]   after SIGTERM, /readyz fails at once but the relay keeps
                                     serving this long (the load balancer notices), then drains
     shutdown_deadline_ms   [10000]  then requests still running are cut off after this
-    max_body_bytes         [2048000] largest request body forwarded (streamed, never buffered)
+    max_body_bytes         {max_body} largest request body forwarded (streamed, never buffered);
+                                    a device whose kind accepts less gets its kind's limit
     max_reply_bytes        [67108864] largest device reply passed back (streamed)
   Towards devices:
     connect_timeout_ms     [5000]   name lookup, TCP connect and TLS handshake
@@ -97,10 +129,9 @@ ENDPOINTS
   GET  /readyz                      readiness: 503 from SIGTERM on (no Host check, no key)
   GET  /metrics                     Prometheus metrics (Host check; access key if one is set)";
 
-/// Serve the Tokendeck console and relay its calls to network devices (F5 BIG-IP, BIG-IQ,
-/// Cisco FMC) over TLS with a trust policy per device.
+/// The relay's command line (`about()` is its first line of help).
 #[derive(Parser, Debug)]
-#[command(version, about, after_long_help = AFTER_HELP)]
+#[command(version, about = about(), long_about = None, after_long_help = after_help())]
 struct Args {
     /// Configuration file (TOML); see tokendeck.example.toml.
     #[arg(long, short, env = "TOKENDECK_CONFIG")]
@@ -191,7 +222,7 @@ async fn shutdown_signal() -> Stop {
     }
 }
 
-/// `relay --check`: everything start-up checks, the shared state opened, then a summary.
+/// `relay --check`: everything start-up checks, the replicas' store opened, then a summary.
 async fn check(settings: &Settings) -> anyhow::Result<()> {
     let state = startup::open_state(settings).await?;
     println!("configuration OK: {} device(s)", settings.devices.len());
@@ -269,6 +300,7 @@ async fn main() -> anyhow::Result<()> {
         state,
         deny_tofu: !settings.allow_tofu,
         ad_hoc: settings.ad_hoc.clone(),
+        budgets: settings.budgets.clone(),
     };
     let inventory = Inventory::with_options(settings.devices.clone(), settings.timeouts, options)?;
     for device in inventory.devices() {
@@ -286,7 +318,7 @@ async fn main() -> anyhow::Result<()> {
         tracing::info!(app = %files.describe(), "serving the console");
     }
 
-    if settings.access.no_access_key && !settings.listen.ip().is_loopback() {
+    if settings.access.exposure(settings.listen) == Ok(Exposure::OptedOut) {
         tracing::warn!(
             listen = %settings.listen,
             "INSECURE: serving on a non-loopback address WITHOUT an access key \
@@ -297,7 +329,6 @@ async fn main() -> anyhow::Result<()> {
         .with_app_files(Some(files))
         .with_access(settings.access.clone())
         .with_proxies(settings.proxies.clone())
-        .with_budgets(settings.budgets.clone())
         .with_limits(settings.limits);
     let readiness = state.readiness.clone();
     let drain_delay = settings.limits.drain_delay;
@@ -323,4 +354,25 @@ async fn main() -> anyhow::Result<()> {
     relay::serve(listener, state, shutdown).await?;
     tracing::info!("stopped");
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_help_is_filled_in_from_the_kinds_profiles() {
+        let help = after_help();
+        for placeholder in ["{budgets}", "{max_body}"] {
+            assert!(!help.contains(placeholder), "{placeholder} is left: {help}");
+        }
+        assert!(help.contains(&format!("[{DEFAULT_MAX_BODY}]")));
+        for profile in profiles() {
+            assert!(about().contains(profile.label), "{}", profile.label);
+            if let Some(limit) = profile.rules.rate_limit {
+                let line = format!("{}: {}", profile.label, RateBudget::under(limit).describe());
+                assert!(help.contains(&line), "{line}");
+            }
+        }
+    }
 }

@@ -69,7 +69,7 @@ pub struct Metrics {
     replies_cut: Mutex<BTreeMap<(String, &'static str), u64>>,
     connections_accepted: AtomicU64,
     connections_open: AtomicI64,
-    /// Set once the server starts its workers (`server.rs`).
+    /// Set once the server starts its workers (`crate::server::accept`).
     by_worker: OnceLock<Arc<WorkerConnections>>,
 }
 

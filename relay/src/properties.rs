@@ -13,22 +13,27 @@
 
 use axum::http::{HeaderMap, HeaderName, HeaderValue};
 use percent_encoding::percent_decode_str;
-use shared::wire::headers::SECRET_HEADERS;
+use shared::wire::forward::{DEVICES_PREFIX, FORWARD_INFIX, ForwardPath};
 
 use crate::routes::forward::headers::{
-    mark_secrets, request_header_allowed, response_header_allowed, to_client, to_device,
+    is_secret, mark_secrets, request_header_allowed, response_header_allowed, to_client, to_device,
 };
-use crate::routes::forward::target::{device_path, device_target};
+use crate::routes::forward::target::{check_device_path, device_target};
 
 /// `rest` (still percent-encoded, as the client sent it) after `/api/devices/{device_id}/fwd/`,
-/// with `query`.
+/// with `query`. The raw path is spelled from the grammar's own pieces (not with
+/// `shared::wire::forward_path`, which folds leading slashes and would hide absolute paths),
+/// then read as the relay reads it.
 pub fn check_forward_target(
     device_id: &str,
     rest: &str,
     query: Option<&str>,
 ) -> Result<(), String> {
-    let raw = format!("/api/devices/{device_id}/fwd/{rest}");
-    let Ok(path) = device_path(&raw, device_id) else {
+    let raw = format!("{DEVICES_PREFIX}{device_id}{FORWARD_INFIX}{rest}");
+    let Some(fwd) = ForwardPath::parse(&raw) else {
+        return Ok(());
+    };
+    let Ok(path) = check_device_path(fwd.device_path()) else {
         return Ok(());
     };
     let fail = |why: String| {
@@ -101,7 +106,7 @@ pub fn check_header_filters(headers: &HeaderMap) -> Result<(), String> {
     let mut marked = headers.clone();
     mark_secrets(&mut marked);
     for (name, value) in &marked {
-        let secret = SECRET_HEADERS.contains(&name.as_str());
+        let secret = is_secret(name.as_str());
         if secret && (!value.is_sensitive() || format!("{value:?}") != "Sensitive") {
             return fail(format!("a value of {name} is not marked secret"));
         }
@@ -112,7 +117,7 @@ pub fn check_header_filters(headers: &HeaderMap) -> Result<(), String> {
     for filtered in [to_device(&marked), to_client(&marked)] {
         if let Some((name, _)) = filtered
             .iter()
-            .find(|(n, v)| SECRET_HEADERS.contains(&n.as_str()) && !v.is_sensitive())
+            .find(|(n, v)| is_secret(n.as_str()) && !v.is_sensitive())
         {
             return fail(format!("{name} lost its secret mark crossing the relay"));
         }
@@ -126,6 +131,7 @@ mod tests {
     use crate::routes::forward::headers::{allowed_request_headers, allowed_response_headers};
     use proptest::prelude::*;
     use proptest::test_runner::TestCaseError;
+    use shared::devices::headers::secret_headers;
 
     /// Paths built from the characters that matter for escapes.
     fn raw_paths() -> impl Strategy<Value = String> {
@@ -167,8 +173,9 @@ mod tests {
     }
 
     fn names() -> impl Strategy<Value = Vec<u8>> {
-        let known: Vec<Vec<u8>> = SECRET_HEADERS
-            .into_iter()
+        let mut known: Vec<Vec<u8>> = secret_headers()
+            .iter()
+            .copied()
             .chain(allowed_request_headers())
             .chain(allowed_response_headers())
             .chain([
@@ -178,10 +185,15 @@ mod tests {
                 "te",
                 "connection",
                 "location",
-                "X-F5-Auth-Token",
             ])
             .map(|s| s.as_bytes().to_vec())
             .collect();
+        // Names as clients may spell them (HTTP names are case-insensitive).
+        known.extend(
+            secret_headers()
+                .iter()
+                .map(|s| s.to_ascii_uppercase().into_bytes()),
+        );
         prop_oneof![
             prop::sample::select(known),
             "[a-z][a-z0-9_-]{0,20}".prop_map(String::into_bytes),
@@ -201,8 +213,9 @@ mod tests {
         fn no_accepted_path_escapes_the_base_url(
             rest in raw_paths(),
             query in prop::option::of("[a-z=&$%#?/]{0,12}"),
+            id in prop::sample::select(vec!["lab", "adhoc~lab~10.1.1.5~443", "a%2Fb", "x/fwd/y"]),
         ) {
-            check_forward_target("lab", &rest, query.as_deref()).map_err(TestCaseError::fail)?;
+            check_forward_target(id, &rest, query.as_deref()).map_err(TestCaseError::fail)?;
         }
 
         #[test]

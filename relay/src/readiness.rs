@@ -1,8 +1,8 @@
 //! Whether this replica wants new traffic (`GET /readyz`). Ready from start-up until a shutdown
 //! begins; from then on not ready, while it keeps serving for a short delay (so the load
 //! balancer notices and sends new requests elsewhere) and then drains what is in flight. Only
-//! shutting down makes a replica unready: an unreachable device (or shared state) never does,
-//! since taking every replica out of the balancer would help nobody.
+//! shutting down makes a replica unready: an unreachable device (or the replicas' store) never
+//! does, since taking every replica out of the balancer would help nobody.
 
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;

@@ -1,7 +1,6 @@
 //! [`AppState`]: everything a request handler may need, cheap to clone, and the narrower views
 //! the guards and the console's files take from it.
 
-use std::collections::HashMap;
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -9,7 +8,7 @@ use std::sync::Arc;
 use axum::extract::FromRef;
 use tokio::sync::Semaphore;
 
-use crate::budget::{BudgetSetting, DeviceBudgets};
+use crate::admission::budget::DeviceBudgets;
 use crate::config::Limits;
 use crate::console::AppFiles;
 use crate::guard::access_key::KeyFailures;
@@ -17,7 +16,7 @@ use crate::guard::{AccessPolicy, Guard, ProxyPolicy};
 use crate::inventory::Inventory;
 use crate::metrics::Metrics;
 use crate::readiness::Readiness;
-use crate::shared_state::SharedState;
+use crate::replica_store::ReplicaStore;
 
 /// Everything a request handler may need. Cheap to clone.
 #[derive(Clone)]
@@ -30,8 +29,9 @@ pub struct AppState {
     pub proxies: Arc<ProxyPolicy>,
     pub key_failures: Arc<KeyFailures>,
     /// Pins and budgets: this replica's own, or every replica's in Redis.
-    pub shared: Arc<SharedState>,
-    /// Each device's requests a minute and calls at once.
+    pub store: Arc<ReplicaStore>,
+    /// Each device's requests a minute and calls at once, counted (each device's budget is
+    /// the device's own, `crate::inventory::Device::budget`).
     pub budgets: Arc<DeviceBudgets>,
     /// `/readyz`: false from the start of a shutdown.
     pub readiness: Arc<Readiness>,
@@ -45,20 +45,20 @@ pub struct AppState {
 }
 
 impl AppState {
-    /// Loopback defaults: no access key, same-origin only, no trusted proxies, each kind's
-    /// default device budgets, the app from `dist` (if given). Pins and budgets are kept in the
-    /// inventory's shared state.
+    /// Loopback defaults: no access key, same-origin only, no trusted proxies, the app from
+    /// `dist` (if given). Pins and budgets are kept in the inventory's store; each device's
+    /// budget is the inventory's.
     pub fn new(inventory: Inventory, dist: Option<PathBuf>) -> Self {
         let limits = Limits::default();
-        let shared = inventory.shared_state().clone();
+        let store = inventory.store().clone();
         Self {
             inventory: Arc::new(inventory),
             app_files: dist.map(AppFiles::Dir),
             access: Arc::new(AccessPolicy::default()),
             proxies: Arc::new(ProxyPolicy::default()),
-            key_failures: Arc::new(KeyFailures::new(shared.clone())),
-            budgets: Arc::new(DeviceBudgets::new(shared.clone(), HashMap::new())),
-            shared,
+            key_failures: Arc::new(KeyFailures::new(store.clone())),
+            budgets: Arc::new(DeviceBudgets::new(store.clone())),
+            store,
             readiness: Arc::new(Readiness::default()),
             metrics: Arc::new(Metrics::default()),
             in_flight: Arc::new(Semaphore::new(limits.max_in_flight)),
@@ -75,12 +75,6 @@ impl AppState {
     /// Trust `proxies` to say who the client is.
     pub fn with_proxies(mut self, proxies: ProxyPolicy) -> Self {
         self.proxies = Arc::new(proxies);
-        self
-    }
-
-    /// The operator's budget settings, by device id.
-    pub fn with_budgets(mut self, settings: HashMap<String, BudgetSetting>) -> Self {
-        self.budgets = Arc::new(DeviceBudgets::new(self.shared.clone(), settings));
         self
     }
 

@@ -1,7 +1,8 @@
 //! The relay's per-device budget over real sockets, one relay (the local backend): requests a
-//! minute and calls at once, on by default for FMC devices just under their limits, set per
-//! device, answered `429 device_budget` with `Retry-After` and never sent to the device.
-//! Two relays sharing one budget through Redis: `replicas.rs`.
+//! minute and calls at once, on by default for FMC devices just under their limits, with a
+//! reserve only token calls (sign-ins, renewals) may use, set per device, answered
+//! `429 device_budget` with `Retry-After` and never sent to the device. Two relays sharing one
+//! budget through Redis: `replicas.rs`.
 
 mod common;
 
@@ -12,11 +13,25 @@ use std::time::Duration;
 
 use axum::Router;
 use common::{Relay, TestCert, TlsServer, client, device, recording_router, state};
-use relay::budget::BudgetSetting;
-use relay::inventory::{DeviceConfig, Timeouts};
+use relay::AppState;
+use relay::inventory::{BudgetSetting, DeviceConfig, Inventory, InventoryOptions, Timeouts};
 use relay::trust::TrustPolicy;
 use shared::wire::DeviceKind;
+use shared::wire::budget::{Priority, RateBudget};
 use tokio::sync::Semaphore;
+
+/// A relay in front of `devices`, with the operator's budget `settings`.
+async fn relay_with_budgets(
+    devices: Vec<DeviceConfig>,
+    settings: HashMap<String, BudgetSetting>,
+) -> Relay {
+    let options = InventoryOptions {
+        budgets: settings,
+        ..InventoryOptions::default()
+    };
+    let inventory = Inventory::with_options(devices, Timeouts::default(), options).unwrap();
+    Relay::start(AppState::new(inventory, None)).await
+}
 
 /// A pinned device of `kind` in front of `router`.
 async fn device_of(id: &str, kind: DeviceKind, router: Router) -> (TlsServer, DeviceConfig) {
@@ -60,14 +75,28 @@ async fn held(response: reqwest::Response) -> serde_json::Value {
     body
 }
 
+/// `POST` to the kind's login path (a token call: it may use the reserve).
+async fn sign_in(relay: &Relay, id: &str, kind: DeviceKind) -> reqwest::Response {
+    let login = shared::devices::profile(kind)
+        .token_calls
+        .iter()
+        .find(|call| call.method == "POST" && !call.with_token)
+        .expect("the kind signs in with a POST");
+    client()
+        .post(relay.url(&format!("/api/devices/{id}/fwd{}", login.path)))
+        .send()
+        .await
+        .unwrap()
+}
+
 #[tokio::test]
-async fn an_fmc_gets_115_requests_a_minute_by_default_and_the_rest_wait_unsent() {
+async fn an_fmc_gets_115_requests_a_minute_by_default_of_which_5_only_sign_ins_may_use() {
     let (router, seen) = recording_router(vec![]);
     let (_fmc, config) = device_of("fmc", DeviceKind::Fmc, router).await;
     let (other_router, _) = recording_router(vec![]);
     let (_bigip, bigip) = device_of("bigip", DeviceKind::Bigip, other_router).await;
     let relay = Relay::start(state(vec![config, bigip], Timeouts::default())).await;
-    for n in 0..115 {
+    for n in 0..110 {
         assert_eq!(call(&relay, "fmc").await.status(), 200, "call {n}");
     }
     let body = held(call(&relay, "fmc").await).await;
@@ -77,6 +106,22 @@ async fn an_fmc_gets_115_requests_a_minute_by_default_and_the_rest_wait_unsent()
         (55..=60).contains(&wait),
         "until the first call leaves the minute: {wait}"
     );
+    assert!(
+        body["message"]
+            .as_str()
+            .unwrap()
+            .contains("under 110 requests a minute to it (and 5 more kept for sign-ins"),
+        "{body}"
+    );
+    // The reserve is still there for sign-ins and renewals, and only them.
+    for n in 0..5 {
+        assert_eq!(
+            sign_in(&relay, "fmc", DeviceKind::Fmc).await.status(),
+            200,
+            "sign-in {n}"
+        );
+    }
+    held(sign_in(&relay, "fmc", DeviceKind::Fmc).await).await;
     assert_eq!(
         seen.lock().unwrap().len(),
         115,
@@ -88,9 +133,42 @@ async fn an_fmc_gets_115_requests_a_minute_by_default_and_the_rest_wait_unsent()
     }
     let metrics = common::metrics(&relay).await;
     assert!(
-        metrics.contains("tokendeck_relay_errors_total{code=\"device_budget\"} 1"),
+        metrics.contains("tokendeck_relay_errors_total{code=\"device_budget\"} 2"),
         "{metrics}"
     );
+}
+
+#[tokio::test]
+async fn a_call_the_relay_refuses_anyway_spends_no_budget() {
+    let (router, seen) = recording_router(vec![]);
+    let (_fmc, config) = device_of("fmc", DeviceKind::Fmc, router).await;
+    let settings = HashMap::from([(
+        "fmc".to_string(),
+        BudgetSetting {
+            per_minute: Some(6),
+            concurrent: None,
+        },
+    )]);
+    let relay = relay_with_budgets(vec![config], settings).await;
+    // Refused for its method or its path: counted nowhere.
+    for _ in 0..5 {
+        let refused = client()
+            .request(
+                reqwest::Method::from_bytes(b"PROPFIND").unwrap(),
+                relay.url("/api/devices/fmc/fwd/api/info"),
+            )
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(refused.status(), 405);
+        let (status, _) =
+            common::raw(relay.addr, "GET", "/api/devices/fmc/fwd/api/%2e%2e/x", "").await;
+        assert_eq!(status, 403);
+    }
+    // So the one ordinary call a minute this budget leaves is still there.
+    assert_eq!(call(&relay, "fmc").await.status(), 200);
+    held(call(&relay, "fmc").await).await;
+    assert_eq!(seen.lock().unwrap().len(), 1);
 }
 
 #[tokio::test]
@@ -102,8 +180,9 @@ async fn a_device_s_own_setting_replaces_the_default_and_zero_switches_it_off() 
     let settings = HashMap::from([
         (
             "lab".to_string(),
+            // 8 a minute: 3 for ordinary calls, 5 more kept for sign-ins and renewals.
             BudgetSetting {
-                per_minute: Some(3),
+                per_minute: Some(8),
                 concurrent: None,
             },
         ),
@@ -115,8 +194,7 @@ async fn a_device_s_own_setting_replaces_the_default_and_zero_switches_it_off() 
             },
         ),
     ]);
-    let relay =
-        Relay::start(state(vec![config, fmc], Timeouts::default()).with_budgets(settings)).await;
+    let relay = relay_with_budgets(vec![config, fmc], settings).await;
     for _ in 0..3 {
         assert_eq!(call(&relay, "lab").await.status(), 200);
     }
@@ -125,6 +203,24 @@ async fn a_device_s_own_setting_replaces_the_default_and_zero_switches_it_off() 
     for _ in 0..130 {
         assert_eq!(call(&relay, "fmc").await.status(), 200, "no budget");
     }
+    // The inventory tells the console each device's budget, the operator's setting included.
+    let devices: serde_json::Value = client()
+        .get(relay.url("/api/devices"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let budget_of = |id: &str| {
+        let device = devices.as_array().unwrap().iter().find(|d| d["id"] == id);
+        let budget = device.unwrap().get("budget").cloned();
+        budget.map(|b| serde_json::from_value::<RateBudget>(b).unwrap())
+    };
+    let lab = budget_of("lab").expect("lab has a budget");
+    assert_eq!(lab.total.per_minute, Some(8));
+    assert_eq!(lab.allowance(Priority::Ordinary).per_minute, Some(3));
+    assert_eq!(budget_of("fmc"), None, "no budget: none advertised");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -142,16 +238,15 @@ async fn calls_at_once_are_held_until_one_has_been_answered() {
         }
     });
     let (_slow, config) = device_of("slow", DeviceKind::Bigip, router).await;
+    // 3 at once: 2 for ordinary calls, 1 more kept for sign-ins and renewals.
     let settings = HashMap::from([(
         "slow".to_string(),
         BudgetSetting {
             per_minute: None,
-            concurrent: Some(2),
+            concurrent: Some(3),
         },
     )]);
-    let relay = Arc::new(
-        Relay::start(state(vec![config], Timeouts::default()).with_budgets(settings)).await,
-    );
+    let relay = Arc::new(relay_with_budgets(vec![config], settings).await);
     let in_flight: Vec<_> = (0..2)
         .map(|_| {
             let relay = relay.clone();

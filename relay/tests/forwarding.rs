@@ -339,6 +339,53 @@ async fn bodies_over_the_limit_are_refused_before_reaching_the_device() {
 }
 
 #[tokio::test]
+async fn a_device_whose_kind_accepts_less_gets_its_kinds_body_limit() {
+    let (server, log, cert) = recording_device(vec![]).await;
+    // A kind with a body limit of its own, under a relay that would forward more.
+    let (kind, accepted) = shared::kind::DeviceKind::ALL
+        .into_iter()
+        .find_map(|k| Some((k, shared::devices::profile(k).max_body_bytes?)))
+        .expect("a kind with a body limit");
+    let config = relay::inventory::DeviceConfig {
+        kind,
+        ..device(
+            "small",
+            &server.base_url(),
+            TrustPolicy::pin(&cert.fingerprint()).unwrap(),
+        )
+    };
+    let relay =
+        Relay::start(state(vec![config], Timeouts::default()).with_max_body(8 * 1024 * 1024)).await;
+    let over = client()
+        .post(relay.url("/api/devices/small/fwd/api/x"))
+        .body(vec![b'a'; accepted as usize + 1])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(over.status(), 413);
+    let body: serde_json::Value = over.json().await.unwrap();
+    assert_eq!(body["code"], "body_too_large");
+    assert!(
+        body["message"]
+            .as_str()
+            .unwrap()
+            .contains(&format!("limit of {accepted} bytes")),
+        "{body}"
+    );
+    assert!(log.lock().unwrap().is_empty(), "refused before the device");
+}
+
+#[tokio::test]
+async fn a_device_id_sent_percent_encoded_names_the_same_device() {
+    let (relay, log, _server) = relay_before_recording_device(vec![]).await;
+    // `lab` with its first letter encoded: looked up decoded, and the device path found
+    // where the grammar puts it, whatever the id's spelling.
+    let (status, reply) = raw(relay.addr, "GET", "/api/devices/%6Cab/fwd/mgmt/tm/sys", "").await;
+    assert_eq!(status, 200, "{reply}");
+    assert_eq!(log.lock().unwrap()[0].path_and_query, "/mgmt/tm/sys");
+}
+
+#[tokio::test]
 async fn an_unreachable_device_and_an_unknown_device_are_relay_errors() {
     let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     let port = closed.local_addr().unwrap().port();

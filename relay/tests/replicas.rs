@@ -14,6 +14,7 @@ use std::time::Duration;
 use common::redis_server::{RedisServer, RedisTls};
 use common::relay_process::{RelayProcess, check, write};
 use common::{TestCa, TestCert, TlsServer, client, json_at, recording_router, simulator, temp_dir};
+use relay::replica_store::{Budget, RedisOptions, ReplicaStore};
 
 /// `tokendeck.toml` for a replica: the shared state, then `devices`.
 fn config(state: &str, extra: &str, devices: &str) -> String {
@@ -197,8 +198,9 @@ async fn a_budget_of_n_a_minute_and_the_wrong_key_lockout_hold_across_both_repli
     let device = TlsServer::start(&cert, router).await;
     let dir = temp_dir("budget");
     let key = "correct-horse-battery-staple";
+    // 25 a minute: 20 for ordinary calls, 5 more kept for sign-ins and renewals.
     let devices = format!(
-        "[[devices]]\nid = \"api\"\nname = \"api\"\nkind = \"fmc\"\nbase_url = \"{}\"\npin = \"{}\"\nrequests_per_minute = 20\nconcurrent_calls = 0\n",
+        "[[devices]]\nid = \"api\"\nname = \"api\"\nkind = \"fmc\"\nbase_url = \"{}\"\npin = \"{}\"\nrequests_per_minute = 25\nconcurrent_calls = 0\n",
         device.base_url(),
         cert.fingerprint()
     );
@@ -260,6 +262,46 @@ async fn a_budget_of_n_a_minute_and_the_wrong_key_lockout_hold_across_both_repli
         assert_eq!(locked.status(), 429);
         assert_eq!(relay_code(locked).await.as_deref(), Some("rate_limited"));
     }
+}
+
+/// Token calls and other calls count in one window with different limits: a call over the
+/// lower limit waits until enough slots have left for it, not just the first — Redis's script
+/// counts as the local windows do.
+#[tokio::test]
+async fn a_lower_limit_in_a_shared_window_waits_for_as_many_slots_as_it_is_over() {
+    let redis = RedisServer::start("limits");
+    let store = ReplicaStore::redis(&RedisOptions {
+        url: redis.url(),
+        password: None,
+        ca_pem: None,
+        prefix: "limits".into(),
+    })
+    .await
+    .unwrap();
+    let budget = |limit, secs| Budget {
+        key: "device:lab:requests".into(),
+        limit,
+        window: Duration::from_secs(secs),
+    };
+    // Five slots, leaving the window after 10, 20, 30, 40 and 50 s.
+    for secs in [10, 20, 30, 40, 50] {
+        store.take_slot(&budget(5, secs)).await.unwrap();
+    }
+    let wait =
+        |waited: Result<(), relay::replica_store::Wait>| waited.map_err(|w| w.retry_after_secs());
+    assert_eq!(
+        wait(store.check(&budget(3, 60)).await),
+        Err(30),
+        "three must leave"
+    );
+    assert_eq!(
+        wait(store.check(&budget(5, 60)).await),
+        Err(10),
+        "one must leave"
+    );
+    let taken = store.take_slot(&budget(3, 60)).await.map(|_| ());
+    assert_eq!(wait(taken), Err(30));
+    assert_eq!(wait(store.check(&budget(6, 60)).await), Ok(()));
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

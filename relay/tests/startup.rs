@@ -63,7 +63,7 @@ async fn pins_go_to_the_state_directory_systemd_gives() {
         "{out}"
     );
     assert!(
-        out.contains("budget of fmc: 115 requests a minute, 9 calls at once"),
+        out.contains("budget of fmc: 115 requests a minute (5 kept for sign-ins and renewals), 9 calls at once (1 kept)"),
         "{out}"
     );
     // A missing state directory is a start-up error, not a run-time one.
@@ -110,7 +110,7 @@ async fn check_warns_about_a_body_limit_above_the_fmc_s_and_per_replica_state() 
     let (ok, out) = check(&path, &[]).await;
     assert!(ok, "{out}");
     assert!(
-        out.contains("warning: [limits] max_body_bytes = 4194304 is more than an FMC accepts"),
+        out.contains("warning: [limits] max_body_bytes = 4194304 is more than a Cisco FMC accepts"),
         "{out}"
     );
     assert!(out.contains("set state = \"redis://…\""), "{out}");

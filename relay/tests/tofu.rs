@@ -9,7 +9,7 @@ use common::{Relay, client, device, get_json, relay_error_code, simulator, tofu_
 use relay::AppState;
 use relay::inventory::adhoc::AdHocPolicy;
 use relay::inventory::{DeviceConfig, Inventory, InventoryOptions, Timeouts};
-use relay::shared_state::SharedState;
+use relay::replica_store::ReplicaStore;
 use relay::trust::TrustPolicy;
 
 /// A state file's path (not yet written) in a folder of its own, removed when dropped.
@@ -69,7 +69,7 @@ async fn probe_then_pin_what_was_checked_and_keep_it_across_restarts() {
     let sim = simulator().await;
     let (_dir, state_file) = temp_state_file("restart");
     let options = || InventoryOptions {
-        state: std::sync::Arc::new(SharedState::pin_file(&state_file).unwrap()),
+        state: std::sync::Arc::new(ReplicaStore::pin_file(&state_file).unwrap()),
         ..InventoryOptions::default()
     };
     let first = relay_for(tofu_device("lab", &sim.base_url()), options()).await;
@@ -304,7 +304,7 @@ async fn racing_pins_leave_the_pin_in_use_equal_to_the_pin_saved() {
     for round in 0..5 {
         let (_dir, state_file) = temp_state_file(&format!("race-{round}"));
         let options = InventoryOptions {
-            state: std::sync::Arc::new(SharedState::pin_file(&state_file).unwrap()),
+            state: std::sync::Arc::new(ReplicaStore::pin_file(&state_file).unwrap()),
             ..InventoryOptions::default()
         };
         let relay = relay_for(tofu_device("lab", &sim.base_url()), options).await;

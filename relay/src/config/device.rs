@@ -7,8 +7,7 @@ use serde::Deserialize;
 use shared::wire::DeviceKind;
 
 use super::error::{ConfigError, invalid};
-use crate::budget::BudgetSetting;
-use crate::inventory::{DeviceConfig, device_base_url, valid_device_id};
+use crate::inventory::{BudgetSetting, DeviceConfig, device_base_url, valid_device_id};
 use crate::trust::TrustPolicy;
 
 #[derive(Debug, Deserialize)]
@@ -29,9 +28,9 @@ pub struct DeviceFile {
     #[serde(default)]
     pub tofu: bool,
     /// The relay's budget for this device: requests a minute across all users (default: just
-    /// under the device's own limit where its kind has one, FMC 115; `0` = none).
+    /// under the device's own limit where its kind has one; `0` = none).
     pub requests_per_minute: Option<u32>,
-    /// Calls in progress at once across all users (default FMC 9; `0` = none).
+    /// Calls in progress at once across all users (default likewise; `0` = none).
     pub concurrent_calls: Option<u32>,
 }
 

@@ -3,7 +3,9 @@
 
 use std::time::Duration;
 
-/// Default largest request body forwarded: the FMC refuses anything above 2,048,000 bytes.
+/// Default largest request body forwarded: a bound on what one call may stream through the
+/// relay, whatever the device. A kind whose devices accept less says so in its profile
+/// (`shared::devices::Profile::max_body_bytes`), and its devices get that smaller cap.
 pub const DEFAULT_MAX_BODY: usize = 2_048_000;
 
 /// The relay's own bounds as a server (the device side is [`crate::inventory::Timeouts`]).
@@ -25,7 +27,8 @@ pub struct Limits {
     /// After SIGTERM, `/readyz` fails at once but the relay keeps serving this long, so the
     /// load balancer stops sending before it stops accepting.
     pub drain_delay: Duration,
-    /// Largest request body forwarded to a device.
+    /// Largest request body forwarded to any device (a device whose kind accepts less gets
+    /// less: `crate::inventory::Device::max_body`).
     pub max_body: usize,
     /// Largest device reply passed back.
     pub max_reply: u64,

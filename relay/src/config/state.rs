@@ -10,7 +10,7 @@ use std::path::{Path, PathBuf};
 
 use super::error::{ConfigError, invalid};
 use super::file::FileConfig;
-use crate::shared_state::RedisOptions;
+use crate::replica_store::RedisOptions;
 
 /// The pin file's name in `$STATE_DIRECTORY`.
 pub const PIN_FILE_NAME: &str = "tokendeck.state.toml";

@@ -1,5 +1,5 @@
 //! The access key a relay on a non-loopback address requires, compared in constant time, and
-//! the per-client limit on wrong guesses, counted in the shared state (so every replica of a
+//! the per-client limit on wrong guesses, counted in the replicas' store (so every replica of a
 //! portal counts one lockout per client). Clients are keyed as `client.rs` says (behind a
 //! trusted ingress, the client's own address; IPv6 by /64).
 
@@ -10,7 +10,7 @@ use std::time::Duration;
 use sha2::{Digest, Sha256};
 use subtle::ConstantTimeEq;
 
-use crate::shared_state::{Budget, SharedState};
+use crate::replica_store::{Budget, ReplicaStore};
 
 /// Shortest key the relay accepts.
 pub const MIN_KEY_LEN: usize = 16;
@@ -59,21 +59,21 @@ pub enum KeyCheck {
     Locked { retry_after_secs: u64 },
 }
 
-/// Wrong-key counts per client, in the shared state: a sliding window of [`MAX_FAILURES`]
+/// Wrong-key counts per client, in the replicas' store: a sliding window of [`MAX_FAILURES`]
 /// slots a [`WINDOW`] per client. Locked while the window is full, right key or not.
 #[derive(Debug)]
 pub struct KeyFailures {
-    state: Arc<SharedState>,
+    state: Arc<ReplicaStore>,
 }
 
 impl KeyFailures {
-    pub fn new(state: Arc<SharedState>) -> Self {
+    pub fn new(state: Arc<ReplicaStore>) -> Self {
         Self { state }
     }
 
     fn budget(client: &str) -> Budget {
         Budget {
-            key: format!("wrong-keys:{client}"),
+            key: format!("wrong-keys:{client}").into(),
             limit: MAX_FAILURES,
             window: WINDOW,
         }
@@ -87,7 +87,7 @@ impl KeyFailures {
     /// burst tells the guesser nothing beyond its first few answers.
     pub async fn check(&self, key: &AccessKey, presented: Option<&str>, client: &str) -> KeyCheck {
         let budget = Self::budget(client);
-        let locked = |wait: crate::shared_state::Wait| KeyCheck::Locked {
+        let locked = |wait: crate::replica_store::Wait| KeyCheck::Locked {
             retry_after_secs: wait.retry_after_secs(),
         };
         match presented {
@@ -134,7 +134,9 @@ mod tests {
     /// Key failures over an in-memory state whose clock the test moves.
     fn failures_at(now: Arc<Mutex<Instant>>) -> KeyFailures {
         let clock = move || *now.lock().unwrap();
-        KeyFailures::new(Arc::new(SharedState::in_memory_with_clock(Arc::new(clock))))
+        KeyFailures::new(Arc::new(ReplicaStore::in_memory_with_clock(Arc::new(
+            clock,
+        ))))
     }
 
     #[tokio::test]

@@ -13,8 +13,7 @@ use std::net::IpAddr;
 
 use axum::http::{HeaderMap, HeaderName};
 use ipnet::IpNet;
-use shared::wire::ACCESS_KEY_HEADER;
-use shared::wire::headers::SECRET_HEADERS;
+use shared::devices::headers::is_secret_header;
 
 const FORWARDED_FOR: &str = "x-forwarded-for";
 /// Longest user name recorded; longer ones are cut.
@@ -71,15 +70,8 @@ impl ProxyPolicy {
                 ));
             }
             Some(name) => {
-                let lower = name.to_ascii_lowercase();
-                let secret = SECRET_HEADERS.contains(&lower.as_str())
-                    || [
-                        "authorization",
-                        "proxy-authorization",
-                        "cookie",
-                        ACCESS_KEY_HEADER,
-                    ]
-                    .contains(&lower.as_str());
+                let secret =
+                    is_secret_header(name) || name.eq_ignore_ascii_case("proxy-authorization");
                 if secret {
                     return Err((
                         "proxy_user_header",
@@ -88,12 +80,14 @@ impl ProxyPolicy {
                         ),
                     ));
                 }
-                Some(HeaderName::try_from(lower).map_err(|_| {
-                    (
-                        "proxy_user_header",
-                        format!("{name:?} is not a header name"),
-                    )
-                })?)
+                Some(
+                    HeaderName::try_from(name.to_ascii_lowercase()).map_err(|_| {
+                        (
+                            "proxy_user_header",
+                            format!("{name:?} is not a header name"),
+                        )
+                    })?,
+                )
             }
         };
         Ok(Self {

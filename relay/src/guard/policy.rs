@@ -11,6 +11,27 @@ use super::access_key::AccessKey;
 /// Header the app sends the access key in.
 pub use shared::wire::ACCESS_KEY_HEADER;
 
+/// How a listener on some address is protected (see [`AccessPolicy::exposure`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Exposure {
+    /// Only this machine can reach it.
+    Loopback,
+    /// Others can, and must present the access key.
+    Keyed,
+    /// Others can, without a key: the operator opted out (`insecure_no_access_key`), for a
+    /// relay behind another authenticating proxy.
+    OptedOut,
+}
+
+/// A listener others can reach with neither an access key nor the operator's opt-out.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[error(
+    "listening on {0} (not loopback) needs an access key: set access_key (or \
+     TOKENDECK_ACCESS_KEY, or access_key_file), or, only behind another authenticating proxy, \
+     insecure_no_access_key = true"
+)]
+pub struct Unguarded(pub SocketAddr);
+
 /// The operator's rules for clients of the relay.
 #[derive(Debug, Clone, Default)]
 pub struct AccessPolicy {
@@ -68,6 +89,22 @@ impl AccessPolicy {
 
     pub fn requires_key(&self) -> bool {
         self.access_key.is_some()
+    }
+
+    /// The one rule for where the relay may listen: a loopback address always; any other only
+    /// with an access key, or the operator's explicit opt-out. Checked when the configuration
+    /// is read and again when [`crate::serve`] binds (embedders and tests build their state
+    /// without a configuration).
+    pub fn exposure(&self, listen: SocketAddr) -> Result<Exposure, Unguarded> {
+        if listen.ip().to_canonical().is_loopback() {
+            Ok(Exposure::Loopback)
+        } else if self.requires_key() {
+            Ok(Exposure::Keyed)
+        } else if self.no_access_key {
+            Ok(Exposure::OptedOut)
+        } else {
+            Err(Unguarded(listen))
+        }
     }
 
     /// Does the relay answer to this `Host` header? `bound` is the address it listens on,
@@ -198,6 +235,32 @@ mod tests {
         assert!(!p.origin_allowed("https://evil.example", "127.0.0.1:8080"));
         assert!(!p.origin_allowed("null", "127.0.0.1:8080"));
         assert!(!p.origin_allowed("http://127.0.0.1:8081", "127.0.0.1:8080"));
+    }
+
+    #[test]
+    fn a_listener_others_reach_needs_a_key_or_the_operators_opt_out() {
+        let addr = |s: &str| s.parse::<SocketAddr>().unwrap();
+        let open = AccessPolicy::default();
+        for loopback in ["127.0.0.1:8080", "[::1]:8080", "[::ffff:127.0.0.1]:8080"] {
+            assert_eq!(
+                open.exposure(addr(loopback)),
+                Ok(Exposure::Loopback),
+                "{loopback}"
+            );
+        }
+        let public = addr("0.0.0.0:8080");
+        let err = open.exposure(public).unwrap_err();
+        assert_eq!(err, Unguarded(public));
+        assert!(err.to_string().contains("access key"), "{err}");
+        let keyed =
+            AccessPolicy::new(vec![], vec![], Some("correct-horse-battery".into()), false).unwrap();
+        assert_eq!(keyed.exposure(public), Ok(Exposure::Keyed));
+        let opted_out = AccessPolicy::new(vec![], vec![], None, true).unwrap();
+        assert_eq!(opted_out.exposure(public), Ok(Exposure::OptedOut));
+        assert_eq!(
+            opted_out.exposure(addr("127.0.0.1:1")),
+            Ok(Exposure::Loopback)
+        );
     }
 
     #[test]

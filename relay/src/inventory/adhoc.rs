@@ -194,12 +194,9 @@ impl AdHocPolicy {
             ));
         }
         let port = url.port_or_known_default().unwrap_or(443);
-        let kind = serde_json::to_value(kind)
-            .ok()
-            .and_then(|v| v.as_str().map(str::to_owned))
-            .unwrap_or_default();
         let id = format!(
-            "{PREFIX}{kind}~{}~{port}",
+            "{PREFIX}{}~{}~{port}",
+            kind.name(),
             url.host_str().unwrap_or_default()
         );
         Ok((id, url))
@@ -213,7 +210,7 @@ impl AdHocPolicy {
         if parts.next().is_some() {
             return None;
         }
-        let kind: DeviceKind = serde_json::from_value(serde_json::Value::from(kind)).ok()?;
+        let kind = DeviceKind::from_name(kind)?;
         let port: u16 = port.parse().ok()?;
         let (again, url) = self.check(kind, &format!("https://{host}:{port}")).ok()?;
         (again == id).then_some((kind, url))

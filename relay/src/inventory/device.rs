@@ -1,11 +1,16 @@
 //! One device: how it is configured, and the keep-alive pool that dials it under its trust
 //! policy (`pool.rs`). A pool never follows redirects (it hands every reply back as it is, so
 //! the auth header cannot follow one) and never uses a proxy (it dials the device itself).
+//!
+//! What the relay's rules need of the device's kind is resolved here, once, when the device is
+//! built: its rate budget (the kind's default with the operator's setting over it) and the
+//! largest request body it accepts, so no call looks either up.
 
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
+use shared::wire::budget::RateBudget;
 use shared::wire::{DeviceKind, DeviceSummary};
 use url::Url;
 
@@ -26,6 +31,40 @@ pub struct DeviceConfig {
     /// The operator marked this device for trust on first use: a user may pin the certificate
     /// it presents, once. Only for devices without a `ca`, `pin` or `insecure` of their own.
     pub tofu: bool,
+}
+
+/// The operator's budget setting for one device (`requests_per_minute`, `concurrent_calls`):
+/// `None` keeps the kind's default, `Some(0)` turns that count off.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct BudgetSetting {
+    pub per_minute: Option<u32>,
+    pub concurrent: Option<u32>,
+}
+
+/// A device's rate budget: its kind's default (just under the kind's own limits, where it has
+/// some), with the operator's `setting` over it.
+pub fn device_budget(kind: DeviceKind, setting: Option<&BudgetSetting>) -> RateBudget {
+    let default = RateBudget::for_limit(shared::devices::profile(kind).rules.rate_limit);
+    setting.map_or(default, |s| default.with(s.per_minute, s.concurrent))
+}
+
+/// The names of a device's two budget windows in the replicas' store, made once per device so
+/// admitting a call allocates none.
+#[derive(Clone, Debug)]
+pub struct BudgetKeys {
+    /// Its calls in progress.
+    pub calls: Arc<str>,
+    /// Its requests in the last minute.
+    pub requests: Arc<str>,
+}
+
+impl BudgetKeys {
+    fn of(id: &str) -> Self {
+        Self {
+            calls: format!("device:{id}:calls").into(),
+            requests: format!("device:{id}:requests").into(),
+        }
+    }
 }
 
 /// Timeouts applied to every device call, and how long idle pooled connections live.
@@ -65,19 +104,35 @@ pub struct Device {
     /// addresses refused).
     pub resolver: Arc<DeviceResolver>,
     pub timeouts: Timeouts,
+    /// The relay's rate budget for the device, across users and replicas.
+    pub budget: RateBudget,
+    pub budget_keys: BudgetKeys,
+    /// The largest request body the device accepts, as its kind says (`usize::MAX`: it does not
+    /// say); the relay forwards no more than this or its own `limits.max_body`, the smaller.
+    pub max_body: usize,
 }
 
 impl Device {
-    /// A device under its configured policy, resolving names without restriction.
+    /// A device under its configured policy and its kind's default budget, resolving names
+    /// without restriction.
     pub fn new(config: DeviceConfig, timeouts: Timeouts) -> Result<Self, InventoryError> {
         let trust = config.trust.clone();
-        Self::with_trust(config, trust, false, DeviceResolver::any(), timeouts)
+        let budget = device_budget(config.kind, None);
+        Self::with_trust(
+            config,
+            trust,
+            false,
+            budget,
+            DeviceResolver::any(),
+            timeouts,
+        )
     }
 
     pub(super) fn with_trust(
         config: DeviceConfig,
         trust: TrustPolicy,
         pinned_by_user: bool,
+        budget: RateBudget,
         resolver: DeviceResolver,
         timeouts: Timeouts,
     ) -> Result<Self, InventoryError> {
@@ -114,13 +169,19 @@ impl Device {
                  anyone on the path can read its passwords and tokens"
             );
         }
+        let max_body = shared::devices::profile(config.kind)
+            .max_body_bytes
+            .map_or(usize::MAX, |n| usize::try_from(n).unwrap_or(usize::MAX));
         Ok(Self {
+            budget_keys: BudgetKeys::of(&config.id),
             config,
             trust,
             pinned_by_user,
             pool,
             resolver,
             timeouts,
+            budget,
+            max_body,
         })
     }
 
@@ -152,6 +213,7 @@ impl Device {
             base_url: self.target().to_owned(),
             trust: self.trust.summary(),
             tofu,
+            budget: self.budget,
         }
     }
 }
@@ -186,4 +248,55 @@ pub fn device_base_url(raw: &str) -> Result<Url, String> {
         ));
     }
     Ok(url)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn config(kind: DeviceKind) -> DeviceConfig {
+        DeviceConfig {
+            id: "lab".into(),
+            name: "Lab".into(),
+            kind,
+            base_url: "https://192.0.2.1".parse().unwrap(),
+            trust: TrustPolicy::Insecure,
+            tofu: false,
+        }
+    }
+
+    #[test]
+    fn a_device_gets_its_kinds_budget_with_the_operators_setting_over_it() {
+        for kind in DeviceKind::ALL {
+            let default = RateBudget::for_limit(shared::devices::profile(kind).rules.rate_limit);
+            assert_eq!(device_budget(kind, None), default, "{kind}");
+            let set = BudgetSetting {
+                per_minute: Some(30),
+                concurrent: Some(0),
+            };
+            let budget = device_budget(kind, Some(&set));
+            assert_eq!(budget.total.per_minute, Some(30), "{kind}");
+            assert_eq!(budget.total.concurrent, None, "{kind}: 0 turns it off");
+            let device = Device::new(config(kind), Timeouts::default()).unwrap();
+            assert_eq!(device.budget, default);
+            assert_eq!(
+                device.summary(false).budget,
+                default,
+                "advertised as counted"
+            );
+        }
+    }
+
+    #[test]
+    fn a_device_takes_its_kinds_body_limit_and_names_its_budget_windows_once() {
+        for kind in DeviceKind::ALL {
+            let device = Device::new(config(kind), Timeouts::default()).unwrap();
+            match shared::devices::profile(kind).max_body_bytes {
+                Some(limit) => assert_eq!(device.max_body as u64, limit, "{kind}"),
+                None => assert_eq!(device.max_body, usize::MAX, "{kind}"),
+            }
+            assert_eq!(&*device.budget_keys.calls, "device:lab:calls");
+            assert_eq!(&*device.budget_keys.requests, "device:lab:requests");
+        }
+    }
 }

@@ -1,6 +1,6 @@
 //! Why the inventory could not be built or changed.
 
-use crate::shared_state::StateError;
+use crate::replica_store::StateError;
 use crate::trust::TrustError;
 
 #[derive(Debug, thiserror::Error)]

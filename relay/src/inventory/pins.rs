@@ -1,5 +1,5 @@
 //! Trust on first use: the only place its rules live. The pins themselves are kept in the
-//! shared state (`crate::shared_state`: the pin file, or Redis for replicas).
+//! replicas' store (`crate::replica_store`: the pin file, or Redis for replicas).
 //!
 //! The rules:
 //! - a user may pin only a device the operator marked `tofu = true` (or an ad-hoc device), and
@@ -17,13 +17,13 @@ use tokio::sync::watch;
 
 use super::device::{Device, DeviceConfig};
 use super::error::InventoryError;
-use crate::shared_state::{PinView, SharedState};
+use crate::replica_store::{PinView, ReplicaStore};
 use crate::trust::TrustPolicy;
 
-/// The trust-on-first-use rules over the shared state's pins.
+/// The trust-on-first-use rules over the replicas' store's pins.
 #[derive(Debug)]
 pub struct Pins {
-    state: Arc<SharedState>,
+    state: Arc<ReplicaStore>,
     /// The operator's master switch (`allow_tofu`).
     allowed: bool,
     /// Held across a whole pin write (check, save, swap), and while pins made elsewhere are
@@ -32,7 +32,7 @@ pub struct Pins {
 }
 
 impl Pins {
-    pub fn new(state: Arc<SharedState>, allowed: bool) -> Self {
+    pub fn new(state: Arc<ReplicaStore>, allowed: bool) -> Self {
         Self {
             state,
             allowed,
@@ -44,7 +44,7 @@ impl Pins {
         self.allowed
     }
 
-    pub fn state(&self) -> &Arc<SharedState> {
+    pub fn state(&self) -> &Arc<ReplicaStore> {
         &self.state
     }
 
@@ -150,7 +150,7 @@ mod tests {
 
     use crate::inventory::{Inventory, InventoryOptions, Timeouts};
 
-    fn tofu_inventory(state: SharedState) -> Inventory {
+    fn tofu_inventory(state: ReplicaStore) -> Inventory {
         let config = DeviceConfig {
             id: "lab".into(),
             name: "Lab".into(),
@@ -169,7 +169,7 @@ mod tests {
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn concurrent_pins_leave_the_pin_in_use_equal_to_the_pin_saved() {
         for round in 0..50 {
-            let inventory = Arc::new(tofu_inventory(SharedState::in_memory()));
+            let inventory = Arc::new(tofu_inventory(ReplicaStore::in_memory()));
             let tasks: Vec<_> = (0..6u8)
                 .map(|n| {
                     let inventory = inventory.clone();
@@ -199,7 +199,7 @@ mod tests {
 
     #[tokio::test]
     async fn stored_pins_apply_only_to_devices_marked_for_tofu() {
-        let state = SharedState::in_memory();
+        let state = ReplicaStore::in_memory();
         state
             .set_pin_if_absent("lab", &format!("sha256:{}", "ab".repeat(32)))
             .await

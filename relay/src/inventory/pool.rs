@@ -36,6 +36,7 @@ use tokio_rustls::client::TlsStream;
 use url::{Host, Url};
 
 use super::resolve::{DeviceResolver, ResolveError};
+use crate::trust::tls;
 
 /// An error a body may fail with.
 pub type BoxError = Box<dyn std::error::Error + Send + Sync>;
@@ -72,6 +73,8 @@ pub enum CallError {
 #[derive(Debug)]
 pub struct PoolSettings {
     pub base_url: Url,
+    /// The device's trust policy as a client configuration (`crate::trust::tls`: HTTP/1.1 by
+    /// ALPN, the only protocol the pool speaks).
     pub tls: rustls::ClientConfig,
     pub resolver: Arc<DeviceResolver>,
     pub connect_timeout: Duration,
@@ -155,7 +158,7 @@ thread_local! {
 }
 
 /// Tell the pools which server worker this thread runs, so calls prefer connections of their
-/// own runtime (`server.rs` sets it on each worker thread).
+/// own runtime (`crate::server::accept` sets it on each worker thread).
 pub fn set_current_worker(index: usize) {
     WORKER.with(|w| w.set(index));
 }
@@ -242,15 +245,13 @@ impl Upstream {
 impl Pool {
     pub fn new(settings: PoolSettings) -> Result<Self, url::ParseError> {
         let url = &settings.base_url;
-        let (host, server_name) = match url.host() {
-            Some(Host::Domain(name)) => (
-                name.to_owned(),
-                ServerName::try_from(name.to_owned())
-                    .map_err(|_| url::ParseError::InvalidDomainCharacter)?,
-            ),
-            Some(Host::Ipv4(ip)) => (ip.to_string(), ServerName::IpAddress(ip.into())),
-            Some(Host::Ipv6(ip)) => (ip.to_string(), ServerName::IpAddress(ip.into())),
-            None => return Err(url::ParseError::EmptyHost),
+        let url_host = url.host().ok_or(url::ParseError::EmptyHost)?;
+        let server_name =
+            tls::server_name(&url_host).ok_or(url::ParseError::InvalidDomainCharacter)?;
+        let host = match url_host {
+            Host::Domain(name) => name.to_owned(),
+            Host::Ipv4(ip) => ip.to_string(),
+            Host::Ipv6(ip) => ip.to_string(),
         };
         let port = url.port_or_known_default().unwrap_or(443);
         let authority = match url.port() {
@@ -259,15 +260,13 @@ impl Pool {
         };
         let host_header = HeaderValue::from_str(&authority)
             .map_err(|_| url::ParseError::InvalidDomainCharacter)?;
-        let mut tls = settings.tls;
-        tls.alpn_protocols = vec![b"http/1.1".to_vec()];
         Ok(Self {
             shared: Arc::new(Shared {
                 host,
                 port,
                 server_name,
                 host_header,
-                tls: TlsConnector::from(Arc::new(tls)),
+                tls: TlsConnector::from(Arc::new(settings.tls)),
                 resolver: settings.resolver,
                 connect_timeout: settings.connect_timeout,
                 idle_timeout: settings.idle_timeout,

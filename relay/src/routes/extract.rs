@@ -9,10 +9,10 @@ use axum::http::StatusCode;
 use axum::http::request::Parts;
 use serde::de::DeserializeOwned;
 
+use crate::admission::deadline::BodyTooSlow;
 use crate::causes;
 use crate::error::RelayError;
 use crate::inventory::Device;
-use crate::request_body::BodyTooSlow;
 use crate::state::AppState;
 
 /// Largest JSON body the relay's own endpoints read.
@@ -22,7 +22,8 @@ pub const API_JSON_LIMIT: usize = 64 * 1024;
 pub struct TargetDevice(pub Arc<Device>);
 
 /// The still percent-encoded `{id}` segment of a `/devices/{id}/…` path (with or without the
-/// `/api` prefix).
+/// `/api` prefix): the relay's own endpoints for a device (probe, trust). Forwards are read
+/// by `shared::wire::ForwardPath`.
 fn raw_device_id(path: &str) -> Option<&str> {
     let rest = path.strip_prefix("/api").unwrap_or(path);
     rest.strip_prefix("/devices/")?.split('/').next()
@@ -31,7 +32,12 @@ fn raw_device_id(path: &str) -> Option<&str> {
 impl TargetDevice {
     /// The device a `/devices/{id}/…` path names (with or without the `/api` prefix).
     pub fn from_path(path: &str, state: &AppState) -> Result<Self, RelayError> {
-        let raw = raw_device_id(path).unwrap_or_default();
+        Self::by_raw_id(raw_device_id(path).unwrap_or_default(), state)
+    }
+
+    /// The device an id names as the client sent it, still percent-encoded (decoded here:
+    /// borrowed when there is nothing to decode).
+    pub fn by_raw_id(raw: &str, state: &AppState) -> Result<Self, RelayError> {
         let id = percent_encoding::percent_decode_str(raw).decode_utf8_lossy();
         state
             .inventory

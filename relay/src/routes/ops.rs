@@ -1,5 +1,5 @@
 //! For operators: `GET /livez` (the process serves), `GET /readyz` (it wants traffic: fails
-//! from the start of a shutdown, never because a device or the shared state is unreachable),
+//! from the start of a shutdown, never because a device or the replicas' store is unreachable),
 //! `GET /healthz` (liveness, the older name), all three exempt from the Host check; and
 //! `GET /metrics` (Prometheus text; behind the Host check, and the access key when one is set).
 
@@ -42,7 +42,7 @@ async fn metrics(State(state): State<AppState>) -> Response {
         })
         .collect();
     let mut text = state.metrics.render(&handshakes);
-    text.push_str(&shared_state_metrics(&state));
+    text.push_str(&store_metrics(&state));
     (
         [(
             header::CONTENT_TYPE,
@@ -53,9 +53,10 @@ async fn metrics(State(state): State<AppState>) -> Response {
         .into_response()
 }
 
-/// Whether the shared state answers, and how many pins this replica knows.
-fn shared_state_metrics(state: &AppState) -> String {
-    let pins = state.shared.pins();
+/// Whether the replicas' store answers, and how many pins this replica knows. The metric keeps
+/// its name, `tokendeck_shared_state_up`: operators' dashboards and alerts read it.
+fn store_metrics(state: &AppState) -> String {
+    let pins = state.store.pins();
     format!(
         "# HELP tokendeck_shared_state_up Whether the shared state (pins, budgets) answers: 0 while Redis is unreachable (pins fail closed, budgets are counted per replica).\n\
          # TYPE tokendeck_shared_state_up gauge\n\
@@ -66,7 +67,7 @@ fn shared_state_metrics(state: &AppState) -> String {
          # HELP tokendeck_ready Whether this replica wants traffic (0 from the start of a shutdown).\n\
          # TYPE tokendeck_ready gauge\n\
          tokendeck_ready {}\n",
-        u8::from(state.shared.reachable()),
+        u8::from(state.store.reachable()),
         pins.len(),
         u8::from(state.readiness.is_ready()),
     )

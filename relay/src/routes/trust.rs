@@ -11,7 +11,7 @@ use super::extract::{API_JSON_LIMIT, AppJson, TargetDevice};
 use crate::error::RelayError;
 use crate::inventory::Device;
 use crate::state::AppState;
-use crate::trust::{BadFingerprint, parse_fingerprint, probe};
+use crate::trust::{parse_fingerprint, probe};
 
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -56,10 +56,4 @@ async fn pin_device(
     }
     let pinned = state.inventory.pin(&device.config.id, &wanted).await?;
     Ok(Json(state.inventory.summary(&pinned)))
-}
-
-impl From<BadFingerprint> for RelayError {
-    fn from(err: BadFingerprint) -> Self {
-        RelayError::BadRequest(err.to_string())
-    }
 }

@@ -7,6 +7,7 @@ use rustls::client::danger::ServerCertVerifier;
 use shared::wire::TrustSummary;
 
 use super::fingerprint::{BadFingerprint, parse_fingerprint};
+use super::tls;
 use super::verifier::{AnyCertificate, PinVerifier};
 
 /// How the relay decides whether a device's certificate is the device's.
@@ -59,47 +60,34 @@ impl TrustPolicy {
         }
     }
 
-    /// The rustls client configuration that enforces this policy.
-    pub fn client_config(&self) -> Result<rustls::ClientConfig, TrustError> {
-        let provider = Arc::new(rustls::crypto::ring::default_provider());
-        let inner: Arc<dyn ServerCertVerifier> = match self {
+    /// The verifier that enforces this policy.
+    pub fn verifier(&self) -> Result<Arc<dyn ServerCertVerifier>, TrustError> {
+        let provider = tls::provider();
+        Ok(match self {
             TrustPolicy::Ca { roots_pem } => {
-                let mut roots = rustls::RootCertStore::empty();
-                match roots_pem {
-                    Some(pem) => {
-                        for cert in
-                            rustls::pki_types::pem::PemObject::pem_slice_iter(pem.as_bytes())
-                        {
-                            let cert = cert.map_err(|e| TrustError::BadRoots(e.to_string()))?;
-                            roots.add(cert)?;
-                        }
-                    }
-                    None => {
-                        let native = rustls_native_certs::load_native_certs();
-                        roots.add_parsable_certificates(native.certs);
-                    }
-                }
+                let roots = match roots_pem {
+                    Some(pem) => Arc::new(tls::pem_roots(pem).map_err(TrustError::BadRoots)?),
+                    None => tls::system_roots(),
+                };
                 if roots.is_empty() {
                     return Err(TrustError::BadRoots("no certificates found".into()));
                 }
-                WebPkiServerVerifier::builder_with_provider(Arc::new(roots), provider.clone())
+                WebPkiServerVerifier::builder_with_provider(roots, provider)
                     .build()
                     .map_err(|e| TrustError::BadRoots(e.to_string()))?
             }
             TrustPolicy::Pin { sha256_hex } => Arc::new(PinVerifier {
                 sha256_hex: sha256_hex.clone(),
-                provider: provider.clone(),
+                provider,
             }),
-            TrustPolicy::Insecure => Arc::new(AnyCertificate {
-                provider: provider.clone(),
-            }),
-        };
-        let config = rustls::ClientConfig::builder_with_provider(provider)
-            .with_safe_default_protocol_versions()?
-            .dangerous()
-            .with_custom_certificate_verifier(inner)
-            .with_no_client_auth();
-        Ok(config)
+            TrustPolicy::Insecure => Arc::new(AnyCertificate { provider }),
+        })
+    }
+
+    /// The rustls client configuration that enforces this policy (`super::tls`'s, over
+    /// [`Self::verifier`]).
+    pub fn client_config(&self) -> Result<rustls::ClientConfig, TrustError> {
+        Ok(tls::client_config(self.verifier()?)?)
     }
 }
 

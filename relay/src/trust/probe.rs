@@ -6,12 +6,13 @@ use std::net::{IpAddr, SocketAddr};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use rustls::pki_types::{CertificateDer, ServerName};
+use rustls::pki_types::CertificateDer;
 use shared::wire::CertificateProbe;
 use tokio::net::TcpStream;
 
 use super::fingerprint::{fingerprint, spki_fingerprint};
 use super::policy::TrustPolicy;
+use super::tls;
 use super::verifier::CapturingVerifier;
 
 /// Why a probe found no certificate to show.
@@ -60,23 +61,15 @@ pub async fn presented_chain(
         .await
         .map_err(|_| fail(ProbeFailure::Timeout(connect_timeout)))?
         .map_err(|e| fail(ProbeFailure::Connect(e)))?;
-    let provider = Arc::new(rustls::crypto::ring::default_provider());
     let verifier = Arc::new(CapturingVerifier {
-        provider: provider.clone(),
+        provider: tls::provider(),
         chain: Mutex::new(Vec::new()),
     });
-    let config = rustls::ClientConfig::builder_with_provider(provider)
-        .with_safe_default_protocol_versions()
-        .map_err(|e| fail(e.into()))?
-        .dangerous()
-        .with_custom_certificate_verifier(verifier.clone())
-        .with_no_client_auth();
-    let bare_host = host
-        .trim_start_matches('[')
-        .trim_end_matches(']')
-        .to_owned();
-    let server_name = ServerName::try_from(bare_host.clone())
-        .map_err(|_| fail(ProbeFailure::ServerName(bare_host)))?;
+    let config = tls::client_config(verifier.clone()).map_err(|e| fail(e.into()))?;
+    let server_name = url::Host::parse(host)
+        .ok()
+        .and_then(|host| tls::server_name(&host))
+        .ok_or_else(|| fail(ProbeFailure::ServerName(host.to_owned())))?;
     let connector = tokio_rustls::TlsConnector::from(Arc::new(config));
     tokio::time::timeout(connect_timeout, connector.connect(server_name, stream))
         .await

@@ -1,8 +1,9 @@
 //! Phases 3 and 4 of a forward, the bodies, streamed both ways so memory stays bounded
 //! whatever the clients send or the devices answer: the client's upload goes to the device as
 //! it arrives (with its `Content-Length` when the client sent one), capped at
-//! `limits.max_body`; the device's reply goes to the client as it arrives, capped at
-//! `limits.max_reply`, with `timeouts.reply_idle` between two pieces.
+//! `limits.max_body` or the device's own limit, the smaller; the device's reply goes to the
+//! client as it arrives, capped at `limits.max_reply`, with `timeouts.reply_idle` between two
+//! pieces.
 
 use std::pin::Pin;
 use std::task::{Context, Poll};
@@ -82,7 +83,9 @@ impl http_body::Body for Upload {
             Poll::Ready(Some(Ok(frame))) => frame,
             Poll::Ready(Some(Err(e))) => {
                 // A deadline error passes through whole, so it is recognised as such.
-                let e = if crate::causes::find::<crate::request_body::BodyTooSlow>(&e).is_some() {
+                let e = if crate::causes::find::<crate::admission::deadline::BodyTooSlow>(&e)
+                    .is_some()
+                {
                     BoxError::from(e)
                 } else {
                     BoxError::from(UploadError::Client)
@@ -135,13 +138,14 @@ impl ReplyCut {
 
 /// The device's reply body, streamed: at most `limit` bytes, at most `idle` between pieces.
 /// `on_cut` hears how it ended early, if it did; the client then sees the reply cut off (the
-/// connection is closed rather than the body ended as if it were whole).
-pub fn reply<B, F>(inner: B, limit: u64, idle: Duration, on_cut: F) -> Body
+/// connection is closed rather than the body ended as if it were whole). Not boxed: the
+/// forward boxes it once, with what it holds until the reply has been sent.
+pub fn reply<B, F>(inner: B, limit: u64, idle: Duration, on_cut: F) -> CappedReply<B, F>
 where
     B: http_body::Body<Data = Bytes> + Send + Unpin + 'static,
     F: FnOnce(ReplyCut) + Send + Unpin + 'static,
 {
-    Body::new(CappedReply {
+    CappedReply {
         inner,
         received: 0,
         limit,
@@ -151,10 +155,11 @@ where
         on_cut: Some(on_cut),
         cut: None,
         done: false,
-    })
+    }
 }
 
-struct CappedReply<B, F> {
+/// A reply on its way to the client (see [`reply`]).
+pub struct CappedReply<B, F> {
     inner: B,
     received: u64,
     limit: u64,
@@ -172,7 +177,7 @@ struct CappedReply<B, F> {
 /// The error a cut reply ends with (hyper then aborts the response).
 #[derive(Debug, thiserror::Error)]
 #[error("the device's reply was cut off: {}", .0.code())]
-struct ReplyCutError(ReplyCut);
+pub struct ReplyCutError(ReplyCut);
 
 impl<B, F: FnOnce(ReplyCut)> CappedReply<B, F> {
     /// End the reply early. The error comes on the next poll: the server first gets a

@@ -6,13 +6,13 @@
 use std::io::ErrorKind;
 
 use super::body::UploadError;
+use crate::admission::deadline::BodyTooSlow;
 use crate::causes;
 use crate::error::{RelayError, Unreachable};
 use crate::inventory::Device;
 use crate::inventory::adhoc::is_adhoc_id;
 use crate::inventory::pool::CallError;
 use crate::inventory::resolve::ResolveError;
-use crate::request_body::BodyTooSlow;
 use crate::trust::{certificate_problem, find_pin_mismatch};
 
 /// The relay error for a device call that gave no response headers.

@@ -37,7 +37,8 @@ pub fn forwarded_method(method: &Method) -> Result<Method, RelayError> {
 const FORBIDDEN_ENCODED: [&[u8; 2]; 7] = [b"2e", b"2f", b"5c", b"00", b"0d", b"0a", b"40"];
 
 /// Double encodings (`%25` + one of these) of a dot, slash or backslash: refused, while
-/// other `%25…` pass, so BIG-IP route-domain names (`10.1.1.1%0` sent as `10.1.1.1%250`) work.
+/// other `%25…` pass, so names that hold a `%` of their own (route-domain names such as
+/// `10.1.1.1%0`, sent as `10.1.1.1%250`) work.
 const FORBIDDEN_DOUBLE_ENCODED: [&[u8; 2]; 3] = [b"2e", b"2f", b"5c"];
 
 /// Characters the path of a request target may not hold as they are (the URL standard's path
@@ -72,15 +73,14 @@ fn has_escape(path: &str, escapes: &[&[u8; 2]], after_25: bool) -> bool {
     })
 }
 
-/// The device path in the raw (still percent-encoded) request path, validated so that nothing
-/// in it can steer the relay away from the device's base URL. Borrowed from `raw_path`.
-pub fn device_path<'a>(raw_path: &'a str, device_id: &str) -> Result<&'a str, RelayError> {
-    let rest = raw_path
-        .strip_prefix("/api/devices/")
-        .and_then(|r| r.strip_prefix(device_id))
-        .and_then(|r| r.strip_prefix("/fwd/"))
-        .ok_or_else(|| RelayError::ForbiddenTarget("the path is not under /fwd/".into()))?;
+/// The device path of a forward (`shared::wire::ForwardPath::device_path`: `/` and what
+/// follows `/fwd/`, still percent-encoded, as the client sent it), validated so that nothing in
+/// it can steer the relay away from the device's base URL. Returned as given.
+pub fn check_device_path(path: &str) -> Result<&str, RelayError> {
     let forbidden = |why: &str| Err(RelayError::ForbiddenTarget(why.into()));
+    let Some(rest) = path.strip_prefix('/') else {
+        return forbidden("the path is not under /fwd/");
+    };
     if rest.is_empty() {
         return forbidden("an empty device path");
     }
@@ -99,11 +99,10 @@ pub fn device_path<'a>(raw_path: &'a str, device_id: &str) -> Result<&'a str, Re
     if rest.contains(['\\', '@', '\r', '\n', '#']) || rest.chars().any(char::is_control) {
         return forbidden("a backslash, @, #, or control character");
     }
-    // `rest` ends `raw_path`: the device path is it with the `/` before it.
-    Ok(&raw_path[raw_path.len() - rest.len() - 1..])
+    Ok(path)
 }
 
-/// The request target to send the device: `path` (from [`device_path`]) and the client's
+/// The request target to send the device: `path` (from [`check_device_path`]) and the client's
 /// query, in origin form (no scheme, no host: the pool dials the device's base URL).
 pub fn device_target(path: &str, query: Option<&str>) -> Result<Uri, RelayError> {
     let path: Cow<'_, str> = utf8_percent_encode(path, PATH_ESCAPED).into();
@@ -119,8 +118,14 @@ pub fn device_target(path: &str, query: Option<&str>) -> Result<Uri, RelayError>
 mod tests {
     use super::*;
 
+    use shared::wire::ForwardPath;
+
+    /// The device path of a raw request path, as the forward checks it (a path outside the
+    /// grammar is refused like one the check refuses).
     fn path(raw: &str) -> Result<&str, RelayError> {
-        device_path(raw, "lab")
+        let fwd = ForwardPath::parse(raw)
+            .ok_or_else(|| RelayError::ForbiddenTarget("not a forward".into()))?;
+        check_device_path(fwd.device_path())
     }
 
     #[test]
@@ -168,7 +173,7 @@ mod tests {
             "/api/devices/lab/fwd/mgmt/%0d%0aHost:%20evil",
             "/api/devices/lab/fwd/mgmt\\..\\x",
             "/api/devices/lab/fwd/",
-            "/api/devices/other/fwd/mgmt",
+            "/api/devices/lab/fwdmgmt",
             "/api/devices/lab/fwd/%252e%252e/x",
             "/api/devices/lab/fwd/mgmt/%252E%252E/x",
             "/api/devices/lab/fwd/mgmt%252fx",
@@ -181,6 +186,19 @@ mod tests {
                 "{raw} should be refused"
             );
         }
+    }
+
+    #[test]
+    fn an_encoded_device_id_leaves_the_device_path_as_it_was() {
+        assert_eq!(
+            path("/api/devices/adhoc%7Elab~10.1.1.5~443/fwd/mgmt/tm/sys").unwrap(),
+            "/mgmt/tm/sys"
+        );
+        assert_eq!(path("/api/devices/%6Cab/fwd/x").unwrap(), "/x");
+        assert!(
+            check_device_path("mgmt").is_err(),
+            "a device path starts with its slash"
+        );
     }
 
     #[test]

@@ -22,7 +22,7 @@ use redis::{AsyncConnectionConfig, Client, IntoConnectionInfo, RedisError, Scrip
 use tokio::sync::{Mutex as AsyncMutex, watch};
 
 use super::error::StateError;
-use super::local_store::{Clock, LocalBudgets};
+use super::local::{Clock, LocalBudgets};
 use super::pin_view::PinView;
 use super::slots::{Budget, Slot, Wait};
 
@@ -33,22 +33,27 @@ const RESPONSE_TIMEOUT: Duration = Duration::from_secs(2);
 
 /// A sliding window: KEYS[1] the window, ARGV limit, window (ms), member. With a member, take
 /// a slot; with an empty one, only check. Returns {1, 0} when there is (was) room, {0, ms until
-/// the earliest slot frees} when full.
+/// fewer than `limit` slots count} when full: callers with a higher limit may have filled the
+/// window past this one's, so that is the (count − limit)-th slot to expire (0-based), the
+/// earliest only when the window is exactly full.
 static WINDOW: LazyLock<Script> = LazyLock::new(|| {
     Script::new(
         r"
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
 redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now)
-if redis.call('ZCARD', KEYS[1]) < tonumber(ARGV[1]) then
+local count = redis.call('ZCARD', KEYS[1])
+local limit = tonumber(ARGV[1])
+if count < limit then
   if ARGV[3] ~= '' then
     redis.call('ZADD', KEYS[1], now + tonumber(ARGV[2]), ARGV[3])
     redis.call('PEXPIRE', KEYS[1], tonumber(ARGV[2]))
   end
   return {1, 0}
 end
-local first = redis.call('ZRANGE', KEYS[1], 0, 0, 'WITHSCORES')
-return {0, tonumber(first[2]) - now}
+local nth = count - limit
+local freeing = redis.call('ZRANGE', KEYS[1], nth, nth, 'WITHSCORES')
+return {0, tonumber(freeing[2]) - now}
 ",
     )
 });
@@ -239,7 +244,7 @@ impl RedisStore {
         );
         match inner.window(budget, &member).await {
             Some(Ok(key)) => Ok(Slot {
-                key,
+                key: key.into(),
                 member,
                 local: false,
             }),
@@ -270,7 +275,7 @@ impl RedisStore {
             let _ = inner
                 .call("handing back a slot", |mut c| async move {
                     redis::cmd("ZREM")
-                        .arg(&slot.key)
+                        .arg(&*slot.key)
                         .arg(&slot.member)
                         .query_async::<i64>(&mut c)
                         .await

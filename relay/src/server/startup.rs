@@ -1,12 +1,13 @@
 //! Start-up checks that need I/O, run alike by the relay's start and by `relay --check`, so both
-//! tell the same truth: the shared state opens (with trust on first use on, the pin file's folder
-//! takes a new file; Redis answers, with its password and TLS), and what an operator should know
-//! about the configuration (printed by `--check`, logged at start-up).
+//! tell the same truth: the replicas' store opens (with trust on first use on, the pin file's
+//! folder takes a new file; Redis answers, with its password and TLS), and what an operator
+//! should know about the configuration (printed by `--check`, logged at start-up).
 
-use crate::budget::DeviceBudget;
-use crate::config::{DEFAULT_MAX_BODY, Settings, StateLocation};
-use crate::shared_state::{PinFile, SharedState, StateError};
-use shared::wire::DeviceKind;
+use shared::kind::DeviceKind;
+
+use crate::config::{Settings, StateLocation};
+use crate::inventory::device_budget;
+use crate::replica_store::{PinFile, ReplicaStore, StateError};
 
 /// Why the relay cannot start as configured. Each message says what to change.
 #[derive(Debug, thiserror::Error)]
@@ -54,22 +55,22 @@ pub fn why_tofu(settings: &Settings) -> Option<String> {
 }
 
 /// Open where pins are kept and budgets counted, as `settings` say, checking that it works.
-pub async fn open_state(settings: &Settings) -> Result<SharedState, StartupError> {
+pub async fn open_state(settings: &Settings) -> Result<ReplicaStore, StartupError> {
     match &settings.state {
         // With trust on first use off, nobody pins: stored pins would not apply anyway.
         StateLocation::PinFile(_) | StateLocation::Memory if !settings.allow_tofu => {
-            Ok(SharedState::in_memory())
+            Ok(ReplicaStore::in_memory())
         }
-        StateLocation::Memory => Ok(SharedState::in_memory()),
+        StateLocation::Memory => Ok(ReplicaStore::in_memory()),
         StateLocation::PinFile(path) => {
             if let Some(why) = why_tofu(settings) {
                 PinFile::new(path)
                     .check_writable()
                     .map_err(|error| StartupError::PinsNotWritable { why, error })?;
             }
-            SharedState::pin_file(path).map_err(|error| StartupError::PinsUnreadable { error })
+            ReplicaStore::pin_file(path).map_err(|error| StartupError::PinsUnreadable { error })
         }
-        StateLocation::Redis(options) => SharedState::redis(options)
+        StateLocation::Redis(options) => ReplicaStore::redis(options)
             .await
             .map_err(|error| StartupError::StateUnreachable { error }),
     }
@@ -78,20 +79,7 @@ pub async fn open_state(settings: &Settings) -> Result<SharedState, StartupError
 /// What an operator should know: settings that work, but probably not as meant.
 pub fn warnings(settings: &Settings) -> Vec<String> {
     let mut out = Vec::new();
-    let fmc: Vec<&str> = settings
-        .devices
-        .iter()
-        .filter(|d| d.kind == DeviceKind::Fmc)
-        .map(|d| d.id.as_str())
-        .collect();
-    if settings.limits.max_body > DEFAULT_MAX_BODY && !fmc.is_empty() {
-        out.push(format!(
-            "[limits] max_body_bytes = {} is more than an FMC accepts ({DEFAULT_MAX_BODY} bytes): \
-             {} would refuse larger bodies itself; lower it to {DEFAULT_MAX_BODY}",
-            settings.limits.max_body,
-            fmc.join(", ")
-        ));
-    }
+    out.extend(bodies_over_device_limits(settings));
     let shared = matches!(settings.state, StateLocation::Redis(_));
     if !shared && !settings.listen.ip().is_loopback() {
         out.push(
@@ -110,14 +98,46 @@ pub fn warnings(settings: &Settings) -> Vec<String> {
     out
 }
 
+/// One warning per kind whose devices accept smaller bodies than `[limits] max_body_bytes`:
+/// the relay holds those devices to their own limit, which the operator may not expect.
+fn bodies_over_device_limits(settings: &Settings) -> Vec<String> {
+    let mut out = Vec::new();
+    for kind in DeviceKind::ALL {
+        let profile = shared::devices::profile(kind);
+        let Some(accepted) = profile.max_body_bytes else {
+            continue;
+        };
+        if settings.limits.max_body as u64 <= accepted {
+            continue;
+        }
+        let ids: Vec<&str> = settings
+            .devices
+            .iter()
+            .filter(|d| d.kind == kind)
+            .map(|d| d.id.as_str())
+            .collect();
+        if ids.is_empty() {
+            continue;
+        }
+        out.push(format!(
+            "[limits] max_body_bytes = {} is more than a {} accepts ({accepted} bytes): the relay \
+             forwards at most {accepted} bytes to {}",
+            settings.limits.max_body,
+            profile.label,
+            ids.join(", ")
+        ));
+    }
+    out
+}
+
 /// One line per device with a budget, for logs and `--check`.
 pub fn budget_lines(settings: &Settings) -> Vec<String> {
     settings
         .devices
         .iter()
         .filter_map(|d| {
-            let budget = DeviceBudget::configured(d.kind, settings.budgets.get(&d.id));
-            (budget != DeviceBudget::default()).then(|| format!("{}: {}", d.id, budget.describe()))
+            let budget = device_budget(d.kind, settings.budgets.get(&d.id));
+            (!budget.is_none()).then(|| format!("{}: {}", d.id, budget.describe()))
         })
         .collect()
 }

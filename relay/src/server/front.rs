@@ -2,103 +2,49 @@
 //! of middleware would, in order, as plain function calls (no layer is cloned or allocated per
 //! request; the call dispatched in step 7 is boxed, to keep the futures above it small):
 //!
-//! 1. request id: a client's `x-request-id` kept only if it is one, short and plain, otherwise
-//!    the relay makes one; secret headers marked sensitive before anything can log them; who
-//!    the client is (behind trusted proxies, the address they saw, and the user an
-//!    authenticating proxy names);
+//! 1. request id (`super::request_id`); secret headers marked sensitive before anything can
+//!    log them; who the client is (behind trusted proxies, the address they saw, and the user
+//!    an authenticating proxy names);
 //! 2. the request body's deadline (bodies only: a `GET` has nothing to wait for);
 //! 3. the `Host` check (DNS-rebinding defence; `/livez`, `/readyz` and `/healthz` exempt);
 //! 4. CORS: preflights answered here;
 //! 5. the `Origin` and access-key check (`/api`, `/metrics`);
-//! 6. load shedding on `/api`: past `limits.max_in_flight`, `503 overloaded` at once;
-//! 7. a forward to `routes::forward` directly (the hot path), anything else to the router;
+//! 6. load shedding on `/api` (`crate::admission::shedding`): past `limits.max_in_flight`,
+//!    `503 overloaded` at once; the permit is held until the reply has been passed on;
+//! 7. a forward to `routes::forward` directly (the hot path, which holds the permit with its
+//!    own reply), anything else to the router;
 //!
 //! and on the way out: CORS headers (for what passed step 4), the error layer (the one place
-//! relay errors are logged and counted), the security headers every response carries, the
-//! request id, and secret headers marked. A request is logged at `debug` (one span with id,
-//! method, path and client; one line when it ends) — at `info` when an authenticating proxy
-//! names users, as an audit trail; `/metrics` counts them all.
+//! relay errors are logged and counted: `crate::error::log_relay_error`), the security headers
+//! every response carries, the request id, and secret headers marked. A request is logged at
+//! `debug` (one span with id, method, path and client; one line when it ends) — at `info` when
+//! an authenticating proxy names users, as an audit trail; `/metrics` counts them all.
 
 use std::future::Future;
 use std::pin::Pin;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicU64, Ordering};
 use std::task::{Context, Poll};
 use std::time::Instant;
 
 use axum::Router;
 use axum::body::Body;
 use axum::extract::{FromRef, Request};
-use axum::http::{HeaderMap, HeaderName, HeaderValue};
+use axum::http::{HeaderMap, HeaderValue};
 use axum::response::{IntoResponse, Response};
-use bytes::Bytes;
-use http_body::{Frame, SizeHint};
-use tokio::sync::{OwnedSemaphorePermit, Semaphore};
+use tokio::sync::Semaphore;
 use tower::ServiceExt;
 use tracing::Instrument;
 
+use super::request_id::{REQUEST_ID, RequestIds};
+use crate::admission::deadline::DeadlineBody;
+use crate::admission::{held, shedding};
 use crate::config::Limits;
-use crate::error::{LoggedError, RelayError};
+use crate::error::{RelayError, log_relay_error};
 use crate::guard::cors::Cors;
 use crate::guard::{self, Guard, security_headers};
 use crate::metrics::Metrics;
-use crate::request_body::DeadlineBody;
 use crate::routes::forward::{self, headers};
 use crate::state::AppState;
-
-const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
-
-/// Whether a client-chosen request id may be kept: 1 to 64 characters of letters, digits and
-/// `-_.:`, so it can neither forge log fields nor carry a payload.
-pub fn acceptable_request_id(id: &[u8]) -> bool {
-    (1..=64).contains(&id.len())
-        && id
-            .iter()
-            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b':'))
-}
-
-/// Request ids: a per-process random prefix and a counter.
-struct RequestIds {
-    prefix: u32,
-    next: AtomicU64,
-}
-
-impl RequestIds {
-    fn new() -> Self {
-        use std::hash::{BuildHasher, Hasher};
-        let mut hasher = std::collections::hash_map::RandomState::new().build_hasher();
-        hasher.write_u128(
-            std::time::UNIX_EPOCH
-                .elapsed()
-                .unwrap_or_default()
-                .as_nanos(),
-        );
-        Self {
-            prefix: hasher.finish() as u32,
-            next: AtomicU64::new(1),
-        }
-    }
-
-    fn make(&self) -> HeaderValue {
-        let n = self.next.fetch_add(1, Ordering::Relaxed);
-        let id = format!("{:08x}-{n:06}", self.prefix);
-        HeaderValue::from_maybe_shared(Bytes::from(id)).expect("hex digits, a dash and digits")
-    }
-
-    /// The request's id: the client's if acceptable (one, short and plain), else a new one,
-    /// which replaces whatever the client sent.
-    fn assign(&self, headers: &mut HeaderMap) -> HeaderValue {
-        let mut sent = headers.get_all(&REQUEST_ID).iter();
-        if let (Some(id), None) = (sent.next(), sent.next())
-            && acceptable_request_id(id.as_bytes())
-        {
-            return id.clone();
-        }
-        let id = self.make();
-        headers.insert(REQUEST_ID, id.clone());
-        id
-    }
-}
 
 /// The headers every response carries, unless its handler set them (the console's page sets
 /// its own CSP).
@@ -108,27 +54,6 @@ fn add_security_headers(headers: &mut HeaderMap) {
             entry.insert(HeaderValue::from_static(value));
         }
     }
-}
-
-/// The error layer: log each relay error once (detail included, message as the user saw it)
-/// and count it by code.
-fn log_relay_error(metrics: &Metrics, response: &Response) {
-    if let Some(error) = response.extensions().get::<LoggedError>() {
-        metrics.relay_error(error.code);
-        // Fields without a value are left out of the line.
-        let device = error.device.as_deref();
-        let detail = error.detail.as_deref();
-        if error.internal {
-            tracing::error!(code = error.code, device, detail, "{}", error.message);
-        } else {
-            tracing::warn!(code = error.code, device, detail, "{}", error.message);
-        }
-    }
-}
-
-/// Whether load shedding covers `path` (the API; health checks and the console are exempt).
-fn is_api(path: &str) -> bool {
-    path == "/api" || path.starts_with("/api/")
 }
 
 /// Everything in front of the routes. Cheap to clone (one shared allocation).
@@ -253,72 +178,36 @@ impl Shared {
         match guard::origin_then_key(&self.guard, &request) {
             Err(refusal) => return refusal.into_response(),
             Ok(Some(key)) => {
-                // Boxed, as the calls below (its future, the shared state's, is KBs).
+                // Boxed, as the calls below (its future, the replicas' store's, is KBs).
                 if let Err(refusal) = Box::pin(guard::check_key(&self.guard, key)).await {
                     return refusal.into_response();
                 }
             }
             Ok(None) => {}
         }
-        let permit = if is_api(request.uri().path()) {
-            match self.in_flight.clone().try_acquire_owned() {
+        let permit = if shedding::covers(request.uri().path()) {
+            match shedding::admit(&self.in_flight) {
                 Ok(permit) => Some(permit),
-                Err(_) => {
-                    return RelayError::Overloaded {
-                        retry_after_secs: 1,
-                    }
-                    .into_response();
-                }
+                Err(shed) => return RelayError::from(shed).into_response(),
             }
         } else {
             None
         };
         // Boxed, each: a future is copied whole at every `.await` above it (this one's, the
         // front's, hyper's), and a forward's is a few KB; one allocation costs less.
-        let response = if forward::is_forward(request.uri().path()) {
-            Box::pin(forward::forward(&self.state, request)).await
-        } else {
-            match Box::pin(self.routes.clone().oneshot(request)).await {
-                Ok(response) => response,
-                Err(never) => match never {},
-            }
+        if forward::is_forward(request.uri().path()) {
+            // The forward holds the permit with its own guards, in its reply's one body.
+            return Box::pin(forward::forward(&self.state, request, permit)).await;
+        }
+        let response = match Box::pin(self.routes.clone().oneshot(request)).await {
+            Ok(response) => response,
+            Err(never) => match never {},
         };
         match permit {
             // Held until the response body is finished, so streams count too.
-            Some(permit) => response.map(|body| {
-                Body::new(HoldsPermit {
-                    body,
-                    _permit: permit,
-                })
-            }),
+            Some(permit) => held::hold(response, permit),
             None => response,
         }
-    }
-}
-
-/// A response body that holds an in-flight permit until it is finished or dropped.
-struct HoldsPermit {
-    body: Body,
-    _permit: OwnedSemaphorePermit,
-}
-
-impl http_body::Body for HoldsPermit {
-    type Data = Bytes;
-    type Error = axum::Error;
-
-    fn poll_frame(
-        mut self: Pin<&mut Self>,
-        cx: &mut Context<'_>,
-    ) -> Poll<Option<Result<Frame<Bytes>, axum::Error>>> {
-        Pin::new(&mut self.body).poll_frame(cx)
-    }
-
-    fn is_end_stream(&self) -> bool {
-        self.body.is_end_stream()
-    }
-
-    fn size_hint(&self) -> SizeHint {
-        self.body.size_hint()
     }
 }
 
@@ -342,38 +231,10 @@ impl tower::Service<Request> for Front {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use proptest::prelude::*;
-
-    #[test]
-    fn plain_short_request_ids_are_kept_others_replaced() {
-        assert!(acceptable_request_id(b"0a1b2c3d-000042"));
-        assert!(acceptable_request_id(b"trace:abc.def_1"));
-        for bad in [
-            &b""[..],
-            b"a b",
-            b"x\" level=ERROR msg=\"forged",
-            b"line\nbreak",
-            &[b'a'; 65][..],
-            "caf\u{e9}".as_bytes(),
-        ] {
-            assert!(!acceptable_request_id(bad), "{bad:?}");
-        }
-    }
-
-    proptest! {
-        #[test]
-        fn an_accepted_id_can_forge_no_log_field(id in prop::collection::vec(any::<u8>(), 0..80)) {
-            if acceptable_request_id(&id) {
-                let text = std::str::from_utf8(&id).unwrap();
-                prop_assert!(!text.contains(['"', '=', ' ', '\n', '\r', '\x1b']));
-                prop_assert!(text.len() <= 64);
-            }
-        }
-    }
 
     /// A request's future is copied whole at each `.await` on its way down (and once more into
     /// hyper): the KB-sized parts under the front (a forward, the router, an access-key check
-    /// against the shared state) are boxed so it stays small. Before: 5.8 KB, and the copies
+    /// against the replicas' store) are boxed so it stays small. Before: 5.8 KB, and the copies
     /// were 7 % of the relay's CPU under load.
     #[tokio::test]
     async fn a_requests_future_stays_small() {
@@ -388,7 +249,7 @@ mod tests {
             "{} bytes",
             std::mem::size_of_val(&handle)
         );
-        let forward = forward::forward(&state, Request::new(Body::empty()));
+        let forward = forward::forward(&state, Request::new(Body::empty()), None);
         assert!(
             std::mem::size_of_val(&forward) <= 3584,
             "{} bytes",

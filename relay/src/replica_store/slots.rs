@@ -1,28 +1,34 @@
 //! The vocabulary of budgets: a [`Budget`] is a sliding window with a number of slots; taking a
 //! slot gives a [`Slot`] (to release when the thing it counts is over, or to leave to expire),
 //! and a full window answers with a [`Wait`].
+//!
+//! Callers with different limits may count in one window (a device's token calls may use slots
+//! its other calls may not): each call is admitted while fewer than its own `limit` count, and a
+//! refused one waits until enough slots have left for it, not just the first.
 
+use std::sync::Arc;
 use std::time::Duration;
 
 /// A sliding window of `limit` slots, each counting for `window` after it was taken (or until
-/// released). `key` names what is counted (a device's requests, an address's wrong keys).
+/// released). `key` names what is counted (a device's requests, an address's wrong keys);
+/// shared, so a key made once (a device's) costs no allocation per call.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Budget {
-    pub key: String,
+    pub key: Arc<str>,
     pub limit: u32,
     pub window: Duration,
 }
 
-/// A slot taken in a budget's window; hand it back with `SharedState::release`.
+/// A slot taken in a budget's window; hand it back with `ReplicaStore::release`.
 #[derive(Debug, PartialEq, Eq)]
 pub struct Slot {
-    pub(crate) key: String,
+    pub(crate) key: Arc<str>,
     pub(crate) member: String,
     /// Taken in this replica's own count (the local backend, or Redis unreachable).
     pub(crate) local: bool,
 }
 
-/// The window is full; the earliest slot frees after this long.
+/// The window is full for this caller; enough slots have left for it after this long.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Wait(pub Duration);
 

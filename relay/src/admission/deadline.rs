@@ -16,10 +16,15 @@ pub struct BodyTooSlow {
     pub secs: u64,
 }
 
-/// A body that fails once `limit` has passed since it was wrapped.
+/// A body that fails once `limit` has passed since it was wrapped. Its timer is made only the
+/// first time the body keeps the reader waiting: a body that arrived with its headers (most
+/// uploads) costs no timer.
 pub struct DeadlineBody {
     inner: Body,
-    deadline: Pin<Box<tokio::time::Sleep>>,
+    /// When the body must have arrived.
+    deadline: tokio::time::Instant,
+    /// The timer, made on the first wait.
+    timer: Option<Pin<Box<tokio::time::Sleep>>>,
     limit: Duration,
 }
 
@@ -27,7 +32,8 @@ impl DeadlineBody {
     pub fn new(inner: Body, limit: Duration) -> Self {
         Self {
             inner,
-            deadline: Box::pin(tokio::time::sleep(limit)),
+            deadline: tokio::time::Instant::now() + limit,
+            timer: None,
             limit,
         }
     }
@@ -44,7 +50,11 @@ impl http_body::Body for DeadlineBody {
         if let Poll::Ready(frame) = Pin::new(&mut self.inner).poll_frame(cx) {
             return Poll::Ready(frame);
         }
-        match self.deadline.as_mut().poll(cx) {
+        let deadline = self.deadline;
+        let timer = self
+            .timer
+            .get_or_insert_with(|| Box::pin(tokio::time::sleep_until(deadline)));
+        match timer.as_mut().poll(cx) {
             Poll::Ready(()) => Poll::Ready(Some(Err(axum::Error::new(BodyTooSlow {
                 secs: self.limit.as_secs().max(1),
             })))),
@@ -74,6 +84,19 @@ mod tests {
         let body = DeadlineBody::new(Body::from_stream(stalled), Duration::from_secs(5));
         let err = body.collect().await.unwrap_err();
         assert!(crate::causes::find::<BodyTooSlow>(&err).is_some(), "{err}");
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn the_deadline_counts_from_the_request_not_from_the_first_wait() {
+        // Nobody reads the body for 4 s, then it stalls: it fails 5 s after it was wrapped,
+        // not 5 s after the first wait.
+        let started = tokio::time::Instant::now();
+        let stalled = futures_util::stream::pending::<Result<Bytes, std::io::Error>>();
+        let body = DeadlineBody::new(Body::from_stream(stalled), Duration::from_secs(5));
+        tokio::time::sleep(Duration::from_secs(4)).await;
+        let err = body.collect().await.unwrap_err();
+        assert!(crate::causes::find::<BodyTooSlow>(&err).is_some(), "{err}");
+        assert_eq!(started.elapsed(), Duration::from_secs(5));
     }
 
     #[tokio::test(start_paused = true)]

@@ -1,6 +1,9 @@
 //! Sliding windows of slots kept in memory: the budgets of the local backend, and of the Redis
 //! backend while Redis is away. Pure: time is a parameter, so tests move it by hand.
 //!
+//! Callers with different limits may share a window (a device's token calls and its other
+//! calls): a full one answers how long until enough slots have left for *this* caller's limit.
+//!
 //! Bounded: at most `max_keys` windows are kept. When a new one would pass that, windows whose
 //! slots have all expired go first, then the one least recently used — one at a time, so the
 //! table never forgets everyone at once (a client rotating addresses cannot wipe the lockouts
@@ -21,13 +24,15 @@ impl Window {
         self.slots.retain(|(until, _)| *until > now);
     }
 
-    /// How long until the earliest slot stops counting.
-    fn earliest_free(&self, now: Instant) -> Duration {
-        self.slots
-            .iter()
-            .map(|(until, _)| until.saturating_duration_since(now))
-            .min()
-            .unwrap_or_default()
+    /// How long until fewer than `limit` slots count: the `len − limit`-th slot to expire (the
+    /// earliest when the window is exactly full). Only asked of a full window (`len ≥ limit`).
+    fn free_below(&self, limit: u32, now: Instant) -> Duration {
+        let mut untils: Vec<Instant> = self.slots.iter().map(|(until, _)| *until).collect();
+        let Some(nth) = untils.len().checked_sub(limit as usize) else {
+            return Duration::ZERO;
+        };
+        let (_, until, _) = untils.select_nth_unstable(nth);
+        until.saturating_duration_since(now)
     }
 }
 
@@ -58,12 +63,14 @@ impl Windows {
     ) -> Result<(), Duration> {
         if !self.by_key.contains_key(key) {
             self.make_room(now);
+            self.by_key.insert(key.to_owned(), Window::default());
         }
-        let entry = self.by_key.entry(key.to_owned()).or_default();
+        // The key is copied only for a new window, not on every call.
+        let entry = self.by_key.get_mut(key).expect("inserted above");
         entry.forget_expired(now);
         entry.last_used = Some(now);
         if entry.slots.len() >= limit as usize {
-            return Err(entry.earliest_free(now));
+            return Err(entry.free_below(limit, now));
         }
         entry.slots.push((now + window, member.to_owned()));
         Ok(())
@@ -76,7 +83,7 @@ impl Windows {
         };
         entry.forget_expired(now);
         if entry.slots.len() >= limit as usize {
-            return Err(entry.earliest_free(now));
+            return Err(entry.free_below(limit, now));
         }
         Ok(())
     }
@@ -129,19 +136,47 @@ mod tests {
         let t0 = Instant::now();
         for n in 0..3 {
             let at = t0 + Duration::from_secs(n * 10);
-            assert_eq!(w.take("fmc", 3, MINUTE, &format!("s{n}"), at), Ok(()));
+            assert_eq!(w.take("lab", 3, MINUTE, &format!("s{n}"), at), Ok(()));
         }
         let at = t0 + Duration::from_secs(25);
         assert_eq!(
-            w.take("fmc", 3, MINUTE, "s3", at),
+            w.take("lab", 3, MINUTE, "s3", at),
             Err(Duration::from_secs(35))
         );
-        assert_eq!(w.check("fmc", 3, at), Err(Duration::from_secs(35)));
+        assert_eq!(w.check("lab", 3, at), Err(Duration::from_secs(35)));
         // A minute after the first slot, it no longer counts.
-        assert_eq!(w.take("fmc", 3, MINUTE, "s4", t0 + MINUTE), Ok(()));
-        assert!(w.take("fmc", 3, MINUTE, "s5", t0 + MINUTE).is_err());
+        assert_eq!(w.take("lab", 3, MINUTE, "s4", t0 + MINUTE), Ok(()));
+        assert!(w.take("lab", 3, MINUTE, "s5", t0 + MINUTE).is_err());
         // Other keys are counted apart.
-        assert_eq!(w.take("bigip", 3, MINUTE, "s6", t0 + MINUTE), Ok(()));
+        assert_eq!(w.take("other", 3, MINUTE, "s6", t0 + MINUTE), Ok(()));
+    }
+
+    #[test]
+    fn a_lower_limit_in_a_shared_window_waits_for_as_many_slots_as_it_is_over() {
+        // Token calls may fill the window to 5, other calls only to 3: with 5 counted, another
+        // call waits until 3 have left (the third to expire), not until the first has.
+        let mut w = Windows::new(10);
+        let t0 = Instant::now();
+        for n in 0..5 {
+            let at = t0 + Duration::from_secs(n * 10);
+            assert_eq!(w.take("lab", 5, MINUTE, &format!("s{n}"), at), Ok(()));
+        }
+        let at = t0 + Duration::from_secs(45);
+        assert_eq!(
+            w.take("lab", 3, MINUTE, "x", at),
+            Err(Duration::from_secs(35)),
+            "until the slot taken at 20 s expires at 80 s"
+        );
+        assert_eq!(w.check("lab", 3, at), Err(Duration::from_secs(35)));
+        assert_eq!(
+            w.take("lab", 5, MINUTE, "y", at),
+            Err(Duration::from_secs(15)),
+            "the higher limit waits for the first slot only"
+        );
+        assert_eq!(
+            w.take("lab", 3, MINUTE, "z", t0 + Duration::from_secs(80)),
+            Ok(())
+        );
     }
 
     #[test]

@@ -1,4 +1,4 @@
-//! Why the shared state could not be read or written. Each message names the place (the pin
+//! Why the replicas' store could not be read or written. Each message names the place (the pin
 //! file, or the Redis server without its password) and what went wrong.
 
 use std::path::PathBuf;

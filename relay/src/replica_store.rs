@@ -1,21 +1,24 @@
-//! The state a portal's replicas share: the users' trust-on-first-use pins, and the budgets the
-//! relay enforces (each device's requests a minute and calls at once, each client's wrong
-//! access keys). One small interface —
-//! - pins: [`SharedState::pins`] (get), [`SharedState::set_pin_if_absent`],
-//!   [`SharedState::watch_pins`];
-//! - budgets: [`SharedState::take_slot`] in a sliding window, [`SharedState::release`], and
-//!   [`SharedState::check`] (would a slot be free?) —
+//! The replicas' store: what a portal's replicas share (the "shared state" of the operator's
+//! documentation): the users' trust-on-first-use pins, and the budgets the relay enforces (each
+//! device's requests a minute and calls at once, each client's wrong access keys). One small
+//! interface —
+//! - pins: [`ReplicaStore::pins`] (get), [`ReplicaStore::set_pin_if_absent`],
+//!   [`ReplicaStore::watch_pins`];
+//! - budgets: [`ReplicaStore::take_slot`] in a sliding window, [`ReplicaStore::release`], and
+//!   [`ReplicaStore::check`] (would a slot be free?) —
 //!
-//! over two backends: `local_store` (the pin file, or memory, and budgets in memory: one
-//! replica, as before) and `redis_store` (`state = "redis://…"`: every replica counts in the
-//! same Redis, the first pin wins atomically, and each replica applies a new pin within
-//! seconds). The backends differ only here, in one `match` per operation.
+//! over two backends: `local` (the pin file, or memory, and budgets in memory: one
+//! replica) and `redis` (`state = "redis://…"`: every replica counts in the same Redis, the
+//! first pin wins atomically, and each replica applies a new pin within seconds). The backends
+//! differ only here, in one `match` per operation.
+//!
+//! A leaf of the relay: it imports nothing else from it.
 
 mod error;
-mod local_store;
+mod local;
 mod pin_file;
 mod pin_view;
-mod redis_store;
+mod redis;
 mod slots;
 mod windows;
 
@@ -25,35 +28,35 @@ use std::time::Instant;
 
 use tokio::sync::watch;
 
+use self::local::LocalStore;
+pub use self::local::{Clock, MAX_WINDOWS};
+use self::redis::RedisStore;
+pub use self::redis::{PIN_POLL, RedisOptions, display_url};
 pub use error::StateError;
-use local_store::LocalStore;
-pub use local_store::{Clock, MAX_WINDOWS};
 pub use pin_file::PinFile;
 pub use pin_view::PinView;
-use redis_store::RedisStore;
-pub use redis_store::{PIN_POLL, RedisOptions, display_url};
 pub use slots::{Budget, Slot, Wait};
 
 /// The pins and budgets of this relay, kept locally or in Redis.
 #[derive(Debug)]
-pub enum SharedState {
+pub enum ReplicaStore {
     Local(LocalStore),
     Redis(RedisStore),
 }
 
-impl Default for SharedState {
+impl Default for ReplicaStore {
     fn default() -> Self {
         Self::in_memory()
     }
 }
 
-impl SharedState {
+impl ReplicaStore {
     /// Pins and budgets in memory only (tests, `--demo`, a relay without a config file).
     pub fn in_memory() -> Self {
         Self::in_memory_with_clock(Arc::new(Instant::now))
     }
 
-    /// [`SharedState::in_memory`] on a clock the caller moves (tests).
+    /// [`ReplicaStore::in_memory`] on a clock the caller moves (tests).
     pub fn in_memory_with_clock(clock: Clock) -> Self {
         Self::Local(LocalStore::new(None, clock).expect("memory holds no file to read"))
     }
