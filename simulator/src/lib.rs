@@ -13,10 +13,12 @@
 //!
 //! Code map: [`bigip`] (tokens, nodes, transactions), [`bigiq`] (JWT login, exchange, token
 //! deletion, device endpoints), [`fmc`] (token pairs, session takeover, rate limit, domains,
-//! devices, host objects). Pure state machines (`*_store.rs`, `node_table.rs`,
-//! `sessions.rs`, `rate_limit.rs`, `jwt.rs`) hold the rules; handlers parse, call them and
-//! map errors to each device's error body. [`device_router`] matches on the kind once and puts
-//! the kind's routes behind its guard (`guard.rs`: `Date` from the device clock, the cap on
+//! devices, host objects). A kind's `mod.rs` declares its children and builds its device
+//! (`device(config)`: the routes and how it takes requests); its state is `state.rs`. Pure
+//! state machines (`*_store.rs`, `node_table.rs`, `sessions.rs`, `rate_limit.rs`, `jwt.rs`)
+//! hold the rules; handlers parse, call them and map errors to each device's error body. No
+//! kind's folder uses another's. [`device_router`] matches on the kind once and puts the
+//! kind's routes behind its guard (`guard.rs`: `Date` from the device clock, the cap on
 //! requests in progress, the body read whole within its timeout and size cap); [`server`]
 //! serves them over TLS with a handshake timeout, header-read and idle keep-alive timeouts, a
 //! connection cap and a shutdown deadline ([`ServerLimits`]). [`parsing`] gathers the pure
@@ -26,10 +28,12 @@ mod basic;
 pub mod bigip;
 pub mod bigiq;
 pub mod clock;
+mod config;
 mod f5_echo;
 mod f5_extract;
 pub mod fmc;
 mod guard;
+mod name_uuid;
 mod origin;
 pub mod parsing;
 mod paths;
@@ -49,37 +53,10 @@ use shared::wire::DeviceKind;
 use tokio::sync::watch;
 
 pub use clock::Clock;
+pub use config::SimConfig;
 pub use server::{ConnectionStats, ServerLimits};
 pub use tls::DeviceCertificate;
 pub use users::{Role, User};
-
-/// What every simulated device is configured with. Build one with struct-update syntax over
-/// [`SimConfig::default()`], so fields added later keep their defaults.
-#[derive(Clone, Debug)]
-pub struct SimConfig {
-    pub users: Vec<User>,
-    pub clock: Clock,
-    /// Remote login providers (LDAP, RADIUS, …) a BIG-IP or BIG-IQ accepts besides its local
-    /// one. Their users are looked up in `users`, like local ones.
-    pub remote_providers: Vec<String>,
-    /// FMC: a new `generatetoken` by a user ends that user's older sessions, as a real FMC
-    /// does ("same credentials in UI and API log each other out"). On by default.
-    pub fmc_session_takeover: bool,
-    /// Timeouts, caps and the shutdown deadline of the device's server.
-    pub limits: ServerLimits,
-}
-
-impl Default for SimConfig {
-    fn default() -> Self {
-        Self {
-            users: users::default_users(),
-            clock: Clock::system(),
-            remote_providers: Vec::new(),
-            fmc_session_takeover: true,
-            limits: ServerLimits::default(),
-        }
-    }
-}
 
 /// A simulated device serving HTTPS on a loopback socket. Dropping it stops the device.
 pub struct RunningDevice {
@@ -124,18 +101,9 @@ impl Drop for RunningDevice {
 /// the cap on requests in progress, the body size cap and body-read timeout).
 pub fn device_router(kind: DeviceKind, config: &SimConfig) -> anyhow::Result<Router> {
     let (routes, guard) = match kind {
-        DeviceKind::Bigip => (
-            bigip::router(bigip::BigIp::new(config.clone())),
-            f5_extract::device_guard(&config.limits),
-        ),
-        DeviceKind::Bigiq => (
-            bigiq::router(bigiq::BigIq::new(config.clone())),
-            f5_extract::device_guard(&config.limits),
-        ),
-        DeviceKind::Fmc => (
-            fmc::router(fmc::Fmc::new(config.clone())),
-            fmc::device_guard(&config.limits),
-        ),
+        DeviceKind::Bigip => bigip::device(config),
+        DeviceKind::Bigiq => bigiq::device(config),
+        DeviceKind::Fmc => fmc::device(config),
     };
     Ok(guard::guarded(
         routes,
@@ -161,7 +129,8 @@ pub async fn start(
             },
         ),
     );
-    let cert = DeviceCertificate::generate(&format!("{} simulator", kind.label()))?;
+    let label = shared::devices::profile(kind).label;
+    let cert = DeviceCertificate::generate(&format!("{label} simulator"))?;
     let listener = tokio::net::TcpListener::bind(addr).await?;
     let addr = listener.local_addr()?;
     let connections = Arc::new(ConnectionStats::default());

@@ -1,37 +1,26 @@
-//! `devsim`: run simulated BIG-IP, BIG-IQ and FMC devices standalone, each on its own HTTPS
-//! address with a fresh self-signed certificate. See `devsim --help`.
+//! `devsim`: run simulated devices standalone — any subset of the kinds in `DeviceKind::ALL`,
+//! each on its own HTTPS address with a fresh self-signed certificate. See `devsim --help`.
 
 use std::net::SocketAddr;
 use std::time::Duration;
 
 use anyhow::{Context, bail};
-use clap::Parser;
+use clap::{Arg, Command, FromArgMatches};
+use shared::devices::profile;
 use shared::wire::DeviceKind;
 use simulator::{Clock, ServerLimits, SimConfig, User};
 
-/// Simulated F5 BIG-IP, F5 BIG-IQ and Cisco FMC management APIs over HTTPS.
+/// Simulated device management APIs over HTTPS, one device per kind flag.
 ///
-/// Start any subset of the three devices. Each listener gets a self-signed certificate
+/// Start any subset of the simulated kinds. Each listener gets a self-signed certificate
 /// generated at start-up; its SHA-256 fingerprint is printed so a client can pin it. State
 /// lives in memory and is lost on exit. Ctrl-C or SIGTERM stops all devices: requests in
 /// progress get --shutdown-grace seconds to finish, then every connection is dropped.
 ///
 /// Example: devsim --bigip 127.0.0.1:8443 --bigiq 127.0.0.1:8444 --fmc 127.0.0.1:8445
-#[derive(Debug, Parser)]
+#[derive(Debug, clap::Parser)]
 #[command(name = "devsim", version, verbatim_doc_comment)]
 struct Args {
-    /// Serve a simulated F5 BIG-IP (iControl REST, tmos tokens) on ADDR, e.g. 127.0.0.1:8443.
-    #[arg(long, value_name = "ADDR")]
-    bigip: Option<SocketAddr>,
-
-    /// Serve a simulated F5 BIG-IQ (JWT access and refresh tokens) on ADDR.
-    #[arg(long, value_name = "ADDR")]
-    bigiq: Option<SocketAddr>,
-
-    /// Serve a simulated Cisco Firepower Management Center on ADDR.
-    #[arg(long, value_name = "ADDR")]
-    fmc: Option<SocketAddr>,
-
     /// A user account, NAME:PASSWORD[:admin|operator] (operator when the role is left out).
     /// Repeat for more users. When given, these replace the default users admin/admin
     /// (administrator) and foo/fooPass (non-administrator).
@@ -48,15 +37,54 @@ struct Args {
     #[arg(long, value_name = "N", default_value_t = 1.0)]
     clock_speed: f64,
 
-    /// FMC: a new generatetoken by a user ends that user's older sessions, as on a real FMC
-    /// (the same credentials in the UI and a script log each other out). `false` lets
-    /// sessions of one user live side by side.
-    #[arg(long, value_name = "BOOL", default_value_t = true, action = clap::ArgAction::Set)]
-    fmc_session_takeover: bool,
+    /// A new login by a user ends that user's older sessions, as on a real FMC (the same
+    /// credentials in the UI and a script log each other out). `false` lets sessions of one
+    /// user live side by side.
+    #[arg(
+        long,
+        alias = "fmc-session-takeover",
+        value_name = "BOOL",
+        default_value_t = true,
+        action = clap::ArgAction::Set
+    )]
+    session_takeover: bool,
 
     /// Seconds that requests in progress get to finish when devsim is stopped.
     #[arg(long, value_name = "SECS", default_value_t = 5)]
     shutdown_grace: u64,
+}
+
+/// The command line: one `--<kind> ADDR` flag per kind in [`DeviceKind::ALL`] (`--bigip`,
+/// `--bigiq`, `--fmc`, …), then the flags of [`Args`].
+fn command() -> Command {
+    let kinds = DeviceKind::ALL
+        .into_iter()
+        .fold(Command::new("devsim"), |cmd, kind| {
+            cmd.arg(
+                Arg::new(kind.name())
+                    .long(kind.name())
+                    .value_name("ADDR")
+                    .value_parser(clap::value_parser!(SocketAddr))
+                    .help(format!(
+                        "Serve a simulated {} on ADDR (IP:PORT)",
+                        profile(kind).label
+                    )),
+            )
+        });
+    <Args as clap::Args>::augment_args(kinds)
+}
+
+/// `--a, --b or --c`: every kind's flag, for messages.
+fn kind_flags() -> String {
+    let flags: Vec<String> = DeviceKind::ALL
+        .into_iter()
+        .map(|kind| format!("--{kind}"))
+        .collect();
+    match flags.split_last() {
+        Some((last, [])) => last.clone(),
+        Some((last, rest)) => format!("{} or {last}", rest.join(", ")),
+        None => String::new(),
+    }
 }
 
 #[tokio::main]
@@ -77,28 +105,31 @@ async fn run() -> anyhow::Result<()> {
                 .unwrap_or_else(|_| "info,tower_http=info".into()),
         )
         .init();
-    let args = Args::parse();
+    let matches = command().get_matches();
+    let args = Args::from_arg_matches(&matches)?;
     if !(args.clock_speed.is_finite() && args.clock_speed > 0.0) {
         bail!(
             "--clock-speed must be a positive number, got {}",
             args.clock_speed
         );
     }
-    let wanted: Vec<(DeviceKind, SocketAddr)> = [
-        (DeviceKind::Bigip, args.bigip),
-        (DeviceKind::Bigiq, args.bigiq),
-        (DeviceKind::Fmc, args.fmc),
-    ]
-    .into_iter()
-    .filter_map(|(kind, addr)| addr.map(|a| (kind, a)))
-    .collect();
+    let wanted: Vec<(DeviceKind, SocketAddr)> = DeviceKind::ALL
+        .into_iter()
+        .filter_map(|kind| {
+            let addr = matches.get_one::<SocketAddr>(kind.name())?;
+            Some((kind, *addr))
+        })
+        .collect();
     if wanted.is_empty() {
-        bail!("nothing to run: give at least one of --bigip, --bigiq or --fmc (see --help)");
+        bail!(
+            "nothing to run: give at least one of {} (see --help)",
+            kind_flags()
+        );
     }
     let mut config = SimConfig {
         clock: Clock::with_speed(args.clock_speed),
         remote_providers: args.remote_providers,
-        fmc_session_takeover: args.fmc_session_takeover,
+        session_takeover: args.session_takeover,
         limits: ServerLimits {
             shutdown_grace: Duration::from_secs(args.shutdown_grace),
             ..ServerLimits::default()
@@ -111,15 +142,11 @@ async fn run() -> anyhow::Result<()> {
 
     let mut running = Vec::new();
     for (kind, addr) in wanted {
+        let label = profile(kind).label;
         let device = simulator::start(kind, addr, config.clone())
             .await
-            .with_context(|| format!("could not start the {} simulator on {addr}", kind.label()))?;
-        println!(
-            "{:<10} {}  {}",
-            kind.label(),
-            device.base_url(),
-            device.fingerprint
-        );
+            .with_context(|| format!("could not start the {label} simulator on {addr}"))?;
+        println!("{label:<10} {}  {}", device.base_url(), device.fingerprint);
         running.push(device);
     }
     let names: Vec<&str> = config.users.iter().map(|u| u.name.as_str()).collect();

@@ -19,9 +19,11 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result, bail};
 
+use crate::dist::build_frontend;
+use crate::process::{cargo, run};
 use crate::running_relay::RunningRelay;
 use crate::served_weight::{TARGET_BYTES, served_weight};
-use crate::{bench_report, build_frontend, cargo, run, tools};
+use crate::{bench_report, tools};
 
 /// How much to measure.
 pub struct BenchOptions {

@@ -145,7 +145,7 @@ pub fn render(root: &Path, s: &Sections) -> String {
          the call an authenticated `GET /mgmt/tm/sys/version` (one login for the token). Paths: \
          **direct** to the device; **relay**, the binary as it ships (release, whole-program \
          LTO, profile-guided: trained by `xtask/src/pgo.rs` on sign-ins, reads and node and \
-         token management on the three simulated kinds, this call among them) with the device pinned by \
+         token management on the demo's simulated devices, this call among them) with the device pinned by \
          certificate fingerprint, logging as shipped (`info`: start-up, shutdown and relay \
          errors, nothing per successful call, which `/metrics` counts; stdout to a pipe the \
          bench drains); **nginx** with `proxy_pass https://` to an upstream block with `keepalive \

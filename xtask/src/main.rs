@@ -19,17 +19,25 @@
 
 mod bench;
 mod bench_report;
+mod content_hash;
+mod dist;
 mod pgo;
 mod precompress;
+mod process;
 mod running_relay;
 mod served_weight;
 mod split;
 mod tools;
+mod workspace;
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use anyhow::{Context, Result, bail};
+
+use crate::dist::build_frontend;
+use crate::process::{cargo, run};
+use crate::workspace::{target_dir, workspace_root};
 
 const USAGE: &str = "usage: cargo xtask <demo [--listen ADDR] [--clock-speed N] | test | build \
      | relay [--out PATH] [CARGO BUILD OPTIONS] | bench [--rounds N] [--seconds S] [--loads N] [--calls N] [--soak S] [--strict]>";
@@ -54,112 +62,6 @@ fn main() -> Result<()> {
         }
         Some(other) => bail!("unknown command {other:?}\n{USAGE}"),
     }
-}
-
-fn workspace_root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .parent()
-        .expect("xtask lives one level below the workspace root")
-        .to_path_buf()
-}
-
-/// Run a command, failing with its name if it fails.
-pub fn run(cmd: &mut Command) -> Result<()> {
-    eprintln!("xtask: $ {}", describe(cmd));
-    let status = cmd
-        .status()
-        .with_context(|| format!("could not start {}", describe(cmd)))?;
-    if !status.success() {
-        bail!("{} failed ({status})", describe(cmd));
-    }
-    Ok(())
-}
-
-pub fn describe(cmd: &Command) -> String {
-    std::iter::once(cmd.get_program())
-        .chain(cmd.get_args())
-        .map(|s| s.to_string_lossy().into_owned())
-        .collect::<Vec<_>>()
-        .join(" ")
-}
-
-pub fn cargo() -> Command {
-    Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()))
-}
-
-/// What names a file after its bytes: the first 64 bits of their SHA-256, in 16 hex digits.
-pub fn content_hash(bytes: &[u8]) -> String {
-    use sha2::{Digest, Sha256};
-    Sha256::digest(bytes)[..8]
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
-}
-
-/// Where cargo puts what it builds: `CARGO_TARGET_DIR` when set (a shared target directory),
-/// else `target/` in the workspace.
-pub fn target_dir(root: &Path) -> PathBuf {
-    match std::env::var_os("CARGO_TARGET_DIR") {
-        Some(dir) if !dir.is_empty() => root.join(dir),
-        _ => root.join("target"),
-    }
-}
-
-/// Build the console with Trunk into a fresh `dist/` (a failed build must not leave an old one),
-/// split its wasm, minify its js, then write each file's precompressed variants beside it.
-pub fn build_frontend(root: &Path, tools: &tools::BuildTools) -> Result<PathBuf> {
-    let dist = root.join("dist");
-    if dist.exists() {
-        std::fs::remove_dir_all(&dist).context("removing the old dist/")?;
-    }
-    run(Command::new(&tools.trunk)
-        .args(["build", "--release", "--offline"])
-        .env("PATH", &tools.path)
-        .env("NO_COLOR", "true")
-        .current_dir(root))?;
-    if !dist.join("index.html").exists() {
-        bail!("trunk reported success but dist/index.html is missing");
-    }
-    let target = target_dir(root);
-    split::split(
-        &target.join("wasm32-unknown-unknown/wasm-release/frontend.wasm"),
-        &dist,
-        &target.join("wasm-split"),
-        tools,
-    )?;
-    minify_js(&dist, &tools.terser)?;
-    for file in precompress::precompress(&dist, &tools.brotli)? {
-        let size = |n: Option<u64>| n.map_or("-".to_owned(), |n| n.to_string());
-        eprintln!(
-            "xtask: {}: {} B, brotli {} B, gzip {} B",
-            file.file
-                .strip_prefix(&dist)
-                .unwrap_or(&file.file)
-                .display(),
-            file.plain,
-            size(file.brotli),
-            size(file.gzip)
-        );
-    }
-    Ok(dist)
-}
-
-/// Minify every ES module in `dist/` in place with terser: Trunk's own minifier cannot parse
-/// wasm-bindgen's glue (`WARN Failed to minify JS`) and leaves it whole. Property names are kept
-/// (the glue and the wasm find each other's imports by name); only locals are renamed.
-fn minify_js(dist: &Path, terser: &Path) -> Result<()> {
-    for entry in std::fs::read_dir(dist).with_context(|| format!("listing {}", dist.display()))? {
-        let path = entry?.path();
-        if path.is_dir() {
-            minify_js(&path, terser)?;
-        } else if path.extension().is_some_and(|e| e == "js") {
-            run(Command::new(terser)
-                .arg(&path)
-                .args(["--module", "--compress", "--mangle", "--output"])
-                .arg(&path))?;
-        }
-    }
-    Ok(())
 }
 
 fn demo(root: &Path, args: &[String]) -> Result<()> {
@@ -275,14 +177,4 @@ fn test(root: &Path) -> Result<()> {
         .env("REDIS_SERVER", &redis))?;
     eprintln!("xtask: all checks passed");
     Ok(())
-}
-
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn a_content_hash_is_the_start_of_the_bytes_sha256() {
-        // SHA-256 of nothing is e3b0c442 98fc1c14 9afbf4c8 …; of "abc", ba7816bf 8f01cfea ….
-        assert_eq!(super::content_hash(b""), "e3b0c44298fc1c14");
-        assert_eq!(super::content_hash(b"abc"), "ba7816bf8f01cfea");
-    }
 }

@@ -4,8 +4,8 @@
 //!
 //! 1. An instrumented release build (`-Cprofile-generate`) in `target/pgo/generate`.
 //! 2. A training run: that relay with its simulated devices (`--demo`) serving the console,
-//!    driven by [`exercise`] — sign-ins, version reads, node and token management on all three
-//!    device kinds, one call at a time and many at once — then interrupted, so it writes its
+//!    driven by [`exercise`] — sign-ins, version reads, node and token management on the demo's
+//!    devices, one call at a time and many at once — then interrupted, so it writes its
 //!    profile. The profile is merged with the toolchain's own `llvm-profdata` (rustup's
 //!    `llvm-tools` component: the same LLVM as rustc's).
 //! 3. The release build that ships (`-Cprofile-use`) in `target/pgo/use`.
@@ -23,8 +23,11 @@ use std::time::Instant;
 
 use anyhow::{Context, Result, bail, ensure};
 
+use crate::content_hash::content_hash;
+use crate::process::{cargo, run};
 use crate::running_relay::RunningRelay;
-use crate::{cargo, content_hash, run, target_dir, tools};
+use crate::tools;
+use crate::workspace::target_dir;
 
 /// Version reads of the training run: one client this many, then [`CLIENTS`] clients as many
 /// in all. Most of what a relay does in use is forwarding such calls, so most of the training
@@ -118,7 +121,7 @@ fn binary_identity(binary: &Path) -> Result<String> {
 
 /// Drive the relay at `base_url` (started with `--demo`) as the console and its users do:
 /// `calls` version reads by one client with sign-in, node and token management around them on
-/// all three device kinds, then the same by [`CLIENTS`] clients at once. Every call must get
+/// the demo's devices, then the same by [`CLIENTS`] clients at once. Every call must get
 /// the answer the simulated device gives; returns how many calls were made.
 ///
 /// `cargo xtask test` runs it (briefly) against the debug relay, so the training run keeps
@@ -165,9 +168,16 @@ impl Client {
         }
     }
 
-    /// The console's files, then each kind: `reads` version reads on the BIG-IP with the rest
-    /// of a session's calls spread among them, fewer on the BIG-IQ, a few on the FMC (first
-    /// client only); returns the calls made.
+    /// The console's files, then the demo's devices: `reads` version reads on the BIG-IP with
+    /// the rest of a session's calls spread among them, fewer on the BIG-IQ, a few on the FMC
+    /// (first client only); returns the calls made.
+    ///
+    /// A fixed mix, not a list of every kind: what is trained is the relay, which names no
+    /// kind — forwarding, token calls under a device's budget, a rate-limited device, replies
+    /// passed through whole (401, 204) — weighted as use weighs it, and the shipped binary is
+    /// optimised for exactly this mix (`docs/BENCHMARKS.md`). A new kind needs no change here.
+    /// The recipes are written out rather than taken from `shared`'s profiles, so xtask builds
+    /// without the product's crates and a change to a profile cannot silently reshape training.
     fn session(mut self, reads: usize) -> Result<usize> {
         self.console()?;
         self.bigip(reads)?;
@@ -373,6 +383,7 @@ impl Client {
     }
 }
 
+/// The demo's devices (`relay --demo` names each `<kind>-sim`), through the relay's forward.
 const BIGIP: &str = "/api/devices/bigip-sim/fwd";
 const BIGIP_LOGIN: &str = "/api/devices/bigip-sim/fwd/mgmt/shared/authn/login";
 const BIGIQ: &str = "/api/devices/bigiq-sim/fwd";

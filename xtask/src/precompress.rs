@@ -8,7 +8,7 @@ use std::process::{Command, Stdio};
 
 use anyhow::{Context, Result, bail};
 
-use crate::describe;
+use crate::process::describe;
 
 /// The extensions worth compressing (images and fonts already are).
 pub const COMPRESSIBLE: [&str; 4] = ["wasm", "js", "css", "html"];

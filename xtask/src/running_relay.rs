@@ -50,7 +50,7 @@ impl RunningRelay {
     /// [`STOP_WITHIN`].
     pub fn stop(mut self) -> Result<()> {
         let pid = self.child.id();
-        crate::run(Command::new("sh").args(["-c", &format!("kill -INT {pid}")]))?;
+        crate::process::run(Command::new("sh").args(["-c", &format!("kill -INT {pid}")]))?;
         let deadline = Instant::now() + STOP_WITHIN;
         loop {
             if let Some(status) = self.child.try_wait()? {

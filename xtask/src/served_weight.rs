@@ -25,15 +25,21 @@ pub const TARGET_BYTES: u64 = 200_000;
 /// with the JS glue minified by terser, one web-sys `fetch` instead of gloo-net, no serde
 /// buffering for the trust policy and no general sort; then 183.4 KB (main wasm 174.5 KB, js
 /// 5.3 KB, split loader 0.5 KB, css 3.1 KB) once the pages' code moved into parts fetched when
-/// a page first opens (`xtask/src/split.rs`). The margin, about 6.6 KB or 3.6 %, is room for
-/// small fixes, not for a page: a change that needs more must shrink the console or raise this
-/// number on purpose. Lower it as the console moves further below [`TARGET_BYTES`].
-pub const BUDGET_BYTES: u64 = 190_000;
+/// a page first opens (`xtask/src/split.rs`); then 176.8 KB (main wasm 168.0 KB, js 5.2 KB,
+/// split loader 0.7 KB, css 3.1 KB) when issue 24 brought back gloo-net, gave every kind's facts
+/// to its profile and the relay's budget to the console (about +2.9 KB together), and moved the
+/// trust panel, which only a device the relay does not trust yet shows, into a part (−9.4 KB).
+/// The margin is room for small fixes, not for a page: a change that needs more must shrink the
+/// console or raise this number on purpose. Lower it as the console moves further below
+/// [`TARGET_BYTES`].
+pub const BUDGET_BYTES: u64 = 184_000;
 
 /// What `cargo xtask test` allows for the parts fetched later, all together (96.5 KB when they
 /// were split off: all kinds' pages 61.1 KB, explorer 15.6 KB, activity 13.6 KB, shared code
-/// 6.2 KB), so a page that grows shows here instead of hiding behind the first load's budget.
-pub const PARTS_BUDGET_BYTES: u64 = 102_000;
+/// 6.2 KB; 114.6 KB once the trust panel became a part of its own, 10.2 KB and 4.2 KB of code
+/// only it uses), so a page that grows shows here instead of hiding behind the first load's
+/// budget.
+pub const PARTS_BUDGET_BYTES: u64 = 120_000;
 
 /// The encodings a browser offers for these files.
 const BROWSER_ACCEPT_ENCODING: &str = "br, gzip";

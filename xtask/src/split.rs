@@ -15,8 +15,9 @@ use std::process::Command;
 
 use anyhow::{Context, Result, bail};
 
+use crate::content_hash::content_hash;
+use crate::process::run;
 use crate::tools::BuildTools;
-use crate::{content_hash, run};
 
 /// The features the shipped wasm uses (Rust's wasm32 defaults), for wasm-opt.
 const WASM_FEATURES: [&str; 6] = [

@@ -4,7 +4,7 @@ use axum::extract::FromRequestParts;
 use axum::http::StatusCode;
 use axum::http::request::Parts;
 
-use super::BigIp;
+use super::state::BigIp;
 use super::token_store::Asker;
 use crate::basic::basic_credentials;
 use crate::peer::peer_of;

@@ -1,7 +1,7 @@
 //! How iControl REST writes links and times: always `https://localhost/...`, `?ver=` on
 //! configuration links, name-derived UUIDs in user links.
 
-use shared::devices::bigip::user_uuid::f5_name_uuid;
+use crate::name_uuid::name_uuid;
 
 /// The TMOS version the simulated BIG-IP runs.
 pub const VERSION: &str = "17.1.3";
@@ -28,13 +28,13 @@ pub fn tm_self_link(path: &str, query: Option<&str>) -> String {
 fn provider_base(provider: &str) -> String {
     format!(
         "https://localhost/mgmt/cm/system/authn/providers/tmos/{}",
-        f5_name_uuid(provider)
+        name_uuid(provider)
     )
 }
 
 /// `…/providers/tmos/<uuid(provider)>/users/<uuid(user)>`.
 pub fn user_link(provider: &str, user: &str) -> String {
-    format!("{}/users/{}", provider_base(provider), f5_name_uuid(user))
+    format!("{}/users/{}", provider_base(provider), name_uuid(user))
 }
 
 /// `…/providers/tmos/<uuid(provider)>/login`.

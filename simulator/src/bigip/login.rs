@@ -6,9 +6,9 @@ use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use serde_json::{Value, json};
 
-use super::BigIp;
 use super::auth::TOKEN_HEADER;
 use super::links::login_reference;
+use super::state::BigIp;
 use crate::f5_extract::F5Body;
 use crate::peer::Peer;
 use crate::rest_error::F5Error;

@@ -10,6 +10,7 @@ mod node_name;
 mod node_props;
 mod node_table;
 mod nodes;
+mod state;
 mod sys;
 mod token_store;
 mod tokens;
@@ -17,87 +18,33 @@ mod transaction_store;
 mod transactions;
 mod users;
 
-use std::sync::{Arc, Mutex, MutexGuard};
-
 use axum::Router;
 use axum::routing::{get, post};
 
+use crate::config::SimConfig;
+use crate::f5_extract;
+use crate::guard::DeviceGuard;
 use crate::rest_error;
-use crate::{SimConfig, User};
 
 pub use auth::Caller;
 pub use links::VERSION;
 pub use node_error::NodeError;
 pub use node_name::{NodeRef, valid_name as valid_node_name};
 pub use node_table::{NodeCommand, NodeTable};
+pub use state::BigIp;
 pub use token_store::{
     DEFAULT_TIMEOUT_SECS, MAX_TIMEOUT_SECS, MAX_TOKENS_PER_USER, TokenError, TokenRecord,
     TokenStore,
 };
 pub use transaction_store::TransactionStore;
 
-/// Shared state of one simulated BIG-IP. Each table sits behind its own lock; a transaction
-/// commit takes the transaction lock and then the node lock, always in that order.
-#[derive(Clone)]
-pub struct BigIp {
-    inner: Arc<Inner>,
-}
-
-struct Inner {
-    config: SimConfig,
-    tokens: Mutex<TokenStore>,
-    nodes: Mutex<NodeTable>,
-    transactions: Mutex<TransactionStore>,
-}
-
-fn locked<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
-    mutex
-        .lock()
-        .unwrap_or_else(|poisoned| poisoned.into_inner())
-}
-
-impl BigIp {
-    pub fn new(config: SimConfig) -> Self {
-        Self {
-            inner: Arc::new(Inner {
-                config,
-                tokens: Mutex::default(),
-                nodes: Mutex::default(),
-                transactions: Mutex::default(),
-            }),
-        }
-    }
-
-    fn now_micros(&self) -> i64 {
-        self.inner.config.clock.now_micros()
-    }
-
-    fn user(&self, name: &str) -> Option<&User> {
-        self.inner.config.users.iter().find(|u| u.name == name)
-    }
-
-    /// `tmos` and the configured remote providers.
-    fn providers(&self) -> impl Iterator<Item = &str> {
-        std::iter::once("tmos").chain(
-            self.inner
-                .config
-                .remote_providers
-                .iter()
-                .map(String::as_str),
-        )
-    }
-
-    fn tokens(&self) -> MutexGuard<'_, TokenStore> {
-        locked(&self.inner.tokens)
-    }
-
-    fn nodes(&self) -> MutexGuard<'_, NodeTable> {
-        locked(&self.inner.nodes)
-    }
-
-    fn transactions(&self) -> MutexGuard<'_, TransactionStore> {
-        locked(&self.inner.transactions)
-    }
+/// A simulated BIG-IP: its routes and how it takes requests (bodies up to
+/// `F5_BODY_LIMIT`, refusals in the REST framework's shape).
+pub fn device(config: &SimConfig) -> (Router, DeviceGuard) {
+    (
+        router(BigIp::new(config.clone())),
+        f5_extract::device_guard(&config.limits),
+    )
 }
 
 /// All BIG-IP routes. Trailing slashes are dropped before routing and `?ver=` is accepted

@@ -6,11 +6,11 @@ use axum::extract::{OriginalUri, RawQuery, State};
 use axum::response::Response;
 use serde_json::{Map, Value, json};
 
-use super::BigIp;
 use super::auth::Caller;
 use super::links::tm_self_link;
 use super::node_name::NodeRef;
 use super::node_table::NodeCommand;
+use super::state::BigIp;
 use super::transactions::{Coordination, run_or_queue};
 use crate::f5_extract::{F5Body, F5Path};
 use crate::query::query_param;

@@ -6,8 +6,8 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use serde_json::{Value, json};
 
-use super::BigIp;
 use super::auth::Caller;
+use super::state::BigIp;
 use super::token_store::{TokenError, TokenRecord};
 use crate::f5_extract::{F5Body, F5Path};
 use crate::rest_error::F5Error;

@@ -8,10 +8,10 @@ use axum::http::request::Parts;
 use axum::response::{IntoResponse, Response};
 use serde_json::{Value, json};
 
-use super::BigIp;
 use super::auth::Caller;
 use super::links::tm_self_link;
 use super::node_table::NodeCommand;
+use super::state::BigIp;
 use super::transaction_store::TransactionError;
 use crate::f5_extract::{F5Body, F5Path};
 use crate::rest_error::F5Error;

@@ -5,12 +5,12 @@ use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
 use serde_json::{Value, json};
-use shared::devices::bigip::user_uuid::f5_name_uuid;
 
-use super::BigIp;
 use super::auth::Caller;
 use super::links::user_link;
+use super::state::BigIp;
 use crate::f5_extract::F5Path;
+use crate::name_uuid::name_uuid;
 use crate::rest_error::F5Error;
 
 /// `GET` the user named by two name-derived UUIDs. Unknown UUIDs → 404 (wording unverified).
@@ -21,14 +21,9 @@ pub async fn user(
 ) -> Result<Json<Value>, F5Error> {
     let provider = bigip
         .providers()
-        .find(|p| f5_name_uuid(p) == provider_id)
+        .find(|p| name_uuid(p) == provider_id)
         .map(str::to_owned);
-    let user = bigip
-        .inner
-        .config
-        .users
-        .iter()
-        .find(|u| f5_name_uuid(&u.name) == user_id);
+    let user = bigip.users().iter().find(|u| name_uuid(&u.name) == user_id);
     let (Some(provider), Some(user)) = (provider, user) else {
         return Err(F5Error::framework(
             StatusCode::NOT_FOUND,
@@ -37,12 +32,12 @@ pub async fn user(
         ));
     };
     Ok(Json(json!({
-        "id": f5_name_uuid(&user.name),
+        "id": name_uuid(&user.name),
         "name": user.name,
         "displayName": user.name,
         "generation": 1,
         "lastUpdateMicros": bigip.now_micros(),
-        "kind": format!("cm:system:authn:providers:tmos:{}:users:usersstate", f5_name_uuid(&provider)),
+        "kind": format!("cm:system:authn:providers:tmos:{}:users:usersstate", name_uuid(&provider)),
         "selfLink": user_link(&provider, &user.name),
     })))
 }

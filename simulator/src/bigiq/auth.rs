@@ -5,7 +5,7 @@ use axum::extract::FromRequestParts;
 use axum::http::StatusCode;
 use axum::http::request::Parts;
 
-use super::BigIq;
+use super::state::BigIq;
 use super::tokens::TokenType;
 use crate::peer::peer_of;
 use crate::rest_error::F5Error;

@@ -19,8 +19,8 @@ use axum::http::StatusCode;
 use axum::http::request::Parts;
 use serde_json::Value;
 
-use super::BigIq;
 use super::auth::BigIqCaller;
+use super::state::BigIq;
 use super::tokens::{Checked, token_object};
 use crate::f5_extract::F5Path;
 use crate::origin::called_host;

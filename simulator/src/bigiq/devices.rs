@@ -6,9 +6,12 @@ use axum::http::StatusCode;
 use serde_json::{Value, json};
 
 use super::auth::BigIqCaller;
-use super::{BigIq, VERSION};
+use super::state::BigIq;
 use crate::f5_extract::F5Path;
 use crate::rest_error::F5Error;
+
+/// The BIG-IQ version the simulated device runs.
+pub const VERSION: &str = "8.3.0";
 
 const DEVICES_PATH: &str = "/mgmt/shared/resolver/device-groups/cm-bigip-allBigIpDevices/devices";
 
@@ -38,7 +41,7 @@ pub async fn device_info(State(bigiq): State<BigIq>, _caller: BigIqCaller) -> Js
         "isBigIq": true,
         "isBigIp": false,
         "generation": 0,
-        "lastUpdateMicros": bigiq.inner.started_micros,
+        "lastUpdateMicros": bigiq.started_micros(),
         "kind": "shared:resolver:device-groups:deviceinfostate",
         "selfLink": "https://localhost/mgmt/shared/identified-devices/config/device-info",
     }))
@@ -48,7 +51,7 @@ pub async fn device_info(State(bigiq): State<BigIq>, _caller: BigIqCaller) -> Js
 /// follows the device clock.
 pub async fn device_stats(State(bigiq): State<BigIq>, _caller: BigIqCaller) -> Json<Value> {
     let now = bigiq.now_micros();
-    let uptime_secs = (now - bigiq.inner.started_micros).max(0) / 1_000_000;
+    let uptime_secs = (now - bigiq.started_micros()).max(0) / 1_000_000;
     Json(json!({
         "cpuCount": 4,
         "cpuUsagePercent": 7.5,
@@ -117,7 +120,7 @@ pub async fn managed_devices(State(bigiq): State<BigIq>, _caller: BigIqCaller) -
     Json(json!({
         "items": items,
         "generation": 3,
-        "lastUpdateMicros": bigiq.inner.started_micros,
+        "lastUpdateMicros": bigiq.started_micros(),
         "kind": "shared:resolver:device-groups:devicegroupdevicecollectionstate",
         "selfLink": format!("https://localhost{DEVICES_PATH}"),
     }))

@@ -6,11 +6,11 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use axum::http::request::Parts;
 use serde_json::{Value, json};
-use shared::devices::bigip::user_uuid::f5_name_uuid;
 
-use super::BigIq;
+use super::state::BigIq;
 use super::tokens::{Subject, TokenType, mint};
 use crate::f5_extract::F5Body;
+use crate::name_uuid::name_uuid;
 use crate::origin::called_host;
 use crate::peer::peer_of;
 use crate::rest_error::F5Error;
@@ -39,7 +39,7 @@ pub fn login_provider(
             .map(|p| {
                 let link = format!(
                     "https://localhost/mgmt/cm/system/authn/providers/ldap/{}/login",
-                    f5_name_uuid(p)
+                    name_uuid(p)
                 );
                 (p.clone(), link)
             });
@@ -53,7 +53,7 @@ pub fn login_provider(
         .strip_suffix("/login")?
         .split('/')
         .collect::<Vec<_>>();
-    let names = |p: &str| named.iter().any(|n| *n == p || *n == f5_name_uuid(p));
+    let names = |p: &str| named.iter().any(|n| *n == p || *n == name_uuid(p));
     match named.as_slice() {
         ["local"] => Some(("local".to_owned(), LOCAL_LOGIN.to_owned())),
         [_] | [_, _] => remote_providers
@@ -107,7 +107,7 @@ pub async fn login(
         address: called_host(&parts),
     };
     let now = bigiq.now_micros();
-    let signer = &bigiq.inner.signer;
+    let signer = bigiq.signer();
     Ok(Json(json!({
         "username": user.name,
         "loginReference": {"link": login_link},
@@ -142,7 +142,7 @@ pub async fn exchange(
             )
         })?;
     let now = bigiq.now_micros();
-    let signer = &bigiq.inner.signer;
+    let signer = bigiq.signer();
     let mut subject = bigiq
         .live_token(token, Some(TokenType::Refresh))
         .map_err(|err| F5Error::framework(StatusCode::UNAUTHORIZED, err.to_string(), &referer))?
@@ -173,7 +173,7 @@ mod tests {
         );
         let by_uuid = format!(
             "https://localhost/mgmt/cm/system/authn/providers/radius/{}/login",
-            f5_name_uuid("radius1")
+            name_uuid("radius1")
         );
         assert_eq!(login_provider(&by_uuid, "", &remote).unwrap().0, "radius1");
         for unknown in [

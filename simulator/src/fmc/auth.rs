@@ -7,8 +7,11 @@ use axum::http::{HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use serde_json::json;
 
-use super::{DOMAINS, Fmc, FmcError};
+use super::domains::DOMAINS;
+use super::error::FmcError;
+use super::state::Fmc;
 use crate::basic::basic_credentials;
+use crate::name_uuid::name_uuid;
 
 const ACCESS_HEADER: &str = "x-auth-access-token";
 const REFRESH_HEADER: &str = "x-auth-refresh-token";
@@ -49,10 +52,7 @@ fn token_reply(user: &str, access: &str, refresh: &str) -> Response {
     let values = [
         ("X-auth-access-token", access.to_owned()),
         ("X-auth-refresh-token", refresh.to_owned()),
-        (
-            "USER_UUID",
-            shared::devices::bigip::user_uuid::f5_name_uuid(&format!("fmc-user:{user}")),
-        ),
+        ("USER_UUID", name_uuid(&format!("fmc-user:{user}"))),
         ("DOMAIN_ID", "111".to_owned()),
         ("DOMAIN_UUID", global.to_owned()),
         ("global", global.to_owned()),
@@ -69,7 +69,7 @@ fn token_reply(user: &str, access: &str, refresh: &str) -> Response {
 /// `POST /api/fmc_platform/v1/auth/generatetoken` with HTTP Basic; any body (often none or
 /// `null`) is ignored. Bad or missing credentials → 401 "User authentication failed". As on a
 /// real FMC, a login ends the same user's older sessions (fmcapi #94) unless the simulator is
-/// configured without `fmc_session_takeover`.
+/// configured without `session_takeover`.
 pub async fn generate(State(fmc): State<Fmc>, parts: Parts) -> Result<Response, FmcError> {
     let (name, password) = basic_credentials(&parts).ok_or(FmcError::AuthenticationFailed)?;
     let user = fmc
@@ -77,7 +77,7 @@ pub async fn generate(State(fmc): State<Fmc>, parts: Parts) -> Result<Response, 
         .filter(|u| u.password == password)
         .ok_or(FmcError::AuthenticationFailed)?;
     fmc.admit(&user.name)?;
-    let takeover = fmc.inner.config.fmc_session_takeover;
+    let takeover = fmc.session_takeover();
     let session = fmc.sessions().issue(&user.name, takeover, fmc.now_micros());
     Ok(token_reply(
         &user.name,

@@ -9,10 +9,11 @@ use serde_json::{Value, json};
 
 use super::auth::FmcCaller;
 use super::domains::find_domain;
+use super::error::FmcError;
 use super::extract::{FmcBody, FmcPath};
 use super::host_store::Host;
 use super::paging::paged_objects;
-use super::{Fmc, FmcError};
+use super::state::Fmc;
 use crate::origin::origin;
 use crate::query::query_flag;
 

@@ -13,8 +13,7 @@ mod info;
 mod paging;
 mod rate_limit;
 mod sessions;
-
-use std::sync::{Arc, Mutex, MutexGuard};
+mod state;
 
 use axum::Router;
 use axum::extract::Request;
@@ -22,15 +21,16 @@ use axum::http::Method;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 
+use crate::config::SimConfig;
 use crate::guard::DeviceGuard;
 use crate::server::ServerLimits;
-use crate::{SimConfig, User};
 
 pub use domains::{DOMAINS, Domain};
 pub use error::{FMC_BODY_LIMIT, FmcError};
 pub use paging::PageRequest;
 pub use rate_limit::REQUESTS_PER_MINUTE;
 pub use sessions::{MAX_REFRESHES, TOKEN_LIFETIME_SECS};
+pub use state::Fmc;
 
 /// Requests an FMC serves at once ("10 concurrent connections" in device-apis.md).
 ///
@@ -53,58 +53,12 @@ pub fn device_guard(limits: &ServerLimits) -> DeviceGuard {
     }
 }
 
-/// Shared state of one simulated FMC.
-#[derive(Clone)]
-pub struct Fmc {
-    inner: Arc<Inner>,
-}
-
-struct Inner {
-    config: SimConfig,
-    sessions: Mutex<sessions::SessionStore>,
-    limiter: Mutex<rate_limit::RateLimiter>,
-    hosts: Mutex<host_store::HostStore>,
-}
-
-fn locked<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
-    mutex
-        .lock()
-        .unwrap_or_else(|poisoned| poisoned.into_inner())
-}
-
-impl Fmc {
-    pub fn new(config: SimConfig) -> Self {
-        let now = config.clock.now_micros();
-        Self {
-            inner: Arc::new(Inner {
-                config,
-                sessions: Mutex::default(),
-                limiter: Mutex::default(),
-                hosts: Mutex::new(host_store::HostStore::with_demo_hosts(now)),
-            }),
-        }
-    }
-
-    fn now_micros(&self) -> i64 {
-        self.inner.config.clock.now_micros()
-    }
-
-    fn user(&self, name: &str) -> Option<&User> {
-        self.inner.config.users.iter().find(|u| u.name == name)
-    }
-
-    fn sessions(&self) -> MutexGuard<'_, sessions::SessionStore> {
-        locked(&self.inner.sessions)
-    }
-
-    /// Count one request of `user` against the per-minute limit.
-    fn admit(&self, user: &str) -> Result<(), FmcError> {
-        locked(&self.inner.limiter).admit(user, self.now_micros())
-    }
-
-    fn hosts(&self) -> MutexGuard<'_, host_store::HostStore> {
-        locked(&self.inner.hosts)
-    }
+/// A simulated FMC: its routes and how it takes requests ([`device_guard`]).
+pub fn device(config: &SimConfig) -> (Router, DeviceGuard) {
+    (
+        router(Fmc::new(config.clone())),
+        device_guard(&config.limits),
+    )
 }
 
 /// All FMC routes.

@@ -36,7 +36,7 @@ async fn a_new_login_by_the_same_user_ends_the_older_session() {
 #[tokio::test]
 async fn without_takeover_sessions_of_one_user_live_side_by_side() {
     let config = SimConfig {
-        fmc_session_takeover: false,
+        session_takeover: false,
         ..SimConfig::default()
     };
     let sim = Sim::start_with(DeviceKind::Fmc, config).await;

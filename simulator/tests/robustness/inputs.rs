@@ -3,6 +3,8 @@
 use axum::http::Method;
 use proptest::prelude::*;
 use serde_json::Value;
+use shared::devices::profile;
+use shared::wire::DeviceKind;
 
 /// One generated request.
 #[derive(Debug, Clone)]
@@ -19,7 +21,7 @@ pub struct Input {
 #[derive(Debug, Clone)]
 pub enum Auth {
     None,
-    /// The device's own valid credential (token or Basic).
+    /// The device's own valid access token, in its kind's token header.
     Valid,
     Token(String),
     RawAuthorization(String),
@@ -35,6 +37,7 @@ pub enum BodyKind {
     Huge,
 }
 
+/// Paths picked by hand, regression inputs among them; [`prefixes`] adds every kind's own.
 const PREFIXES: &[&str] = &[
     "/mgmt/shared/authn/login",
     "/mgmt/shared/authn/exchange",
@@ -54,6 +57,27 @@ const PREFIXES: &[&str] = &[
     "/",
     "",
 ];
+
+/// Where generated paths start: [`PREFIXES`], and every kind's token calls and Explorer roots
+/// (those without a scope to fill in), so a kind's device is probed without being listed here.
+fn prefixes() -> Vec<String> {
+    let mut prefixes: Vec<String> = PREFIXES.iter().map(|p| (*p).to_owned()).collect();
+    for kind in DeviceKind::ALL {
+        let p = profile(kind);
+        let own = p
+            .token_calls
+            .iter()
+            .map(|call| call.path)
+            .chain(p.explorer.roots.iter().copied())
+            .filter(|path| !path.contains('{'));
+        for path in own {
+            if !prefixes.iter().any(|known| known == path) {
+                prefixes.push(path.to_owned());
+            }
+        }
+    }
+    prefixes
+}
 
 fn json_value() -> impl Strategy<Value = Value> {
     let leaf = prop_oneof![
@@ -133,7 +157,7 @@ pub fn input() -> impl Strategy<Value = Input> {
         Method::HEAD,
     ]);
     let path = (
-        prop::sample::select(PREFIXES.to_vec()),
+        prop::sample::select(prefixes()),
         prop::collection::vec(
             prop_oneof![
                 4 => "[a-zA-Z0-9~%._:-]{0,14}",
@@ -146,7 +170,7 @@ pub fn input() -> impl Strategy<Value = Input> {
         prop::option::of("[a-zA-Z0-9$=&,%.-]{0,24}"),
     )
         .prop_map(|(prefix, segments, slash, query)| {
-            let mut path = prefix.to_owned();
+            let mut path = prefix;
             for s in segments {
                 path.push('/');
                 path.push_str(&s);
@@ -176,7 +200,7 @@ pub fn input() -> impl Strategy<Value = Input> {
         1 => "(Basic|Bearer) [a-zA-Z0-9+/=:]{0,20}".prop_map(Auth::RawAuthorization),
     ];
     (
-        0..3usize,
+        0..DeviceKind::ALL.len(),
         method,
         path,
         content_type,

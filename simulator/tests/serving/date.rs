@@ -4,6 +4,7 @@
 use std::time::{Duration, SystemTime};
 
 use reqwest::header::DATE;
+use shared::devices::{Credentials, profile};
 use shared::wire::DeviceKind;
 use simulator::{Clock, SimConfig};
 
@@ -23,40 +24,46 @@ fn close(a: SystemTime, b: SystemTime) -> bool {
     diff <= Duration::from_secs(2)
 }
 
+/// Calls that reach every part of a kind's device: its login, its other token calls, its clock
+/// probe, its Explorer roots (those without a scope to fill in), and a path it does not serve.
+fn calls_of(kind: DeviceKind) -> Vec<(String, String)> {
+    let p = profile(kind);
+    let login = (p.login)(&Credentials {
+        username: "admin".into(),
+        password: "admin".into(),
+        provider: p.provider.default.into(),
+    });
+    let probe = (p.clock_probe)("stale");
+    let mut calls = vec![(login.method.to_owned(), login.path)];
+    calls.extend(p.token_calls.iter().map(|call| {
+        let path = if call.with_token {
+            format!("{}/stale", call.path)
+        } else {
+            call.path.to_owned()
+        };
+        (call.method.to_owned(), path)
+    }));
+    calls.push((probe.method.to_owned(), probe.path));
+    calls.extend(
+        p.explorer
+            .roots
+            .iter()
+            .filter(|root| !root.contains('{'))
+            .map(|root| ("GET".to_owned(), (*root).to_owned())),
+    );
+    calls.push(("GET".to_owned(), "/nowhere".to_owned()));
+    calls
+}
+
 #[tokio::test]
 async fn every_reply_of_every_device_is_dated_by_the_device_clock() {
-    let requests: [(DeviceKind, &[(&str, &str)]); 3] = [
-        (
-            DeviceKind::Bigip,
-            &[
-                ("GET", "/mgmt/shared/echo-query"),
-                ("GET", "/mgmt/tm/sys"),
-                ("GET", "/mgmt/nowhere"),
-                ("POST", "/mgmt/shared/authn/login"),
-            ],
-        ),
-        (
-            DeviceKind::Bigiq,
-            &[
-                ("GET", "/mgmt/shared/identified-devices/config/device-info"),
-                ("POST", "/mgmt/shared/authn/exchange"),
-            ],
-        ),
-        (
-            DeviceKind::Fmc,
-            &[
-                ("GET", "/api/fmc_platform/v1/info/serverversion"),
-                ("POST", "/api/fmc_platform/v1/auth/generatetoken"),
-                ("GET", "/api/nowhere"),
-            ],
-        ),
-    ];
-    for (kind, calls) in requests {
+    for kind in DeviceKind::ALL {
+        let calls = calls_of(kind);
         let sim = Sim::start(kind).await;
         sim.advance(3 * 86_400 + 17);
         let expected = device_time(&sim.clock);
         assert!(!close(expected, SystemTime::now()), "the clock moved");
-        for (method, path) in calls {
+        for (method, path) in &calls {
             let reply = sim
                 .http
                 .request(method.parse().unwrap(), sim.url(path))
@@ -73,7 +80,7 @@ async fn every_reply_of_every_device_is_dated_by_the_device_clock() {
         }
         // A refusal before any handler runs (a body over the limit) is dated too.
         let refused = sim
-            .post(calls[0].1)
+            .post(&calls[0].1)
             .header("content-type", "application/json")
             .body(vec![b' '; 5 * 1024 * 1024])
             .send()
