@@ -1,18 +1,19 @@
-//! The app's only way out: calls to the relay (`/api/...`), and through it to devices. Replies
-//! come back as data (`shared::devices::Reply`: status, headers, body); errors say whether the
-//! relay or the device refused, in words for a person.
+//! The app's only way out: calls to the relay (`/api/...`), and through it to devices, sent with
+//! gloo-net. Replies come back as data (`shared::devices::Reply`: status, headers, body); errors
+//! say whether the relay or the device refused, in words for a person (a device's in the words
+//! of its kind's error shapes).
 
 use std::fmt;
 
+use gloo_net::http::{Request as Fetch, Response};
 use shared::devices::error::{advice, device_error_message};
-use shared::devices::{Call, Reply};
+use shared::devices::{Call, Profile, Reply};
 use shared::wire::{
     ACCESS_KEY_HEADER, AdHocRequest, CertificateProbe, DeviceKind, DeviceSummary,
     RELAY_ERROR_HEADER, RelayErrorBody, RelayErrorCode, RelayInfo, TrustRequest, forward_path,
 };
 use wasm_bindgen::{JsCast, JsValue};
-use wasm_bindgen_futures::JsFuture;
-use web_sys::{Headers, Request, RequestInit, Response};
+use web_sys::{Headers, Request, RequestInit};
 
 use crate::platform::storage::{self, Scope};
 
@@ -113,28 +114,15 @@ impl ApiError {
     }
 }
 
-/// Every header of a reply, names lowercased as the browser gives them.
-fn headers_of(response: &Response) -> Vec<(String, String)> {
-    let Ok(Some(entries)) = js_sys::try_iter(response.headers().as_ref()) else {
-        return Vec::new();
-    };
-    entries
-        .flatten()
-        .map(|pair| js_sys::Array::from(&pair))
-        .filter_map(|pair| Some((pair.get(0).as_string()?, pair.get(1).as_string()?)))
-        .collect()
-}
-
-async fn finish(response: Response) -> Result<Reply, ApiError> {
+/// Read a reply: a relay error (marked by its header), a device error (read by the device's
+/// kind, when the call went to a device), or the reply as data.
+async fn finish(response: Response, device: Option<&Profile>) -> Result<Reply, ApiError> {
     let status = response.status();
-    let headers = headers_of(&response);
+    // Names lowercased, as the browser gives them.
+    let headers: Vec<(String, String)> = response.headers().entries().collect();
     let from_relay = headers.iter().any(|(n, _)| n == RELAY_ERROR_HEADER);
-    let text = response.text().map_err(|_| ApiError::Network)?;
-    let body = JsFuture::from(text)
-        .await
-        .ok()
-        .and_then(|t| t.as_string())
-        .ok_or(ApiError::Network)?;
+    // A body that cannot be read (the connection dropped mid-reply) is an unreachable relay.
+    let body = response.text().await.map_err(|_| ApiError::Network)?;
     if from_relay {
         return Err(match serde_json::from_str::<RelayErrorBody>(&body) {
             Ok(relay) => ApiError::Relay {
@@ -147,13 +135,15 @@ async fn finish(response: Response) -> Result<Reply, ApiError> {
         });
     }
     if status >= 400 {
-        let message = device_error_message(&body).unwrap_or_else(|| {
-            if body.trim().is_empty() {
-                response.status_text()
-            } else {
-                body.chars().take(300).collect()
-            }
-        });
+        let message = device
+            .and_then(|profile| device_error_message(profile, &body))
+            .unwrap_or_else(|| {
+                if body.trim().is_empty() {
+                    response.status_text()
+                } else {
+                    body.chars().take(300).collect()
+                }
+            });
         let header = |name: &str| {
             headers
                 .iter()
@@ -162,7 +152,7 @@ async fn finish(response: Response) -> Result<Reply, ApiError> {
         };
         return Err(ApiError::Device {
             status,
-            advice: advice(status, &message),
+            advice: device.and_then(|profile| advice(profile, status, &message)),
             message,
             body,
             retry_after: header("retry-after").and_then(|v| v.trim().parse().ok()),
@@ -195,14 +185,18 @@ fn refused(err: JsValue) -> ApiError {
     ApiError::Unexpected(format!("The browser cannot send this request: {detail}"))
 }
 
-/// One request to the relay (`fetch`, same origin), with the access key if the user gave one.
-/// A header named twice keeps its last value.
+/// One request to the relay (same origin), with the access key if the user gave one. A header
+/// named twice keeps its last value. `device`: the kind of device the call goes to, whose error
+/// shapes a refusal is read by.
 async fn send(
     method: &str,
     url: &str,
     headers: &[(String, String)],
     body: Option<String>,
+    device: Option<&Profile>,
 ) -> Result<Reply, ApiError> {
+    // The browser's own `Headers`, filled with its fallible `set`: gloo-net's header setters
+    // throw on a value the browser refuses, which would abandon this call instead of saying so.
     let all = Headers::new().map_err(refused)?;
     for (name, value) in headers {
         all.set(name, value).map_err(refused)?;
@@ -219,13 +213,14 @@ async fn send(
     }
     init.set_headers(&all);
     // Built first, so a request the browser refuses to make (a GET with a body, say) is told
-    // apart from a relay that cannot be reached.
+    // apart from a relay that cannot be reached; and built here rather than by gloo-net's
+    // builder, which adds a stray `&` to a URL that has a query (rustwasm/gloo#498).
     let request = Request::new_with_str_and_init(url, &init).map_err(refused)?;
-    let window = web_sys::window().ok_or(ApiError::Network)?;
-    let response = JsFuture::from(window.fetch_with_request(&request))
+    let response = Fetch::from(request)
+        .send()
         .await
         .map_err(|_| ApiError::Network)?;
-    finish(response.unchecked_into()).await
+    finish(response, device).await
 }
 
 fn json<T: serde::de::DeserializeOwned>(reply: Reply) -> Result<T, ApiError> {
@@ -238,13 +233,13 @@ fn json<T: serde::de::DeserializeOwned>(reply: Reply) -> Result<T, ApiError> {
 
 /// The relay's inventory.
 pub async fn list_devices() -> Result<Vec<DeviceSummary>, ApiError> {
-    json(send("GET", "/api/devices", &[], None).await?)
+    json(send("GET", "/api/devices", &[], None, None).await?)
 }
 
 /// What the relay offers besides its inventory (an older relay without `/api/info` offers
 /// nothing more).
 pub async fn relay_info() -> RelayInfo {
-    match send("GET", "/api/info", &[], None).await {
+    match send("GET", "/api/info", &[], None, None).await {
         Ok(reply) => json(reply).unwrap_or_default(),
         Err(_) => RelayInfo::default(),
     }
@@ -253,7 +248,7 @@ pub async fn relay_info() -> RelayInfo {
 /// The certificate a device presents to the relay right now.
 pub async fn probe(device_id: &str) -> Result<CertificateProbe, ApiError> {
     let url = format!("/api/devices/{device_id}/probe");
-    json(send("POST", &url, &[], None).await?)
+    json(send("POST", &url, &[], None, None).await?)
 }
 
 /// Pin the certificate (or key) with this fingerprint.
@@ -263,7 +258,7 @@ pub async fn trust(device_id: &str, fingerprint: &str) -> Result<DeviceSummary, 
     })
     .unwrap_or_default();
     let url = format!("/api/devices/{device_id}/trust");
-    json(send("POST", &url, &[], Some(body)).await?)
+    json(send("POST", &url, &[], Some(body), None).await?)
 }
 
 /// Ask the relay to admit a device by URL.
@@ -273,13 +268,24 @@ pub async fn add_device(kind: DeviceKind, base_url: &str) -> Result<DeviceSummar
         base_url: base_url.trim().to_owned(),
     })
     .unwrap_or_default();
-    json(send("POST", "/api/devices", &[], Some(body)).await?)
+    json(send("POST", "/api/devices", &[], Some(body), None).await?)
 }
 
-/// One call to a device through the relay, with exactly the call's headers.
-pub async fn device_call(device_id: &str, call: &Call) -> Result<Reply, ApiError> {
+/// One call to a device of this kind through the relay, with exactly the call's headers.
+pub async fn device_call(
+    device_id: &str,
+    profile: &Profile,
+    call: &Call,
+) -> Result<Reply, ApiError> {
     let url = forward_path(device_id, &call.path);
     let mut headers = vec![("Accept".to_owned(), "application/json".to_owned())];
     headers.extend(call.headers.iter().cloned());
-    send(call.method, &url, &headers, call.body.clone()).await
+    send(
+        call.method,
+        &url,
+        &headers,
+        call.body.clone(),
+        Some(profile),
+    )
+    .await
 }

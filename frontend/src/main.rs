@@ -2,9 +2,10 @@
 //! the relay. Credentials live in memory only; a tab keeps its sessions' tokens (never a
 //! password) across a reload.
 //!
-//! Layers, each using only the ones below it: `app` and `routes` (the frame and the URL) →
-//! `pages`, `devices` (one folder per kind) and `components` → `session` (one lifecycle machine
-//! per device) → `api` (the only HTTP) and `platform` (clock, storage).
+//! Layers, each using only the ones below it: `app` and `routes` (the frame and the router) →
+//! `devices` (one folder per kind) → `pages` and `components` → `session` (one lifecycle
+//! machine per device) → `api` (the only HTTP), `platform` (clock, storage) and `url` (the URL
+//! grammar).
 
 mod api;
 mod app;
@@ -14,6 +15,7 @@ mod pages;
 mod platform;
 mod routes;
 mod session;
+mod url;
 
 fn main() {
     console_error_panic_hook::set_once();

@@ -19,78 +19,7 @@ use crate::pages::explorer::ExplorerPage;
 use crate::platform::location::{Location, use_location};
 use crate::platform::storage::{self, Scope};
 use crate::session::{DeviceSession, LoginProblem, Sessions, use_session, use_sessions};
-
-/// Pages every kind has, after the kind's own.
-pub const COMMON_PAGES: [(&str, &str); 2] = [("explorer", "Explorer"), ("activity", "Activity")];
-
-/// `/devices/<id>/<page>`.
-pub fn page_href(device_id: &str, page: &str) -> String {
-    format!("/devices/{device_id}/{page}")
-}
-
-/// What a path names.
-#[derive(Clone, Debug, PartialEq)]
-pub enum Route {
-    /// `/`.
-    Home,
-    /// `/devices/<id>` (`page: None`: the kind's landing page) or `/devices/<id>/<page>`.
-    Device { id: String, page: Option<String> },
-    /// Anything else.
-    Unknown,
-}
-
-impl Route {
-    /// The route of a path as the address bar shows it (segments percent-decoded).
-    pub fn of(path: &str) -> Self {
-        let segments: Vec<&str> = path.split('/').filter(|s| !s.is_empty()).collect();
-        match segments[..] {
-            [] => Self::Home,
-            ["devices", id] => Self::Device {
-                id: decode(id),
-                page: None,
-            },
-            ["devices", id, page] => Self::Device {
-                id: decode(id),
-                page: Some(decode(page)),
-            },
-            _ => Self::Unknown,
-        }
-    }
-
-    /// The device this route shows, if any.
-    pub fn device(&self) -> Option<&str> {
-        match self {
-            Self::Device { id, .. } => Some(id),
-            _ => None,
-        }
-    }
-
-    /// This route without its page: what decides whether a device's view is rebuilt.
-    fn without_page(&self) -> Self {
-        match self {
-            Self::Device { id, .. } => Self::Device {
-                id: id.clone(),
-                page: None,
-            },
-            other => other.clone(),
-        }
-    }
-
-    /// The device's page this route names, if any.
-    fn page(&self) -> Option<&str> {
-        match self {
-            Self::Device { page, .. } => page.as_deref(),
-            _ => None,
-        }
-    }
-}
-
-/// A path segment with its `%XX` escapes decoded; as it came if they do not make UTF-8.
-fn decode(segment: &str) -> String {
-    percent_encoding::percent_decode_str(segment)
-        .decode_utf8()
-        .map_or_else(|_| segment.to_owned(), |text| text.into_owned())
-}
+use crate::url::{COMMON_PAGES, Route, page_href};
 
 /// The current route (tracked).
 fn current_route() -> Memo<Route> {
@@ -205,7 +134,11 @@ fn DeviceFrame(session: DeviceSession) -> impl IntoView {
     });
     move || {
         if trust_problem.get() && !signed_in.get() {
-            return view! { <TrustPanel /> }.into_any();
+            return fetched(async {
+                trust_panel()
+                    .await
+                    .unwrap_or_else(|PageNotFetched| not_fetched())
+            });
         }
         if !signed_in.get() {
             return view! { <LoginForm overlay=false /> }.into_any();
@@ -270,10 +203,11 @@ impl From<SplitLoaderError> for PageNotFetched {
     }
 }
 
-// The pages' code is split off the wasm the console starts with (`cargo xtask build` splits it
-// along these functions): each part is fetched the first time one of its pages is shown, so the
-// first load carries the frame, the device list, the login form and the session shell only. A
-// part that cannot be fetched is an error the page shows (the next try fetches it again).
+// The pages' code (and the trust panel's) is split off the wasm the console starts with (`cargo
+// xtask build` splits it along these functions): each part is fetched the first time one of its
+// views is shown, so the first load carries the frame, the device list, the login form and the
+// session shell only. A part that cannot be fetched is an error the view shows (the next try
+// fetches it again).
 
 #[wasm_split(explorer, wasm_split_path = ::leptos::wasm_split, fallible)]
 fn explorer_page() -> Result<AnyView, PageNotFetched> {
@@ -283,6 +217,12 @@ fn explorer_page() -> Result<AnyView, PageNotFetched> {
 #[wasm_split(activity, wasm_split_path = ::leptos::wasm_split, fallible)]
 fn activity_page() -> Result<AnyView, PageNotFetched> {
     Ok(view! { <ActivityPage /> }.into_any())
+}
+
+/// The trust panel: only a device the relay does not trust yet shows it.
+#[wasm_split(trust, wasm_split_path = ::leptos::wasm_split, fallible)]
+fn trust_panel() -> Result<AnyView, PageNotFetched> {
+    Ok(view! { <TrustPanel /> }.into_any())
 }
 
 /// The kinds' own pages, all in one part (a device's landing page is among them).
@@ -307,15 +247,39 @@ async fn page_view(kind: DeviceKind, slug: String) -> AnyView {
         Ok(Some(view)) => view,
         Ok(None) => say(
             Tone::Error,
-            format!("A {} has no page \u{201c}{slug}\u{201d}.", kind.label()),
+            format!(
+                "A {} has no page \u{201c}{slug}\u{201d}.",
+                shared::devices::profile(kind).label
+            ),
             None,
         ),
-        Err(PageNotFetched) => say(
-            Tone::Error,
-            PAGE_NOT_FETCHED.into(),
-            Some("page-not-fetched"),
-        ),
+        Err(PageNotFetched) => not_fetched(),
     }
+}
+
+fn not_fetched() -> AnyView {
+    say(
+        Tone::Error,
+        PAGE_NOT_FETCHED.into(),
+        Some("page-not-fetched"),
+    )
+}
+
+/// A view whose code is in a part of the console: the first time, the part is fetched, and a
+/// line says so until it is here (at once, the next times). Polled under the caller's owner, so
+/// the view finds its device's session as context.
+fn fetched(view: impl Future<Output = AnyView> + 'static) -> AnyView {
+    let arrived = RwSignal::new(false);
+    let view = async move {
+        let view = view.await;
+        arrived.set(true);
+        view
+    };
+    view! {
+        {move || (!arrived.get()).then(|| say(Tone::Muted, "Fetching this page…".into(), Some("page-fetching")))}
+        {Suspend::new(SendWrapper::new(view))}
+    }
+    .into_any()
 }
 
 /// `/devices/<id>/<page>`; `/devices/<id>` leads to the kind's landing page.
@@ -325,96 +289,11 @@ fn PageRoute() -> impl IntoView {
     let location = use_location();
     let route = current_route();
     let page = Memo::new(move |_| route.with(|r| r.page().map(str::to_owned)));
-    move || {
-        match page.get() {
-            None => {
-                redirect(location, page_href(&session.id(), session.profile.home()));
-                ().into_any()
-            }
-            Some(slug) => {
-                // The first time a page opens its part of the console is fetched: say so until
-                // it is here (at once, the next times).
-                let arrived = RwSignal::new(false);
-                let kind = session.profile.kind;
-                let page = async move {
-                    let view = page_view(kind, slug).await;
-                    arrived.set(true);
-                    view
-                };
-                view! {
-                    {move || (!arrived.get()).then(|| say(Tone::Muted, "Fetching this page…".into(), Some("page-fetching")))}
-                    // Polled under this owner, so the page finds its device's session as context.
-                    {Suspend::new(SendWrapper::new(page))}
-                }
-                .into_any()
-            }
+    move || match page.get() {
+        None => {
+            redirect(location, page_href(&session.id(), session.profile.home()));
+            ().into_any()
         }
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn device(id: &str, page: Option<&str>) -> Route {
-        Route::Device {
-            id: id.into(),
-            page: page.map(str::to_owned),
-        }
-    }
-
-    #[test]
-    fn paths_name_home_a_device_its_page_or_nothing() {
-        assert_eq!(Route::of("/"), Route::Home);
-        assert_eq!(Route::of(""), Route::Home);
-        assert_eq!(Route::of("/devices/lab"), device("lab", None));
-        assert_eq!(Route::of("/devices/lab/"), device("lab", None));
-        assert_eq!(
-            Route::of("/devices/lab/tokens"),
-            device("lab", Some("tokens"))
-        );
-        assert_eq!(
-            Route::of("/devices/adhoc~bigip~10.0.0.1~443/nodes"),
-            device("adhoc~bigip~10.0.0.1~443", Some("nodes"))
-        );
-        for unknown in [
-            "/devices",
-            "/devices/lab/tokens/extra",
-            "/activity",
-            "/index.html",
-        ] {
-            assert_eq!(Route::of(unknown), Route::Unknown, "{unknown}");
-        }
-    }
-
-    #[test]
-    fn a_device_view_is_keyed_by_the_device_not_its_page() {
-        let tokens = Route::of("/devices/lab/tokens").without_page();
-        assert_eq!(tokens, Route::of("/devices/lab/nodes").without_page());
-        assert_eq!(tokens, Route::of("/devices/lab").without_page());
-        assert_ne!(tokens, Route::of("/devices/other/tokens").without_page());
-        assert_eq!(Route::Home.without_page(), Route::Home);
-        assert_eq!(Route::Unknown.without_page(), Route::Unknown);
-    }
-
-    #[test]
-    fn segments_are_percent_decoded_when_they_make_text() {
-        assert_eq!(
-            Route::of("/devices/lab%20one/version"),
-            device("lab one", Some("version"))
-        );
-        assert_eq!(
-            Route::of("/devices/%E2%80%9Clab%E2%80%9D"),
-            device("\u{201c}lab\u{201d}", None)
-        );
-        // Not an escape, or not UTF-8: kept as it came.
-        assert_eq!(decode("100%"), "100%");
-        assert_eq!(decode("%zz"), "%zz");
-        assert_eq!(decode("%FF"), "%FF");
-        assert_eq!(page_href("lab", "tokens"), "/devices/lab/tokens");
-        assert_eq!(
-            Route::of(&page_href("lab", "tokens")),
-            device("lab", Some("tokens"))
-        );
+        Some(slug) => fetched(page_view(session.profile.kind, slug)),
     }
 }

@@ -17,6 +17,4 @@ mod persist;
 mod sessions;
 
 pub use device::{DeviceSession, LoginProblem, choose_scope, login_hint, use_session};
-pub use hub::Hub;
-pub use persist::Identity;
 pub use sessions::{Sessions, use_sessions};

@@ -4,15 +4,15 @@
 
 use leptos::prelude::*;
 use leptos::task::spawn_local;
-use shared::devices::profile;
+use shared::devices::{profile, profiles};
 use shared::session::{Phase, Urgency, format_countdown};
 use shared::wire::{DeviceKind, DeviceSummary, TrustSummary};
 
 use crate::api;
 use crate::components::say::{Tone, say};
 use crate::platform::location::use_location;
-use crate::routes::{Route, page_href};
 use crate::session::{Sessions, use_sessions};
+use crate::url::{Route, page_href};
 
 #[component]
 pub fn DeviceList() -> impl IntoView {
@@ -83,7 +83,7 @@ fn DeviceItem(device: DeviceSummary, selected: Memo<String>) -> impl IntoView {
             <a class="device" class:selected=is_selected href=href data-device=device.id.clone()>
                 <span class="device-name">{device.name.clone()}</span>
                 <span class="device-meta">
-                    {device.kind.label()}
+                    {profile(device.kind).label}
                     <span class=trust_class title=title>{trust}</span>
                 </span>
                 <span class="device-url">{device.base_url.clone()}</span>
@@ -102,12 +102,13 @@ fn status_of(sessions: Sessions, id: &str) -> Option<(String, &'static str)> {
     if session.held_until.get().is_some() {
         return Some(("rate limited".into(), "warn"));
     }
-    let (phase, lease, user, lifetime) = session.machine.with(|m| {
+    let now = session.device_now();
+    let (phase, lease, user, urgency) = session.machine.with(|m| {
         (
             m.phase.clone(),
             m.access.clone(),
             m.user.clone(),
-            m.granted_secs,
+            m.urgency(now),
         )
     });
     let text = |what: String| Some((what, "muted"));
@@ -117,8 +118,7 @@ fn status_of(sessions: Sessions, id: &str) -> Option<(String, &'static str)> {
         Phase::LoggingIn(_) => text(format!("{user} · signing in…")),
         Phase::Active | Phase::Renewing(_) => {
             let lease = lease?;
-            let now = session.device_now();
-            let class = match lease.urgency_within(now, lifetime.max(1).min(lease.timeout_secs)) {
+            let class = match urgency? {
                 Urgency::Fresh => "fresh",
                 Urgency::Soon => "soon",
                 Urgency::Critical | Urgency::Expired => "critical",
@@ -167,17 +167,14 @@ fn AddDevice() -> impl IntoView {
     let sessions = use_sessions();
     let location = use_location();
     let open = RwSignal::new(false);
-    let kind = RwSignal::new("bigip".to_string());
+    let first = DeviceKind::ALL[0];
+    let kind = RwSignal::new(first.name().to_string());
     let url = RwSignal::new(String::new());
     let error = RwSignal::new(None::<String>);
     let busy = RwSignal::new(false);
     let submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
-        let kind = match kind.get_untracked().as_str() {
-            "bigiq" => DeviceKind::Bigiq,
-            "fmc" => DeviceKind::Fmc,
-            _ => DeviceKind::Bigip,
-        };
+        let kind = DeviceKind::from_name(&kind.get_untracked()).unwrap_or(first);
         busy.set(true);
         let url = url.get_untracked();
         spawn_local(async move {
@@ -203,12 +200,10 @@ fn AddDevice() -> impl IntoView {
             <form class="add-device" id="add-device" on:submit=submit>
                 <label for="add-device-kind">"Kind"</label>
                 <select id="add-device-kind" bind:value=kind>
-                    <option value="bigip">"F5 BIG-IP"</option>
-                    <option value="bigiq">"F5 BIG-IQ"</option>
-                    <option value="fmc">"Cisco FMC"</option>
+                    {profiles().map(|p| view! { <option value=p.kind.name()>{p.label}</option> }).collect_view()}
                 </select>
                 <label for="add-device-url">"Address"</label>
-                <input id="add-device-url" type="text" placeholder="https://10.1.1.5 or https://bigip1.lab:8443"
+                <input id="add-device-url" type="text" placeholder="https://10.1.1.5 or https://device1.lab:8443"
                     required bind:value=url />
                 <p class="hint">"The relay admits only the hosts and networks its operator allows."</p>
                 <button class="primary" type="submit" id="add-device-go" disabled=move || busy.get()>"Add"</button>

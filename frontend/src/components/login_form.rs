@@ -6,14 +6,14 @@ use leptos::prelude::*;
 use shared::devices::Credentials;
 use shared::session::{LoginPurpose, PasswordReason, Phase};
 
-use crate::session::{LoginProblem, persist_hint, use_session};
+use crate::session::{LoginProblem, login_hint, use_session};
 
 #[component]
 pub fn LoginForm(overlay: bool) -> impl IntoView {
     let session = use_session();
     let device = session.device.get_untracked();
     let field = session.profile.provider;
-    let (remembered_user, remembered_provider) = persist_hint(session);
+    let (remembered_user, remembered_provider) = login_hint(session);
     let username = RwSignal::new(remembered_user);
     let password = RwSignal::new(String::new());
     let provider = RwSignal::new(remembered_provider.unwrap_or_else(|| field.default.to_owned()));
@@ -77,7 +77,7 @@ pub fn LoginForm(overlay: bool) -> impl IntoView {
     view! {
         <section class="card login">
             <h1>{title}</h1>
-            <p class="muted">{device.kind.label()} " at " <code>{device.base_url.clone()}</code></p>
+            <p class="muted">{session.profile.label} " at " <code>{device.base_url.clone()}</code></p>
             {move || reason().map(|r| view! { <p class="notice" id="login-reason">{r}</p> })}
             <form on:submit=on_submit>
                 <label for="username">"Username"</label>

@@ -27,8 +27,11 @@ pub fn say(tone: Tone, text: String, id: Option<&'static str>) -> AnyView {
     view! { <p class=class role=role id=id>{text}</p> }.into_any()
 }
 
+/// What an action came to, for the page: success text, or what went wrong.
+pub type Notice = Result<String, String>;
+
 /// A success or a failure, each with its own id.
-pub fn outcome(result: Result<String, String>, ids: (&'static str, &'static str)) -> AnyView {
+pub fn outcome(result: Notice, ids: (&'static str, &'static str)) -> AnyView {
     match result {
         Ok(text) => say(Tone::Success, text, Some(ids.0)),
         Err(text) => say(Tone::Error, text, Some(ids.1)),

@@ -1,33 +1,24 @@
 //! Always-visible session summary: device, user, the token and how long it has left (and the
 //! refresh token's end where the kind has one), what auto-renew will do and when, the user's
-//! token count where the device limits it, the FMC domain, and the renewal settings. Times are
-//! the device's clock as the device shows it.
+//! token count where the device limits it, the scope where the kind has one, and the renewal
+//! settings. Times are the device's clock as the device shows it.
 
 use leptos::prelude::*;
 use shared::session::{
-    RenewalSettings, TokenLease, Urgency, auto_margin_secs, describe_renewal, format_countdown,
+    RenewalSettings, Urgency, auto_margin_secs, describe_renewal, format_countdown,
+    format_hours_minutes,
 };
 
 use crate::components::copy_button::CopyButton;
 use crate::platform::clock::utc_offset_minutes;
-use crate::session::{DeviceSession, choose_domain, use_session};
+use crate::session::{DeviceSession, choose_scope, use_session};
 
-fn urgency_class(lease: Option<&TokenLease>, now: i64, lifetime: u64) -> &'static str {
-    match lease.map(|l| l.urgency_within(now, lifetime.max(1).min(l.timeout_secs))) {
+fn urgency_class(urgency: Option<Urgency>) -> &'static str {
+    match urgency {
         Some(Urgency::Fresh) => "countdown fresh",
         Some(Urgency::Soon) => "countdown soon",
         Some(Urgency::Critical) => "countdown critical",
         Some(Urgency::Expired) | None => "countdown expired",
-    }
-}
-
-/// A refresh token's life in hours and minutes: `9 h 58 min`, `29 min`, `under a minute`.
-fn hours_minutes(secs: u64) -> String {
-    let minutes = secs / 60;
-    match (minutes / 60, minutes % 60) {
-        (0, 0) if secs > 0 => "under a minute".into(),
-        (0, m) => format!("{m} min"),
-        (h, m) => format!("{h} h {m:02} min"),
     }
 }
 
@@ -87,13 +78,13 @@ pub fn SessionPanel() -> impl IntoView {
                     <span id="session-timeout">{move || lease().map(|l| format!("{} s", l.timeout_secs)).unwrap_or_default()}</span></div>
                 <div>
                     <span class="label">"Expires in"</span>
-                    <span id="countdown" class=move || urgency_class(lease().as_ref(), session.device_now(), session.machine.with(|m| m.granted_secs))>{countdown}</span>
+                    <span id="countdown" class=move || { let now = session.device_now(); urgency_class(session.machine.with(|m| m.urgency(now))) }>{countdown}</span>
                 </div>
                 {move || has_refresh().then(|| view! {
                     <div>
                         <span class="label">"Refresh token"</span>
-                        <span id="refresh-countdown" class=move || urgency_class(refresh().as_ref(), session.device_now(), u64::MAX)>
-                            {move || refresh().map(|r| hours_minutes(r.remaining_secs(session.device_now()))).unwrap_or_default()}
+                        <span id="refresh-countdown" class=move || { let now = session.device_now(); urgency_class(refresh().map(|r| r.urgency(now))) }>
+                            {move || refresh().map(|r| format_hours_minutes(r.remaining_secs(session.device_now()))).unwrap_or_default()}
                         </span>
                     </div>
                 })}
@@ -106,7 +97,7 @@ pub fn SessionPanel() -> impl IntoView {
                         </span>
                     </div>
                 })}
-                <DomainPicker session />
+                <ScopePicker session />
             </div>
             <div class="session-actions">
                 <button id="logout" class="secondary" on:click=move |_| session.logout()>"Log out"</button>
@@ -124,24 +115,25 @@ pub fn SessionPanel() -> impl IntoView {
     }
 }
 
-/// FMC: the domain config calls go to, the user's own by default.
+/// Where the kind has scopes (an FMC's domains): the one calls go to, the user's own by default.
 #[component]
-fn DomainPicker(session: DeviceSession) -> impl IntoView {
-    let chosen = RwSignal::new(session.domain_uuid().unwrap_or_default());
+fn ScopePicker(session: DeviceSession) -> impl IntoView {
+    let label = session.profile.scope.map_or("Scope", |s| s.label);
+    let chosen = RwSignal::new(session.scope_id().unwrap_or_default());
     Effect::new(move |_| {
-        let uuid = chosen.get();
-        if !uuid.is_empty() && session.domain.get_untracked().as_deref() != Some(uuid.as_str()) {
-            choose_domain(session, uuid);
+        let id = chosen.get();
+        if !id.is_empty() && session.scope.get_untracked().as_deref() != Some(id.as_str()) {
+            choose_scope(session, id);
         }
     });
     move || {
-        let domains = session.domains.get();
-        (!domains.is_empty()).then(|| {
+        let scopes = session.scopes.get();
+        (!scopes.is_empty()).then(|| {
             view! {
                 <div>
-                    <label class="label" for="domain-picker">"Domain"</label>
+                    <label class="label" for="domain-picker">{label}</label>
                     <select id="domain-picker" bind:value=chosen>
-                        {domains.into_iter().map(|d| view! { <option value=d.uuid>{d.name}</option> }).collect_view()}
+                        {scopes.into_iter().map(|s| view! { <option value=s.id>{s.name}</option> }).collect_view()}
                     </select>
                 </div>
             }
@@ -166,16 +158,12 @@ fn RenewalSettingsForm() -> impl IntoView {
     let stay = RwSignal::new(current.stay_signed_in);
     let error = RwSignal::new(None::<String>);
     let save = move |_| {
-        let text = margin.get_untracked();
-        let margin_secs = match text.trim() {
-            "" => None,
-            t => match t.parse::<u64>() {
-                Ok(n) if n >= 10 => Some(n),
-                _ => {
-                    error.set(Some("The margin is a whole number of seconds, at least 10 (or empty for automatic).".into()));
-                    return;
-                }
-            },
+        let margin_secs = match RenewalSettings::parse_margin(&margin.get_untracked()) {
+            Ok(margin) => margin,
+            Err(err) => {
+                error.set(Some(err.to_string()));
+                return;
+            }
         };
         error.set(None);
         session.change_settings(RenewalSettings {

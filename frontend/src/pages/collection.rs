@@ -1,14 +1,15 @@
 //! The generic pages every kind's own pages are made of: a list described by a
-//! `shared::devices::table::Collection` (with FMC-style paging, "next page" and "fetch all" with
-//! an estimate of the time the rate limit makes it take), and facts read by JSON pointer.
+//! `shared::devices::table::Collection` (paged the kind's way where it pages collections: "next
+//! page", and "fetch all" with an estimate of the time the device's rate budget makes it take),
+//! and facts read by JSON pointer.
 
 use leptos::prelude::*;
 use leptos::task::spawn_local;
-use shared::devices::fmc::paging::{estimate_fetch_all, page_query};
+use shared::devices::paging::{estimate_fetch_all, page_query, page_size, with_query};
 use shared::devices::table::{Collection, Column, read_facts, read_rows};
-use shared::devices::{Call, Reply};
+use shared::devices::{Call, Paging, Reply};
 use shared::session::format_clock;
-use shared::session::pacing::TOKEN_RESERVE;
+use shared::wire::Priority;
 
 use crate::components::data_table::{DataTable, Facts};
 use crate::components::loaded::{Loaded, unexpected};
@@ -16,8 +17,8 @@ use crate::components::say::{Tone, say};
 use crate::pages::explorer::open_in_explorer;
 use crate::platform::clock::utc_offset_minutes;
 use crate::platform::location::use_location;
-use crate::routes::page_href;
 use crate::session::{DeviceSession, use_session};
+use crate::url::page_href;
 
 /// Read `path` and its facts.
 #[component]
@@ -42,13 +43,11 @@ pub fn FactsPage(
     }
 }
 
-/// `path` with a query added.
-fn with_query(path: &str, query: &str) -> String {
-    let sep = if path.contains('?') { '&' } else { '?' };
-    format!("{path}{sep}{query}")
-}
+/// The page size until the user picks another.
+const DEFAULT_PAGE: u64 = 25;
 
-/// A list page. `path` is `None` until the page can be read (an FMC domain not yet known).
+/// A list page. `path` is `None` until the page can be read (a scope not yet known). `paged`:
+/// read page by page, the way the kind pages collections (`Profile::paging`).
 #[component]
 pub fn CollectionPage(
     title: &'static str,
@@ -59,25 +58,23 @@ pub fn CollectionPage(
 ) -> impl IntoView {
     let session = use_session();
     let location = use_location();
-    let limit_text = session.field("page.limit", "25");
+    let paging: Option<&'static Paging> = session.profile.paging.as_ref().filter(|_| paged);
+    let total_at = paging.map(|p| p.total);
+    let limit_text = session.field("page.limit", &DEFAULT_PAGE.to_string());
     let offset = RwSignal::new(0u64);
     let reload = RwSignal::new(0u32);
     let extra = RwSignal::new(Vec::<Vec<String>>::new());
     let fetching = RwSignal::new(None::<String>);
     let limit = move || {
-        limit_text
-            .get()
-            .trim()
-            .parse::<u64>()
-            .unwrap_or(25)
-            .clamp(1, 1000)
+        paging.map_or(DEFAULT_PAGE, |p| {
+            page_size(p, &limit_text.get(), DEFAULT_PAGE)
+        })
     };
     let request = Signal::derive(move || {
         let path = path.get()?;
-        Some(Call::get(if paged {
-            with_query(&path, &page_query(offset.get(), limit(), true))
-        } else {
-            path
+        Some(Call::get(match paging {
+            Some(p) => with_query(&path, &page_query(p, offset.get(), limit())),
+            None => path,
         }))
     });
     let open = Callback::new(move |link: String| {
@@ -86,7 +83,7 @@ pub fn CollectionPage(
     });
     // "Fetch all": the rest of the list, page by page, paced under the device's budget.
     let fetch_all = Callback::new(move |(total, fetched): (u64, u64)| {
-        let Some(path) = path.get_untracked() else {
+        let (Some(path), Some(paging)) = (path.get_untracked(), paging) else {
             return;
         };
         let limit = limit();
@@ -94,13 +91,14 @@ pub fn CollectionPage(
             let mut at = fetched;
             while at < total {
                 fetching.set(Some(format!("Reading {at} of {total}…")));
-                let call = Call::get(with_query(&path, &page_query(at, limit, true)));
+                let call = Call::get(with_query(&path, &page_query(paging, at, limit)));
                 let read = session
                     .call(call)
                     .await
                     .map_err(|e| e.to_string())
                     .and_then(|reply| {
-                        read_rows(collection, &reply.body).map_err(|e| e.to_string())
+                        read_rows(collection, &reply.body, Some(paging.total))
+                            .map_err(|e| e.to_string())
                     });
                 match read {
                     Ok(rows) if rows.cells.is_empty() => break,
@@ -118,25 +116,29 @@ pub fn CollectionPage(
         });
     });
     let render = Callback::new(move |reply: Reply| {
-        let rows = match read_rows(collection, &reply.body) {
+        let rows = match read_rows(collection, &reply.body, total_at) {
             Ok(rows) => rows,
             Err(err) => return unexpected(err),
         };
-        let at = if paged { offset.get_untracked() } else { 0 };
+        let at = if paging.is_some() {
+            offset.get_untracked()
+        } else {
+            0
+        };
         let shown = rows.cells.len() as u64;
         let count = match rows.total {
             Some(t) => format!("{} – {} of {t}", at + u64::from(shown > 0), at + shown),
             None => format!("{shown} in all"),
         };
-        let more = rows.total.filter(|t| paged && at + shown < *t);
+        let more = rows.total.filter(|t| at + shown < *t);
         let headings = collection.columns.iter().map(|c| c.label).collect();
         let mut cells = rows.cells;
         cells.extend(extra.get_untracked());
         view! {
             <p class="muted small" id=format!("{id}-count")>{count}</p>
             <DataTable headings rows=cells links=rows.links id on_open=open />
-            {more.map(|total| view! {
-                <PagingBar session total fetched=at + shown limit=limit_text.get_untracked().trim().parse().unwrap_or(25)
+            {more.zip(paging).map(|(total, paging)| view! {
+                <PagingBar session paging total fetched=at + shown limit=limit()
                     next=Callback::new(move |_| { extra.set(Vec::new()); offset.set(at + shown); })
                     fetch_all id />
             })}
@@ -145,9 +147,13 @@ pub fn CollectionPage(
     });
     let missing = move || {
         path.with(Option::is_none).then(|| {
+            let scope = session.profile.scope.map_or("scope", |s| s.label);
             say(
                 Tone::Notice,
-                "Choose a domain in the session panel first.".into(),
+                format!(
+                    "Choose a {} in the session panel first.",
+                    scope.to_ascii_lowercase()
+                ),
                 None,
             )
         })
@@ -158,7 +164,7 @@ pub fn CollectionPage(
             <div class="card-head">
                 <h2>{title}</h2>
                 <span class="head-status">
-                    {paged.then(|| view! {
+                    {paging.is_some().then(|| view! {
                         <label class="inline-form">
                             <span class="label">"Page size"</span>
                             <input type="text" class="narrow" id=format!("{id}-limit") inputmode="numeric" bind:value=limit_text />
@@ -174,10 +180,11 @@ pub fn CollectionPage(
         </section>
     }
 }
-/// "Next page" and "Fetch all", with what fetching all would cost.
+/// "Next page" and "Fetch all", with what fetching all would cost under the device's budget.
 #[component]
 fn PagingBar(
     session: DeviceSession,
+    paging: &'static Paging,
     total: u64,
     fetched: u64,
     limit: u64,
@@ -186,12 +193,19 @@ fn PagingBar(
     id: &'static str,
 ) -> impl IntoView {
     let estimate = move || {
-        let rate = session.profile.rules.rate_limit;
-        let per_minute = rate.map_or(u64::MAX / 2, |r| u64::from(r.per_minute - TOKEN_RESERVE));
+        let now_local = session.hub().now.get();
+        // What the console may still send this window, then what it may send in each later one.
+        let budget = session
+            .pace(|p| {
+                let room = p.room(now_local, Priority::Ordinary)?;
+                let per_window = p.allowance(Priority::Ordinary).per_minute?;
+                Some((u64::from(room), u64::from(per_window)))
+            })
+            .flatten();
         let now = session.device_now();
         let needed = session.machine.with(|m| m.password_needed_at());
         let left = needed.map(|t| ((t - now).max(0) / 1_000_000) as u64);
-        let e = estimate_fetch_all(total, fetched, limit, per_minute, per_minute, left);
+        let e = estimate_fetch_all(paging, total, fetched, limit, budget, left);
         let time = match e.secs {
             0 => "within the device's rate limit now".to_string(),
             s => format!("about {} min at the device's rate limit", s.div_ceil(60)),

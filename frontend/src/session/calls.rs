@@ -10,22 +10,17 @@ use leptos::prelude::*;
 use leptos::task::spawn_local;
 use shared::curl::HttpCall;
 use shared::devices::{Call, Credentials, LoginOutcome, Reply};
-use shared::session::pacing::Priority;
+use shared::session::timing::{
+    clock_check_due, local_retry_secs, refusal_note, retry_again, retry_at,
+};
 use shared::session::{Action, Event, LoginPurpose, Phase, Renewal, RenewalSettings, RequestId};
+use shared::wire::Priority;
 
 use super::activity::{ACTIVITY_LIMIT, ActivityEntry, Origin, Purpose};
-use super::{DeviceSession, Identity, LoginProblem, Resume, persist};
+use super::device::{DeviceSession, LoginProblem, Resume};
+use super::persist::{self, Identity};
 use crate::api::{self, ApiError};
 use crate::platform::clock::{now_micros, now_ms};
-
-/// 429s a call waits out before it gives up and shows the refusal.
-const MAX_RATE_LIMIT_RETRIES: u32 = 3;
-/// Clock checks per sign-in, at most (a real device's speed is known after about five).
-const MAX_CLOCK_CHECKS: u8 = 5;
-/// Quiet before a clock check: one second for the first (a sped-up demo clock shows at once),
-/// five for the next.
-const FIRST_CHECK_QUIET_MICROS: i64 = 1_000_000;
-const CLOCK_CHECK_QUIET_MICROS: i64 = 5_000_000;
 
 /// Wait until local time `until_micros` (at least a few milliseconds).
 async fn sleep_until(until_micros: i64) {
@@ -49,7 +44,7 @@ impl DeviceSession {
         // Most ticks change nothing: don't wake every view that reads the machine.
         if next != current {
             self.machine.set(next);
-            persist::save(self);
+            self.keep();
         }
         for action in actions {
             self.perform(action);
@@ -64,7 +59,7 @@ impl DeviceSession {
             Action::Renew(renewal) => spawn_local(self.renew(renewal)),
             Action::EndSession { access, refresh } => spawn_local(async move {
                 for call in (self.profile.end_session)(&access, refresh.as_deref()) {
-                    let _ = self.send(call, Purpose::Cleanup, Priority::Token).await;
+                    let _ = self.send(call, Purpose::Cleanup).await;
                 }
             }),
             Action::ReplayRequest { request } => self.resume(request, Resume::Replay),
@@ -122,9 +117,9 @@ impl DeviceSession {
         self.identity.set(None);
         self.quota.set(None);
         self.notices.set(Vec::new());
-        self.domains.set(Vec::new());
-        self.domain.set(None);
-        persist::save(self);
+        self.scopes.set(Vec::new());
+        self.scope.set(None);
+        self.keep();
     }
 
     pub fn change_settings(self, settings: RenewalSettings) {
@@ -141,32 +136,23 @@ impl DeviceSession {
     /// While the device's clock speed is unknown, a cheap call every few quiet seconds shows
     /// it (a sped-up demo device is recognised within a couple of checks).
     fn check_clock(self) {
-        let local = now_micros();
-        let checks = self.shell.with_value(|s| s.clock_checks);
-        let quiet = if checks == 0 {
-            FIRST_CHECK_QUIET_MICROS
-        } else {
-            CLOCK_CHECK_QUIET_MICROS
-        };
-        let due = self.shell.with_value(|s| !s.clock.speed_known())
-            && checks < MAX_CLOCK_CHECKS
-            && local - self.shell.with_value(|s| s.last_sent_local) >= quiet
-            && self.machine.with_untracked(|m| m.phase == Phase::Active);
+        let (checks, speed_known, last_sent) = self
+            .shell
+            .with_value(|s| (s.clock_checks, s.clock.speed_known(), s.last_sent_local));
+        let active = self.machine.with_untracked(|m| m.phase == Phase::Active);
+        if !clock_check_due(checks, speed_known, now_micros() - last_sent, active) {
+            return;
+        }
         let Some(token) = self
             .machine
             .with_untracked(|m| m.token_for_requests(self.now().device).map(str::to_owned))
         else {
             return;
         };
-        if !due {
-            return;
-        }
         self.shell.update_value(|s| s.clock_checks += 1);
         let call = (self.profile.clock_probe)(&token);
         spawn_local(async move {
-            let _ = self
-                .send(call, Purpose::ClockCheck, Priority::Ordinary)
-                .await;
+            let _ = self.send(call, Purpose::ClockCheck).await;
         });
     }
 
@@ -188,12 +174,9 @@ impl DeviceSession {
         };
         // Never a token on a login: a stale one would make the device refuse it.
         let call = (self.profile.login)(&credentials);
-        let result = self
-            .send(call, activity, Priority::Token)
-            .await
-            .and_then(|reply| {
-                (self.profile.read_login)(&reply).map_err(|e| ApiError::Unexpected(e.to_string()))
-            });
+        let result = self.send(call, activity).await.and_then(|reply| {
+            (self.profile.read_login)(&reply).map_err(|e| ApiError::Unexpected(e.to_string()))
+        });
         match result {
             Ok(outcome) => self.signed_in_as(credentials, outcome),
             Err(err) => {
@@ -218,10 +201,10 @@ impl DeviceSession {
             provider: credentials.provider,
         };
         persist::remember_login(&self.id(), &identity);
-        let remembered = persist::remembered_domain(&self.id(), &identity.username);
-        let domain = remembered.filter(|r| outcome.domains.iter().any(|d| &d.uuid == r));
-        self.domains.set(outcome.domains);
-        self.domain.set(domain);
+        let remembered = persist::remembered_scope(&self.id(), &identity.username);
+        let scope = remembered.filter(|r| outcome.scopes.iter().any(|s| &s.id == r));
+        self.scopes.set(outcome.scopes);
+        self.scope.set(scope);
         self.identity.set(Some(identity));
         self.shell.update_value(|s| s.clock_checks = 0);
         self.dispatch(Event::LoginSucceeded {
@@ -231,13 +214,10 @@ impl DeviceSession {
 
     async fn renew(self, renewal: Renewal) {
         let result = match (self.profile.renew)(&renewal) {
-            Some(call) => self
-                .send(call, Purpose::Renewal, Priority::Token)
-                .await
-                .and_then(|reply| {
-                    (self.profile.read_renewal)(&renewal, &reply)
-                        .map_err(|e| ApiError::Unexpected(e.to_string()))
-                }),
+            Some(call) => self.send(call, Purpose::Renewal).await.and_then(|reply| {
+                (self.profile.read_renewal)(&renewal, &reply)
+                    .map_err(|e| ApiError::Unexpected(e.to_string()))
+            }),
             None => Err(ApiError::Unexpected(
                 "This kind of device does not renew tokens that way.".into(),
             )),
@@ -270,7 +250,7 @@ impl DeviceSession {
                 Some(token) => self.profile.authenticate(call.clone(), token),
                 None => call.clone(),
             };
-            let result = self.send(authenticated, purpose, Priority::Ordinary).await;
+            let result = self.send(authenticated, purpose).await;
             let Err(ApiError::Device {
                 status: 401,
                 message,
@@ -299,52 +279,36 @@ impl DeviceSession {
         }
     }
 
-    /// One call through the relay: paced under the device's budget, its clock read, 429s
-    /// waited out, and logged in the Activity list.
-    async fn send(
-        self,
-        call: Call,
-        purpose: Purpose,
-        priority: Priority,
-    ) -> Result<Reply, ApiError> {
+    /// One call through the relay: paced under the device's budget (token calls first, as the
+    /// kind's profile tells them), its clock read, 429s waited out, and logged in the Activity
+    /// list.
+    async fn send(self, call: Call, purpose: Purpose) -> Result<Reply, ApiError> {
         let entry = self.record(&call, purpose);
+        let priority = self.profile.priority(call.method, &call.path);
         let mut attempt = 0;
         loop {
             self.wait_for_slot(entry, priority).await;
             let started = now_ms();
             self.shell
                 .update_value(|s| s.last_sent_local = now_micros());
-            let result = api::device_call(&self.id(), &call).await;
+            let result = api::device_call(&self.id(), self.profile, &call).await;
             self.observe_clock(&result);
             // Retry-After counts the device's seconds: a sped-up demo device's pass faster.
-            let rate = self.clock_rate_permille().max(1000) as u64;
+            let rate = self.clock_rate_permille();
             let limited = result
                 .as_ref()
                 .err()
                 .and_then(ApiError::rate_limited)
-                .map(|(after, held)| (after.map(|s| (s * 1000).div_ceil(rate)), held));
+                .map(|(after, held)| (after.map(|s| local_retry_secs(s, rate)), held));
             self.finished_slot(limited.map(|(after, _)| after));
             self.settle(entry, &result, now_ms() - started);
-            let Some((retry_after, held)) = limited.filter(|_| attempt < MAX_RATE_LIMIT_RETRIES)
-            else {
+            let Some((retry_after, held)) = limited.filter(|_| retry_again(attempt)) else {
                 return result;
             };
             // A 429 was not processed: retrying is safe for any method.
             attempt += 1;
-            let until = match (retry_after, self.held_until.get_untracked()) {
-                (Some(secs), _) => now_micros() + secs.max(1) as i64 * 1_000_000,
-                (None, Some(held)) => held,
-                (None, None) => now_micros() + 60_000_000,
-            };
-            let who = if held {
-                "held by Tokendeck to stay under the device's limit"
-            } else {
-                "refused by the device (rate limit)"
-            };
-            self.annotate(
-                entry,
-                format!("429 {who}; retry {attempt} of {MAX_RATE_LIMIT_RETRIES}"),
-            );
+            let until = retry_at(now_micros(), retry_after, self.held_until.get_untracked());
+            self.annotate(entry, refusal_note(held, attempt));
             self.wait_until(entry, "429: retrying in", until).await;
         }
     }

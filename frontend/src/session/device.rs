@@ -1,37 +1,19 @@
-//! One device's session ([`DeviceSession`]): its own lifecycle machine (`shared::session`), who
-//! is signed in, the password while "stay signed in" allows, what it learnt of the device's
-//! clock, the device's rate budget, and what the user typed on its pages. [`Sessions`] holds one
-//! per device under one ticker, so several devices stay signed in at once and selecting a device
-//! only changes the view.
-//!
-//! The shell performs the machine's actions through the kind's protocol
-//! (`shared::devices::profile`) without naming a vendor; every device call goes through
-//! [`DeviceSession::call`] (see `calls.rs`) so a 401 is recovered at most once, a rate-limited
-//! device is paced, and the call is recorded in the Activity log.
-
-pub mod activity;
-mod calls;
-mod persist;
-pub mod sessions;
+//! [`DeviceSession`]: one device's lifecycle machine and what surrounds it — who is signed in,
+//! the login problem, the scope chosen (where the kind has scopes), the token count (where the
+//! device limits it), the rate budget's state, and a [`Shell`] of what no view reads. Its calls
+//! are in `calls.rs`.
 
 use std::collections::HashMap;
 
 use futures_channel::oneshot;
 use leptos::prelude::*;
-use shared::devices::bigip::tokens::TokenQuota;
-use shared::devices::{Credentials, Domain, Profile};
-use shared::session::{DeviceClock, Now, Pacer, Session};
-use shared::wire::{DeviceSummary, RelayErrorBody};
+use shared::devices::{Credentials, Profile, Scope};
+use shared::session::{DeviceClock, Now, Pacer, Session, TokenQuota};
+use shared::wire::{DeviceSummary, RateBudget, RelayErrorBody};
 
+use super::hub::Hub;
+use super::persist::{self, Identity, Kept};
 use crate::platform::clock::now_micros;
-pub use sessions::{Hub, Sessions, use_sessions};
-
-/// Who is signed in (no secrets).
-#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
-pub struct Identity {
-    pub username: String,
-    pub provider: String,
-}
 
 /// Why the login form shows a problem.
 #[derive(Clone, Debug, PartialEq)]
@@ -43,7 +25,7 @@ pub enum LoginProblem {
 }
 
 /// What a waiting request is told once the machine decides.
-pub(crate) enum Resume {
+pub(super) enum Resume {
     Replay,
     Abandon,
 }
@@ -58,48 +40,60 @@ pub struct DeviceSession {
     pub login_problem: RwSignal<Option<LoginProblem>>,
     /// Problems that need no immediate action (a renewal that failed but will be retried).
     pub notices: RwSignal<Vec<String>>,
-    /// The user's active tokens against the device's limit, from the last token list read.
+    /// The user's active tokens against the device's limit, from the last token list read
+    /// (kinds with `Profile::token_limit`).
     pub quota: RwSignal<Option<TokenQuota>>,
-    /// The domains the login announced (FMC), and the one chosen.
-    pub domains: RwSignal<Vec<Domain>>,
-    pub domain: RwSignal<Option<String>>,
+    /// The scopes the login announced (kinds with `Profile::scope`), and the one chosen.
+    pub scopes: RwSignal<Vec<Scope>>,
+    pub scope: RwSignal<Option<String>>,
     /// While the device's rate budget holds calls back: until when (local micros).
     pub held_until: RwSignal<Option<i64>>,
     /// Calls waiting for a slot of the device's budget.
     pub queued: RwSignal<usize>,
-    hub: Hub,
-    shell: StoredValue<Shell>,
+    pub(super) hub: Hub,
+    pub(super) shell: StoredValue<Shell>,
 }
 
 /// What the shell keeps beside the signals: nothing a view reads directly. One value, so the
 /// bundle carries one copy of the storage code.
 #[derive(Default)]
-struct Shell {
-    clock: DeviceClock,
+pub(super) struct Shell {
+    pub(super) clock: DeviceClock,
     /// The password, in memory only, while the machine allows.
-    credentials: Option<Credentials>,
+    pub(super) credentials: Option<Credentials>,
     /// What the user typed when a sign-in failed only because the device was not trusted yet:
     /// kept in memory so pinning the certificate can finish the sign-in.
-    retry: Option<Credentials>,
+    pub(super) retry: Option<Credentials>,
     /// Requests waiting for the machine's decision after a 401.
-    waiters: HashMap<u64, oneshot::Sender<Resume>>,
-    /// The device's rate budget, for kinds that have one.
-    pacer: Option<Pacer>,
+    pub(super) waiters: HashMap<u64, oneshot::Sender<Resume>>,
+    /// The device's rate budget, where the relay keeps one.
+    pub(super) pacer: Option<Pacer>,
     /// Calls waiting for a slot of the budget.
-    tickets: HashMap<u64, oneshot::Sender<()>>,
-    pacer_timer: bool,
+    pub(super) tickets: HashMap<u64, oneshot::Sender<()>>,
+    pub(super) pacer_timer: bool,
     /// The next login was asked for by the user (the form), not started by the machine.
-    user_login: bool,
-    clock_checks: u8,
-    last_sent_local: i64,
+    pub(super) user_login: bool,
+    pub(super) clock_checks: u8,
+    pub(super) last_sent_local: i64,
     /// Page inputs kept with the session.
     fields: HashMap<&'static str, RwSignal<String>>,
 }
 
+/// The budget the console paces a device's calls under: the one the relay advertises, else the
+/// default the relay keeps under the kind's own limit.
+fn budget_of(device: &DeviceSummary, profile: &Profile) -> RateBudget {
+    if device.budget.is_none() {
+        RateBudget::for_limit(profile.rules.rate_limit)
+    } else {
+        device.budget
+    }
+}
+
 impl DeviceSession {
     /// A session for `device`, created under the app's root owner so it outlives any page.
-    fn new(device: DeviceSummary, hub: Hub) -> Self {
+    pub(super) fn new(device: DeviceSummary, hub: Hub) -> Self {
         let profile = shared::devices::profile(device.kind);
+        let budget = budget_of(&device, profile);
         let settings = persist::load_settings();
         let session = Self {
             device: RwSignal::new(device),
@@ -109,17 +103,17 @@ impl DeviceSession {
             login_problem: RwSignal::new(None),
             notices: RwSignal::new(Vec::new()),
             quota: RwSignal::new(None),
-            domains: RwSignal::new(Vec::new()),
-            domain: RwSignal::new(None),
+            scopes: RwSignal::new(Vec::new()),
+            scope: RwSignal::new(None),
             held_until: RwSignal::new(None),
             queued: RwSignal::new(0),
             hub,
             shell: StoredValue::new(Shell {
-                pacer: profile.rules.rate_limit.map(Pacer::new),
+                pacer: (!budget.is_none()).then(|| Pacer::new(budget)),
                 ..Shell::default()
             }),
         };
-        persist::restore(session);
+        session.restore();
         session
     }
 
@@ -171,21 +165,62 @@ impl DeviceSession {
         signal
     }
 
-    /// The chosen FMC domain's UUID (the user's own until another is picked).
-    pub fn domain_uuid(self) -> Option<String> {
-        self.domain
+    /// The chosen scope's id (the user's own until another is picked), where the kind has
+    /// scopes.
+    pub fn scope_id(self) -> Option<String> {
+        self.scope
             .get()
-            .or_else(|| self.domains.with(|d| d.first().map(|d| d.uuid.clone())))
+            .or_else(|| self.scopes.with(|s| s.first().map(|s| s.id.clone())))
     }
 
-    fn fresh_id(self) -> u64 {
+    /// Read what the device's pacer says (untracked); `None` where there is no budget.
+    pub fn pace<T>(self, read: impl FnOnce(&Pacer) -> T) -> Option<T> {
+        self.shell.with_value(|s| s.pacer.as_ref().map(read))
+    }
+
+    pub(super) fn fresh_id(self) -> u64 {
         self.hub.fresh_id()
+    }
+
+    /// Pick up the session this tab held before a reload, if any.
+    fn restore(self) {
+        let Some(kept) = persist::kept(&self.id()) else {
+            return;
+        };
+        let settings = self.machine.with_untracked(|m| m.settings.clone());
+        let scopes = kept.scopes();
+        self.machine.set(Session::restore(
+            self.profile.rules,
+            settings,
+            kept.snapshot,
+        ));
+        self.identity.set(kept.identity);
+        self.shell.update_value(|s| s.clock = kept.clock);
+        self.scopes.set(scopes);
+        self.scope.set(kept.scope);
+    }
+
+    /// Keep (or forget) the session for a reload of this tab: tokens, never the password.
+    pub(super) fn keep(self) {
+        let kept = self
+            .machine
+            .with_untracked(Session::snapshot)
+            .map(|snapshot| {
+                Kept::new(
+                    snapshot,
+                    self.identity.get_untracked(),
+                    self.shell.with_value(|s| s.clock.clone()),
+                    &self.scopes.get_untracked(),
+                    self.scope.get_untracked(),
+                )
+            });
+        persist::keep(&self.id(), kept.as_ref());
     }
 }
 
 /// What the login form starts with: the user signed in (or last used here) and the login
 /// provider last used on this device.
-pub fn persist_hint(session: DeviceSession) -> (String, Option<String>) {
+pub fn login_hint(session: DeviceSession) -> (String, Option<String>) {
     let id = session.id();
     let user = session
         .identity
@@ -196,13 +231,13 @@ pub fn persist_hint(session: DeviceSession) -> (String, Option<String>) {
     (user, persist::remembered_provider(&id))
 }
 
-/// Remember the domain picked on this device for the signed-in user.
-pub fn choose_domain(session: DeviceSession, uuid: String) {
+/// Remember the scope picked on this device for the signed-in user.
+pub fn choose_scope(session: DeviceSession, id: String) {
     if let Some(identity) = session.identity.get_untracked() {
-        persist::remember_domain(&session.id(), &identity.username, &uuid);
+        persist::remember_scope(&session.id(), &identity.username, &id);
     }
-    session.domain.set(Some(uuid));
-    persist::save(session);
+    session.scope.set(Some(id));
+    session.keep();
 }
 
 /// The session of the device the current route shows.

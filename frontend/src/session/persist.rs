@@ -1,114 +1,124 @@
 //! What a session keeps across a reload of this tab (session storage: never other tabs, never
 //! after the tab closes) and what it remembers for good (local storage). Never a password: a
 //! reload keeps the tokens, so no extra token is left on the device, and auto-renew that needs
-//! the password waits until the user types it again.
+//! the password waits until the user types it again. Storage only: the device's session decides
+//! what to keep and what to do with it.
 
-use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
-use shared::devices::Domain;
-use shared::session::{DeviceClock, RenewalSettings, Session, Snapshot};
+use shared::devices::Scope;
+use shared::session::{DeviceClock, RenewalSettings, Snapshot};
 
-use super::{DeviceSession, Identity};
-use crate::platform::storage::{self, Scope};
+use crate::platform::storage::{self, Scope as Storage};
 
+/// Who is signed in (no secrets).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Identity {
+    pub username: String,
+    pub provider: String,
+}
+
+/// A signed-in session as this tab keeps it for a reload.
 #[derive(Serialize, Deserialize)]
-struct Kept {
-    snapshot: Snapshot,
-    identity: Option<Identity>,
-    clock: DeviceClock,
-    domains: Vec<(String, String)>,
-    domain: Option<String>,
+pub struct Kept {
+    pub snapshot: Snapshot,
+    pub identity: Option<Identity>,
+    pub clock: DeviceClock,
+    /// The scopes the login announced (name, id), and the one chosen.
+    scopes: Vec<(String, String)>,
+    pub scope: Option<String>,
 }
 
-fn key(session: DeviceSession) -> String {
-    storage::device_key("session", &session.id())
+impl Kept {
+    pub fn new(
+        snapshot: Snapshot,
+        identity: Option<Identity>,
+        clock: DeviceClock,
+        scopes: &[Scope],
+        scope: Option<String>,
+    ) -> Self {
+        Self {
+            snapshot,
+            identity,
+            clock,
+            scopes: scopes
+                .iter()
+                .map(|s| (s.name.clone(), s.id.clone()))
+                .collect(),
+            scope,
+        }
+    }
+
+    pub fn scopes(&self) -> Vec<Scope> {
+        self.scopes
+            .iter()
+            .map(|(name, id)| Scope {
+                name: name.clone(),
+                id: id.clone(),
+            })
+            .collect()
+    }
 }
 
+fn session_key(device_id: &str) -> String {
+    storage::device_key("session", device_id)
+}
+
+/// The renewal settings, as the settings form would accept them.
 pub fn load_settings() -> RenewalSettings {
-    storage::load(Scope::Local, storage::SETTINGS).unwrap_or_default()
+    storage::load::<RenewalSettings>(Storage::Local, storage::SETTINGS)
+        .unwrap_or_default()
+        .checked()
 }
 
 pub fn save_settings(settings: &RenewalSettings) {
-    storage::save(Scope::Local, storage::SETTINGS, settings);
+    storage::save(Storage::Local, storage::SETTINGS, settings);
 }
 
-/// Pick up the session this tab held before a reload, if any.
-pub fn restore(session: DeviceSession) {
-    let Some(kept) = storage::load::<Kept>(Scope::Tab, &key(session)) else {
-        return;
-    };
-    let settings = session.machine.with_untracked(|m| m.settings.clone());
-    session.machine.set(Session::restore(
-        session.profile.rules,
-        settings,
-        kept.snapshot,
-    ));
-    session.identity.set(kept.identity);
-    session.shell.update_value(|s| s.clock = kept.clock);
-    session.domains.set(
-        kept.domains
-            .into_iter()
-            .map(|(name, uuid)| Domain { name, uuid })
-            .collect(),
-    );
-    session.domain.set(kept.domain);
+/// The session this tab held on the device before a reload, if any.
+pub fn kept(device_id: &str) -> Option<Kept> {
+    storage::load(Storage::Tab, &session_key(device_id))
 }
 
-/// Keep (or forget) the session for a reload of this tab.
-pub fn save(session: DeviceSession) {
-    let key = key(session);
-    match session.machine.with_untracked(Session::snapshot) {
-        Some(snapshot) => storage::save(
-            Scope::Tab,
-            &key,
-            &Kept {
-                snapshot,
-                identity: session.identity.get_untracked(),
-                clock: session.shell.with_value(|s| s.clock.clone()),
-                domains: session.domains.with_untracked(|d| {
-                    d.iter().map(|d| (d.name.clone(), d.uuid.clone())).collect()
-                }),
-                domain: session.domain.get_untracked(),
-            },
-        ),
-        None => storage::forget(Scope::Tab, &key),
+/// Keep (or, with `None`, forget) the device's session for a reload of this tab.
+pub fn keep(device_id: &str, kept: Option<&Kept>) {
+    let key = session_key(device_id);
+    match kept {
+        Some(kept) => storage::save(Storage::Tab, &key, kept),
+        None => storage::forget(Storage::Tab, &key),
     }
 }
 
 /// The login provider last used on this device.
 pub fn remembered_provider(device_id: &str) -> Option<String> {
-    storage::load_text(Scope::Local, &storage::device_key("provider", device_id))
+    storage::load_text(Storage::Local, &storage::device_key("provider", device_id))
 }
 
 pub fn remember_login(device_id: &str, identity: &Identity) {
     storage::save_text(
-        Scope::Local,
+        Storage::Local,
         &storage::device_key("username", device_id),
         &identity.username,
     );
     storage::save_text(
-        Scope::Local,
+        Storage::Local,
         &storage::device_key("provider", device_id),
         &identity.provider,
     );
 }
 
 pub fn remembered_username(device_id: &str) -> Option<String> {
-    storage::load_text(Scope::Local, &storage::device_key("username", device_id))
+    storage::load_text(Storage::Local, &storage::device_key("username", device_id))
 }
 
-/// The domain this user last chose on this device.
-pub fn remembered_domain(device_id: &str, user: &str) -> Option<String> {
-    storage::load_text(
-        Scope::Local,
-        &storage::device_key("domain", &format!("{device_id}.{user}")),
-    )
+fn scope_key(device_id: &str, user: &str) -> String {
+    storage::device_key("scope", &format!("{device_id}.{user}"))
 }
 
-pub fn remember_domain(device_id: &str, user: &str, uuid: &str) {
-    storage::save_text(
-        Scope::Local,
-        &storage::device_key("domain", &format!("{device_id}.{user}")),
-        uuid,
-    );
+/// The scope this user last chose on this device.
+pub fn remembered_scope(device_id: &str, user: &str) -> Option<String> {
+    storage::load_text(Storage::Local, &scope_key(device_id, user))
+}
+
+pub fn remember_scope(device_id: &str, user: &str, id: &str) {
+    storage::save_text(Storage::Local, &scope_key(device_id, user), id);
 }

@@ -10,35 +10,12 @@ use shared::wire::{DeviceSummary, RelayInfo};
 use wasm_bindgen::JsCast;
 use wasm_bindgen::closure::Closure;
 
-use super::DeviceSession;
-use super::activity::ActivityEntry;
+use super::device::DeviceSession;
+use super::hub::Hub;
 use crate::api::{self, ApiError};
 use crate::platform::clock::now_micros;
 use crate::platform::page;
 use crate::platform::storage::{self, Scope};
-
-/// What every session shares: the ticking clock, the Activity log, ids, and the owner under
-/// which sessions' signals live.
-#[derive(Clone, Copy)]
-pub struct Hub {
-    /// Local epoch microseconds, ticking once a second.
-    pub now: RwSignal<i64>,
-    pub activity: RwSignal<Vec<ActivityEntry>>,
-    next_id: StoredValue<u64>,
-    owner: StoredValue<Owner>,
-}
-
-impl Hub {
-    pub fn fresh_id(self) -> u64 {
-        let id = self.next_id.get_value();
-        self.next_id.set_value(id + 1);
-        id
-    }
-
-    pub fn owner(self) -> Owner {
-        self.owner.get_value()
-    }
-}
 
 /// The inventory and its sessions; `Copy`, provided as context by the app.
 #[derive(Clone, Copy)]
@@ -56,13 +33,7 @@ pub struct Sessions {
 impl Sessions {
     /// Create the sessions' home under the current (root) owner and start the ticker.
     pub fn start() -> Self {
-        let owner = Owner::current().expect("created inside the app");
-        let hub = Hub {
-            now: RwSignal::new(now_micros()),
-            activity: RwSignal::new(Vec::new()),
-            next_id: StoredValue::new(1),
-            owner: StoredValue::new(owner),
-        };
+        let hub = Hub::start();
         let sessions = Self {
             hub,
             devices: RwSignal::new(Vec::new()),

@@ -6,24 +6,20 @@ use leptos::prelude::*;
 use leptos::task::spawn_local;
 use shared::devices::bigip::tokens::{
     DELETE_ALL_PHRASE, TokenRow, confirms_delete_all, may_delete_all, other_tokens_of,
-    parse_token_list, timeout_patch_body, token_quota, validate_timeout,
+    parse_token_list, short_start_time, timeout_patch_body, token_quota, validate_timeout,
 };
-use shared::devices::f5::{TOKENS_PATH, read_token};
+use shared::devices::f5::{TOKENS_PATH, read_token, token_path};
 use shared::devices::{Call, Reply};
 use shared::session::{Event, format_countdown, mask_secret};
 
 use crate::components::loaded::{Loaded, unexpected};
-use crate::components::say::{Tone, outcome, say};
+use crate::components::say::{Notice, Tone, outcome, say};
 use crate::session::{DeviceSession, use_session};
 
 /// The page's data: the rows as the device lists them.
 #[derive(Clone, Debug, PartialEq)]
 struct TokenTable {
     rows: Vec<TokenRow>,
-}
-
-fn token_path(token: &str) -> String {
-    format!("{TOKENS_PATH}/{token}")
 }
 
 /// Read the token list, and count the user's tokens against the limit for the session panel.
@@ -44,18 +40,11 @@ fn read(session: DeviceSession, body: &str) -> Result<TokenTable, String> {
     Ok(TokenTable { rows })
 }
 
-/// `2026-11-22T15:40:41.376+0000` → `11-22 15:40:41` (the full value is in the tooltip).
-fn short_time(start: &str) -> String {
-    let without_zone = start.split('.').next().unwrap_or(start);
-    let date_time = without_zone.replacen('T', " ", 1);
-    date_time.get(5..).unwrap_or(&date_time).to_owned()
-}
-
 #[component]
 pub fn TokensPage() -> impl IntoView {
     let session = use_session();
     let reload = RwSignal::new(0u32);
-    let message = RwSignal::new(None::<Result<String, String>>);
+    let message = RwSignal::new(None::<Notice>);
     let refresh = move || reload.update(|n| *n += 1);
 
     let delete_many = move |tokens: Vec<String>, what: &'static str| {
@@ -124,7 +113,7 @@ pub fn TokensPage() -> impl IntoView {
 fn TokenTableView(
     table: TokenTable,
     on_changed: Callback<()>,
-    message: RwSignal<Option<Result<String, String>>>,
+    message: RwSignal<Option<Notice>>,
 ) -> impl IntoView {
     let session = use_session();
     if table.rows.is_empty() {
@@ -213,7 +202,7 @@ fn TokenTableView(
                             <td><code>{masked}</code>
                                 {row.is_current.then(|| view! { <span class="tag current-badge">"this session"</span> })}</td>
                             <td>{if row.address.is_empty() { "—".to_string() } else { row.address.clone() }}</td>
-                            <td class="nowrap" title=row.start_time.clone().unwrap_or_default()>{row.start_time.as_deref().map(short_time).unwrap_or_default()}</td>
+                            <td class="nowrap" title=row.start_time.clone().unwrap_or_default()>{row.start_time.as_deref().map(short_start_time).unwrap_or_default()}</td>
                             <td>
                                 <span class="inline-form">
                                     <input type="text" inputmode="numeric" class="narrow" aria-label="Timeout in seconds"
@@ -240,10 +229,7 @@ fn TokenTableView(
 
 /// Administrators: delete every token on the device, behind a typed confirmation.
 #[component]
-fn DeleteAll(
-    on_done: Callback<()>,
-    message: RwSignal<Option<Result<String, String>>>,
-) -> impl IntoView {
+fn DeleteAll(on_done: Callback<()>, message: RwSignal<Option<Notice>>) -> impl IntoView {
     let session = use_session();
     let open = RwSignal::new(false);
     let typed = RwSignal::new(String::new());

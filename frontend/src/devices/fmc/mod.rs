@@ -2,10 +2,10 @@
 //! domain).
 
 use leptos::prelude::*;
-use shared::devices::fmc::domains::config_path;
 use shared::devices::fmc::{
-    DEVICE_RECORDS, DOMAIN_LIST, DOMAINS_PATH, HOSTS, SERVER_VERSION, SERVER_VERSION_PATH,
+    DEVICE_RECORDS, DOMAIN, DOMAIN_LIST, DOMAINS_PATH, HOSTS, SERVER_VERSION, SERVER_VERSION_PATH,
 };
+use shared::devices::scope::scoped_path;
 
 use crate::pages::collection::{CollectionPage, FactsPage};
 use crate::session::use_session;
@@ -13,7 +13,7 @@ use crate::session::use_session;
 pub fn page(slug: &str) -> Option<AnyView> {
     let session = use_session();
     let in_domain = move |rest: &'static str| {
-        Signal::derive(move || session.domain_uuid().map(|uuid| config_path(&uuid, rest)))
+        Signal::derive(move || session.scope_id().map(|id| scoped_path(&DOMAIN, &id, rest)))
     };
     Some(match slug {
         "version" => view! {

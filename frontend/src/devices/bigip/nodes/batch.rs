@@ -4,50 +4,31 @@
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use shared::devices::bigip::changes::PendingChange;
-use shared::devices::bigip::transaction::{
-    TRANSACTION_HEADER, begin, commit, count_changes, discard, transaction_id,
-};
+use shared::devices::bigip::transaction::{Step, TransactionRun, count_changes};
 
-use super::{Notice, change_call};
+use crate::components::say::Notice;
 use crate::session::{DeviceSession, use_session};
 
-/// Run `changes` as one transaction; the transaction id on success, the reason (worded for
-/// the user, saying that nothing changed) on failure.
+/// Run `changes` as one transaction (`TransactionRun` decides each step); the transaction id
+/// on success, the reason (worded for the user, saying that nothing changed) on failure.
 async fn commit_transaction(
     session: DeviceSession,
     changes: &[PendingChange],
 ) -> Result<String, String> {
-    let started = session
-        .call(begin())
-        .await
-        .map_err(|e| format!("Could not start a transaction, so nothing was changed. {e}"))?;
-    let id = transaction_id(&started.body).ok_or_else(|| {
-        "The device's reply to starting a transaction had no transId, so nothing was changed."
-            .to_string()
-    })?;
-    for change in changes {
-        let queued = session
-            .call(change_call(change).header(TRANSACTION_HEADER, id.clone()))
-            .await;
-        if let Err(err) = queued {
-            // Best effort: an unfinished transaction is dropped by the device after its timeout.
-            let _ = session.call(discard(&id)).await;
-            return Err(format!(
-                "The device would not queue \u{201c}{}\u{201d}, so transaction {id} was discarded and nothing was changed. {err}",
-                change.describe()
-            ));
+    let (mut run, mut call) =
+        TransactionRun::start(changes.iter().map(|c| (c.call(), c.describe())).collect());
+    loop {
+        let outcome = session.call(call).await;
+        match run.next(
+            outcome
+                .as_ref()
+                .map(|r| r.body.as_str())
+                .map_err(|e| e.to_string()),
+        ) {
+            Step::Send(next) => call = next,
+            Step::Finished(result) => return result,
         }
     }
-    session
-        .call(commit(&id))
-        .await
-        .map_err(|err| {
-            format!(
-                "The device rejected transaction {id} as a whole, so none of its {} were applied. {err}",
-                count_changes(changes.len())
-            )
-        })?;
-    Ok(id)
 }
 
 /// The staged changes with undo, and the commit button.

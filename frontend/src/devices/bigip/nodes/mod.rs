@@ -8,58 +8,24 @@ mod row;
 
 use leptos::prelude::*;
 use shared::devices::bigip::changes::PendingChange;
-use shared::devices::bigip::nodes::{
-    NODE_COLUMNS, Node, NodePath, matches_filter, node_list_path, read_node_list,
+use shared::devices::bigip::nodes::columns::{
+    DEFAULT_COLUMNS, headings, list_path, parse_columns, toggle_column,
 };
+use shared::devices::bigip::nodes::{NODE_COLUMNS, Node, NodePath, matches_filter, read_node_list};
 use shared::devices::{Call, Reply};
 
 use crate::components::loaded::{Loaded, unexpected};
-use crate::components::say::outcome;
+use crate::components::say::{Notice, outcome};
 use crate::session::use_session;
 use batch::PendingPanel;
 use form::CreateNodeForm;
 use row::NodeRow;
-
-/// A page-wide outcome: success text, or what went wrong.
-pub type Notice = Result<String, String>;
-
-/// Columns shown until the user picks others (in `NODE_COLUMNS` order).
-const DEFAULT_COLUMNS: [&str; 4] = ["address", "description", "session", "state"];
-
-/// Fields read whatever the columns: the row buttons need them to know what they do.
-const ACTION_FIELDS: [&str; 2] = ["session", "state"];
-
-/// The `$select` path for the shown columns plus the fields the row buttons need.
-fn list_path(columns: &[&'static str]) -> String {
-    let mut fields = columns.to_vec();
-    fields.extend(ACTION_FIELDS);
-    node_list_path(&fields)
-}
 
 /// The nodes together with the columns they were read for.
 #[derive(Clone, Debug, PartialEq)]
 struct NodeTable {
     columns: Vec<&'static str>,
     nodes: Vec<(NodePath, Node)>,
-}
-
-/// The chosen columns as kept with the session (comma-separated `$select` fields).
-fn parse_columns(kept: &str) -> Vec<&'static str> {
-    NODE_COLUMNS
-        .iter()
-        .map(|(k, _)| *k)
-        .filter(|k| kept.split(',').any(|c| c == *k))
-        .collect()
-}
-
-/// A change request as a call.
-pub fn change_call(change: &PendingChange) -> Call {
-    Call {
-        method: change.method(),
-        path: change.path(),
-        headers: Vec::new(),
-        body: change.body(),
-    }
 }
 
 /// Read a node list that was asked for with `columns`.
@@ -130,15 +96,7 @@ pub fn NodesPage() -> impl IntoView {
 #[component]
 fn ColumnChooser(columns: RwSignal<String>) -> impl IntoView {
     let toggle = move |key: &'static str, on: bool| {
-        columns.update(|kept| {
-            let chosen = parse_columns(kept);
-            *kept = NODE_COLUMNS
-                .iter()
-                .map(|(k, _)| *k)
-                .filter(|k| if *k == key { on } else { chosen.contains(k) })
-                .collect::<Vec<_>>()
-                .join(",");
-        });
+        columns.update(|kept| *kept = toggle_column(kept, key, on));
     };
     let chosen = move || parse_columns(&columns.get());
     view! {
@@ -182,16 +140,7 @@ fn NodeTableView(
     let all: Vec<Node> = table.nodes.iter().map(|(_, n)| n.clone()).collect();
     let shown =
         Memo::new(move |_| filter.with(|f| all.iter().filter(|n| matches_filter(n, f)).count()));
-    let headings: Vec<&'static str> = table
-        .columns
-        .iter()
-        .filter_map(|key| {
-            NODE_COLUMNS
-                .iter()
-                .find(|(k, _)| k == key)
-                .map(|(_, label)| *label)
-        })
-        .collect();
+    let headings = headings(&table.columns);
     let columns = table.columns.clone();
     view! {
         <p class="muted small" id="node-count">

@@ -6,7 +6,7 @@ use leptos::task::spawn_local;
 use shared::devices::bigip::changes::{NodeChange, PendingChange, effective, stage};
 use shared::devices::bigip::nodes::{Node, NodePath, cell_text, matches_filter};
 
-use super::{Notice, change_call};
+use crate::components::say::Notice;
 use crate::session::use_session;
 
 #[component]
@@ -47,18 +47,14 @@ pub fn NodeRow(
         Callback::new(move |change: NodeChange| {
             let change = PendingChange::new(path.clone(), change);
             if staging.get_untracked() {
-                let restores_device = match change.change {
-                    NodeChange::Session { enabled: e } => e == enabled,
-                    NodeChange::State { forced_offline: o } => o == offline,
-                    NodeChange::Delete => after.get_untracked().2,
-                };
-                pending.update(|p| stage(p, change, restores_device));
+                let restores = change.restores_device(enabled, offline, after.get_untracked().2);
+                pending.update(|p| stage(p, change, restores));
                 return;
             }
             busy.set(true);
             row_error.set(None);
             spawn_local(async move {
-                let result = session.call(change_call(&change)).await;
+                let result = session.call(change.call()).await;
                 busy.set(false);
                 match result {
                     Ok(_) => {
