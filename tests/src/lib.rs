@@ -8,6 +8,7 @@
 pub mod cpu;
 pub mod latency;
 pub mod order;
+pub mod source;
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -37,7 +38,7 @@ pub fn dist_dir() -> PathBuf {
     dist
 }
 
-/// How an extra simulated device (beside the demo's three) is trusted by the relay.
+/// How an extra simulated device (beside the demo's, one of each kind) is trusted by the relay.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum ExtraTrust {
     /// No trust policy of the operator's: users may pin it (trust on first use).
@@ -173,7 +174,44 @@ impl Stack {
         format!("http://{}/devices/{device}/{page}", self.relay_addr)
     }
 
-    /// The simulated device of this kind from the demo's three.
+    /// The demo's kinds, in the order the console lists them (every kind, `DeviceKind::ALL`).
+    pub fn kinds(&self) -> impl Iterator<Item = DeviceKind> + '_ {
+        self.devices.running.iter().map(|device| device.kind)
+    }
+
+    /// The id of the demo's device of `kind`: `<kind>-sim` (`bigip-sim`).
+    pub fn id(&self, kind: DeviceKind) -> String {
+        format!("{}-sim", kind.name())
+    }
+
+    /// The name of the demo's device of `kind`, as the device list shows it.
+    pub fn name(&self, kind: DeviceKind) -> &str {
+        self.devices
+            .inventory
+            .iter()
+            .find(|device| device.kind == kind)
+            .map(|device| device.name.as_str())
+            .expect("the demo has one device of each kind")
+    }
+
+    /// `http://<relay>/devices/<id>/<page>` for the demo's device of `kind`.
+    pub fn page_of(&self, kind: DeviceKind, page: &str) -> String {
+        self.page(&self.id(kind), page)
+    }
+
+    /// `/devices/<id>/<landing page>`: where the console shows the demo's device of `kind`
+    /// first.
+    pub fn home_path(&self, kind: DeviceKind) -> String {
+        let home = shared::devices::profile(kind).home();
+        format!("/devices/{}/{home}", self.id(kind))
+    }
+
+    /// The landing page of the demo's device of `kind`, as a URL.
+    pub fn home(&self, kind: DeviceKind) -> String {
+        format!("http://{}{}", self.relay_addr, self.home_path(kind))
+    }
+
+    /// The simulated device of this kind from the demo's devices (one of each kind).
     pub fn device(&self, kind: DeviceKind) -> &RunningDevice {
         self.devices
             .running
@@ -226,7 +264,12 @@ impl Stack {
 
     /// An HTTPS client that trusts exactly the simulated BIG-IP's certificate.
     pub fn bigip_client(&self) -> Result<reqwest::Client> {
-        Self::client_for(self.bigip())
+        self.client(DeviceKind::Bigip)
+    }
+
+    /// An HTTPS client that trusts exactly the certificate of the demo's device of `kind`.
+    pub fn client(&self, kind: DeviceKind) -> Result<reqwest::Client> {
+        Self::client_for(self.device(kind))
     }
 }
 

@@ -3,7 +3,7 @@
 //! pinned through the trust panel and signed in to like any other.
 
 use e2e::{Browser, Stack, StackOptions};
-use shared::wire::openssl_style;
+use shared::wire::{DeviceKind, openssl_style};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_device_added_by_url_is_pinned_and_signed_in_to() {
@@ -32,7 +32,7 @@ async fn a_device_added_by_url_is_pinned_and_signed_in_to() {
             .await
             .unwrap()
             .len(),
-        3
+        stack.kinds().count()
     );
 
     // The simulated BIG-IP, by its address.
@@ -45,7 +45,8 @@ async fn a_device_added_by_url_is_pinned_and_signed_in_to() {
         .wait_path(|p| p.starts_with("/devices/adhoc~"))
         .await
         .unwrap();
-    assert!(path.starts_with("/devices/adhoc~bigip~"), "{path}");
+    let adhoc = format!("/devices/adhoc~{}~", DeviceKind::Bigip.name());
+    assert!(path.starts_with(&adhoc), "{path}");
     browser.text_of("#username").await.unwrap();
     browser.fill("#username", "admin").await.unwrap();
     browser.fill("#password", "admin").await.unwrap();

@@ -13,7 +13,7 @@ async fn bigiq_exchanges_across_expiries_and_logout_ends_the_tokens() {
     let stack = Stack::start().await.expect("stack");
     let browser = Browser::start().await.expect("browser");
     browser
-        .sign_in(&stack.page("bigiq-sim", "info"), "admin", "admin")
+        .sign_in(&stack.page_of(DeviceKind::Bigiq, "info"), "admin", "admin")
         .await
         .unwrap();
     let countdown = browser.text_of("#countdown").await.unwrap();

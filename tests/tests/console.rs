@@ -1,6 +1,7 @@
 //! The console in real Chromium: log in to the simulated BIG-IP through the relay.
 
 use e2e::{Browser, Stack};
+use shared::wire::DeviceKind;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn login_shows_token_countdown_and_version_then_wrong_password_is_explained() {
@@ -8,9 +9,9 @@ async fn login_shows_token_countdown_and_version_then_wrong_password_is_explaine
     let browser = Browser::start().await.expect("browser");
     browser.client.goto(&stack.url()).await.unwrap();
 
-    // The device list arrives and the first device's login form is shown.
+    // The device list arrives and the first device's login form is shown: the BIG-IP's.
     let heading = browser.text_of(".login h1").await.unwrap();
-    assert!(heading.contains("Simulated BIG-IP"), "{heading}");
+    assert!(heading.contains(stack.name(DeviceKind::Bigip)), "{heading}");
     assert_eq!(browser.value_of("#provider").await.unwrap(), "tmos");
 
     browser.fill("#username", "admin").await.unwrap();
@@ -95,7 +96,8 @@ async fn the_start_page_leads_to_the_first_device_and_back_leaves_the_console() 
         .wait_path(|p| p.starts_with("/devices/"))
         .await
         .unwrap();
-    assert_eq!(landed, "/devices/bigip-sim/tokens");
+    let first = stack.kinds().next().unwrap();
+    assert_eq!(landed, stack.home_path(first));
     browser.text_of("#username").await.unwrap();
     let entries = browser
         .client

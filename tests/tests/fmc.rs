@@ -9,8 +9,6 @@ use e2e::{Browser, Stack, StackOptions};
 use shared::wire::DeviceKind;
 use simulator::Clock;
 
-const FMC: &str = "fmc-sim";
-
 /// The session's access token, as the panel reveals it.
 async fn revealed_token(browser: &Browser) -> String {
     browser.click("#session-token + button").await.unwrap();
@@ -22,7 +20,7 @@ async fn fmc_refreshes_three_times_then_logs_in_again() {
     let stack = Stack::start().await.expect("stack");
     let browser = Browser::start().await.expect("browser");
     browser
-        .sign_in(&stack.page(FMC, "version"), "admin", "admin")
+        .sign_in(&stack.page_of(DeviceKind::Fmc, "version"), "admin", "admin")
         .await
         .unwrap();
     let version = browser.text_of("#server-version").await.unwrap();
@@ -67,7 +65,7 @@ async fn a_session_taken_over_is_explained_not_fought_over_and_logout_revokes() 
     let stack = Stack::start().await.expect("stack");
     let browser = Browser::start().await.expect("browser");
     browser
-        .sign_in(&stack.page(FMC, "hosts"), "admin", "admin")
+        .sign_in(&stack.page_of(DeviceKind::Fmc, "hosts"), "admin", "admin")
         .await
         .unwrap();
     browser.text_of("#hosts").await.unwrap();
@@ -147,7 +145,7 @@ async fn a_429_from_the_fmc_is_waited_out_with_the_wait_shown() {
     .expect("stack");
     let browser = Browser::start().await.expect("browser");
     browser
-        .sign_in(&stack.page(FMC, "version"), "admin", "admin")
+        .sign_in(&stack.page_of(DeviceKind::Fmc, "version"), "admin", "admin")
         .await
         .unwrap();
     browser.text_of("#server-version").await.unwrap();

@@ -3,6 +3,7 @@
 //! one the device refuses as a whole), and the column chooser.
 
 use e2e::{Browser, Stack};
+use shared::wire::DeviceKind;
 
 /// Log in as admin and open the Nodes tab.
 async fn nodes_page() -> (Stack, Browser) {
@@ -219,8 +220,9 @@ async fn staged_changes_commit_as_one_transaction_or_not_at_all() {
         .unwrap();
     let behind_the_back = reqwest::Client::new()
         .delete(format!(
-            "http://{}/api/devices/bigip-sim/fwd/mgmt/tm/ltm/node/~Common~app-03",
-            stack.relay_addr
+            "http://{}/api/devices/{}/fwd/mgmt/tm/ltm/node/~Common~app-03",
+            stack.relay_addr,
+            stack.id(DeviceKind::Bigip)
         ))
         .basic_auth("admin", Some("admin"))
         .send()

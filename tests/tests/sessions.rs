@@ -1,4 +1,4 @@
-//! One console, several devices (issue 9): all three kinds signed in side by side in one tab,
+//! One console, several devices (issue 9): every kind signed in side by side in one tab,
 //! switched between without a password prompt, each renewing on its own under a sped-up device
 //! clock; a reload returns to the same device and page without a new token on the device; what
 //! was typed on a page survives a page switch; back and forward follow the URL.
@@ -7,6 +7,7 @@ use std::time::{Duration, Instant};
 
 use e2e::{Browser, Stack, StackOptions};
 use fantoccini::Locator;
+use shared::wire::DeviceKind;
 use simulator::Clock;
 
 /// How many tokens the simulated BIG-IP holds (asked as admin with HTTP Basic).
@@ -28,6 +29,19 @@ async fn tokens_on_bigip(stack: &Stack) -> usize {
     reply["items"].as_array().map_or(0, Vec::len)
 }
 
+/// How a kind's automatic renewal shows in the Activity log, and how many there are at least
+/// in 75 s of a device clock running 60 times faster.
+fn renewals(kind: DeviceKind) -> (&'static str, usize) {
+    match kind {
+        // A 1200 s token, retimed with a PATCH of its own resource.
+        DeviceKind::Bigip => ("PATCH", 3),
+        // A 300 s access token, exchanged for a new one.
+        DeviceKind::Bigiq => ("/mgmt/shared/authn/exchange", 8),
+        // A 1800 s token pair, refreshed.
+        DeviceKind::Fmc => ("/api/fmc_platform/v1/auth/refreshtoken", 2),
+    }
+}
+
 /// Click a device in the list.
 async fn pick(browser: &Browser, id: &str) {
     browser
@@ -37,7 +51,7 @@ async fn pick(browser: &Browser, id: &str) {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn three_kinds_side_by_side_each_renewing_on_its_own_without_a_password_prompt() {
+async fn every_kind_side_by_side_each_renewing_on_its_own_without_a_password_prompt() {
     // Device clocks run 60 times faster: a BIG-IP token lasts 20 s, a BIG-IQ access token 5 s,
     // an FMC pair 30 s. The console learns the speed from the devices' Date headers.
     let stack = Stack::start_with_options(StackOptions {
@@ -46,15 +60,14 @@ async fn three_kinds_side_by_side_each_renewing_on_its_own_without_a_password_pr
     })
     .await
     .expect("stack");
-    let browser = Browser::start_signed_in(&stack.page("bigip-sim", "tokens"), "admin", "admin")
+    // Signed in to the BIG-IP first (its tokens page shows a live session), then every other
+    // kind.
+    let browser = Browser::start_signed_in(&stack.home(DeviceKind::Bigip), "admin", "admin")
         .await
         .unwrap();
-    for (id, page) in [("bigiq-sim", "info"), ("fmc-sim", "version")] {
-        pick(&browser, id).await;
-        assert_eq!(
-            browser.path().await.unwrap(),
-            format!("/devices/{id}/{page}")
-        );
+    for kind in stack.kinds().filter(|kind| *kind != DeviceKind::Bigip) {
+        pick(&browser, &stack.id(kind)).await;
+        assert_eq!(browser.path().await.unwrap(), stack.home_path(kind));
         browser.fill("#username", "admin").await.unwrap();
         browser.fill("#password", "admin").await.unwrap();
         browser.click("#login").await.unwrap();
@@ -64,7 +77,7 @@ async fn three_kinds_side_by_side_each_renewing_on_its_own_without_a_password_pr
             .unwrap();
     }
     // Back to the BIG-IP: still signed in, no password asked.
-    pick(&browser, "bigip-sim").await;
+    pick(&browser, &stack.id(DeviceKind::Bigip)).await;
     browser.text_of("#token-table").await.unwrap();
     assert!(!browser.exists("#password").await.unwrap());
 
@@ -81,7 +94,12 @@ async fn three_kinds_side_by_side_each_renewing_on_its_own_without_a_password_pr
         .find_all(Locator::Css("a.device .device-status"))
         .await
         .unwrap();
-    assert_eq!(statuses.len(), 3, "{}", browser.page_text().await);
+    assert_eq!(
+        statuses.len(),
+        stack.kinds().count(),
+        "{}",
+        browser.page_text().await
+    );
     for status in statuses {
         let text = status.text().await.unwrap();
         assert!(text.starts_with("admin · "), "{text}");
@@ -95,12 +113,9 @@ async fn three_kinds_side_by_side_each_renewing_on_its_own_without_a_password_pr
         .select_by_value("")
         .await
         .unwrap();
-    let renewals = [
-        ("Simulated BIG-IP", "PATCH", 3),
-        ("Simulated BIG-IQ", "/mgmt/shared/authn/exchange", 8),
-        ("Simulated FMC", "/api/fmc_platform/v1/auth/refreshtoken", 2),
-    ];
-    for (device, call, at_least) in renewals {
+    for kind in stack.kinds() {
+        let (call, at_least) = renewals(kind);
+        let device = stack.name(kind);
         let n = browser
             .activity_rows(&[device, call, "auto-renew", "20"])
             .await
@@ -121,9 +136,13 @@ async fn three_kinds_side_by_side_each_renewing_on_its_own_without_a_password_pr
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_reload_returns_to_the_same_page_with_the_same_token() {
     let stack = Stack::start().await.expect("stack");
-    let browser = Browser::start_signed_in(&stack.page("bigip-sim", "tokens"), "admin", "admin")
-        .await
-        .unwrap();
+    let browser = Browser::start_signed_in(
+        &stack.page_of(DeviceKind::Bigip, "tokens"),
+        "admin",
+        "admin",
+    )
+    .await
+    .unwrap();
     browser.text_of("#token-table").await.unwrap();
     browser.click("#tab-nodes").await.unwrap();
     browser.fill("#node-filter", "web").await.unwrap();
@@ -137,7 +156,8 @@ async fn a_reload_returns_to_the_same_page_with_the_same_token() {
     // Back and forward follow the URL.
     browser.client.back().await.unwrap();
     browser.text_of("#version-table").await.unwrap();
-    assert_eq!(browser.path().await.unwrap(), "/devices/bigip-sim/version");
+    let version = format!("/devices/{}/version", stack.id(DeviceKind::Bigip));
+    assert_eq!(browser.path().await.unwrap(), version);
     browser.client.forward().await.unwrap();
     browser.text_of("#node-filter").await.unwrap();
 
@@ -145,7 +165,8 @@ async fn a_reload_returns_to_the_same_page_with_the_same_token() {
     let token = browser.text_of("#session-token").await.unwrap();
     browser.client.refresh().await.unwrap();
     browser.text_of("#node-filter").await.unwrap();
-    assert_eq!(browser.path().await.unwrap(), "/devices/bigip-sim/nodes");
+    let nodes = format!("/devices/{}/nodes", stack.id(DeviceKind::Bigip));
+    assert_eq!(browser.path().await.unwrap(), nodes);
     assert!(!browser.exists("#password").await.unwrap());
     assert_eq!(browser.text_of("#session-token").await.unwrap(), token);
     assert_eq!(tokens_on_bigip(&stack).await, before, "no new token");
@@ -160,7 +181,7 @@ async fn a_reload_returns_to_the_same_page_with_the_same_token() {
     // A bookmark lands there too.
     browser
         .client
-        .goto(&stack.page("bigip-sim", "version"))
+        .goto(&stack.page_of(DeviceKind::Bigip, "version"))
         .await
         .unwrap();
     browser.text_of("#version-table").await.unwrap();
@@ -174,7 +195,7 @@ async fn a_failed_first_sign_in_stays_on_the_login_form_with_one_message() {
     let browser = Browser::start().await.expect("browser");
     browser
         .client
-        .goto(&stack.page("fmc-sim", "version"))
+        .goto(&stack.page_of(DeviceKind::Fmc, "version"))
         .await
         .unwrap();
     browser.fill("#username", "admin").await.unwrap();

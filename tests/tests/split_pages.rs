@@ -3,6 +3,7 @@
 //! the rest of the console goes on working; a part fetched once is kept by the browser.
 
 use e2e::{Browser, Stack, StackOptions, dist_dir};
+use shared::wire::DeviceKind;
 
 /// A copy of the built console without the files whose names start with `missing` (a part and
 /// its compressed variants: the build names each part `<name>-<hash>.wasm`).
@@ -28,9 +29,13 @@ fn console_without(missing: &str) -> tempfile::TempDir {
 /// A browser signed in to the simulated BIG-IP, showing its tokens page (so the part with the
 /// kinds' pages has been fetched).
 async fn on_the_tokens_page(stack: &Stack) -> Browser {
-    let browser = Browser::start_signed_in(&stack.page("bigip-sim", "tokens"), "admin", "admin")
-        .await
-        .unwrap();
+    let browser = Browser::start_signed_in(
+        &stack.page_of(DeviceKind::Bigip, "tokens"),
+        "admin",
+        "admin",
+    )
+    .await
+    .unwrap();
     browser.text_of("#token-table").await.unwrap();
     browser
 }
