@@ -157,6 +157,23 @@ impl Settings {
             }
             devices.push(device);
         }
+        let allow_tofu = file.allow_tofu.unwrap_or(true);
+        if let StateLocation::Redis(redis) = &state
+            && redis.signing_key.is_none()
+            && let Some(why) = why_tofu(allow_tofu, &devices, &ad_hoc)
+        {
+            return Err(invalid(
+                "state_signing_key_file",
+                format!(
+                    "is needed with state = \"redis://…\" while users may pin ({why}): pins in \
+                     Redis are signed with it, so a Redis that loses its data cannot reopen \
+                     trust on first use, and one written by someone else cannot plant a pin. \
+                     Make one key for every replica (openssl rand -base64 32 > \
+                     state-signing-key), set state_signing_key_file to it, and run relay \
+                     --init-state once"
+                ),
+            ));
+        }
         Ok(Self {
             listen,
             dist: file.dist.map(|d| base.join(d)),
@@ -166,11 +183,39 @@ impl Settings {
             limits,
             access,
             proxies,
-            allow_tofu: file.allow_tofu.unwrap_or(true),
+            allow_tofu,
             state,
             budgets,
             ad_hoc,
         })
+    }
+}
+
+impl Settings {
+    /// Why users may pin something on this relay, if they may.
+    pub fn why_tofu(&self) -> Option<String> {
+        why_tofu(self.allow_tofu, &self.devices, &self.ad_hoc)
+    }
+}
+
+/// Why users may pin something, if they may: `allow_tofu`, and a device marked `tofu = true`
+/// or ad-hoc devices allowed.
+fn why_tofu(allow_tofu: bool, devices: &[DeviceConfig], ad_hoc: &AdHocPolicy) -> Option<String> {
+    if !allow_tofu {
+        return None;
+    }
+    let marked: Vec<&str> = devices
+        .iter()
+        .filter(|d| d.tofu)
+        .map(|d| d.id.as_str())
+        .collect();
+    match (marked.as_slice(), ad_hoc.enabled()) {
+        ([], false) => None,
+        ([], true) => Some("allow_tofu = true, and ad-hoc devices are allowed".into()),
+        (ids, _) => Some(format!(
+            "allow_tofu = true, and tofu = true on {}",
+            ids.join(", ")
+        )),
     }
 }
 
@@ -208,6 +253,19 @@ fn limits_from(file: &LimitsFile) -> Result<(Timeouts, Limits), ConfigError> {
         )?,
     };
     let l = Limits::default();
+    let max_connections = count("max_connections", file.max_connections, l.max_connections)?;
+    let max_in_flight = count("max_in_flight", file.max_in_flight, l.max_in_flight)?;
+    // A client's share: half its cap unless set; never more than the cap.
+    let share = |key: &str, v: Option<usize>, cap_key: &str, cap: usize| {
+        let share = count(key, v, (cap / 2).max(1))?;
+        if share > cap {
+            return Err(invalid(
+                format!("limits.{key}"),
+                format!("must not exceed limits.{cap_key} ({cap})"),
+            ));
+        }
+        Ok(share)
+    };
     let limits = Limits {
         header_read_timeout: ms(
             "header_read_timeout_ms",
@@ -229,8 +287,20 @@ fn limits_from(file: &LimitsFile) -> Result<(Timeouts, Limits), ConfigError> {
         drain_delay: file
             .drain_delay_ms
             .map_or(l.drain_delay, Duration::from_millis),
-        max_connections: count("max_connections", file.max_connections, l.max_connections)?,
-        max_in_flight: count("max_in_flight", file.max_in_flight, l.max_in_flight)?,
+        max_connections,
+        max_connections_per_client: share(
+            "max_connections_per_client",
+            file.max_connections_per_client,
+            "max_connections",
+            max_connections,
+        )?,
+        max_in_flight,
+        max_in_flight_per_client: share(
+            "max_in_flight_per_client",
+            file.max_in_flight_per_client,
+            "max_in_flight",
+            max_in_flight,
+        )?,
         max_body: count("max_body_bytes", file.max_body_bytes, l.max_body)?,
         max_reply: count(
             "max_reply_bytes",
@@ -345,6 +415,32 @@ mod tests {
     }
 
     #[test]
+    fn per_client_shares_default_to_half_the_cap_and_must_fit_it() {
+        let s = load(ONE_DEVICE, &[("TOKENDECK_LIMITS__MAX_CONNECTIONS", "100")]).unwrap();
+        assert_eq!(s.limits.max_connections_per_client, 50);
+        assert_eq!(s.limits.max_in_flight_per_client, 128);
+        let s = load(
+            ONE_DEVICE,
+            &[
+                ("TOKENDECK_LIMITS__MAX_IN_FLIGHT", "1"),
+                ("TOKENDECK_LIMITS__MAX_CONNECTIONS_PER_CLIENT", "20"),
+            ],
+        )
+        .unwrap();
+        assert_eq!(s.limits.max_in_flight_per_client, 1);
+        assert_eq!(s.limits.max_connections_per_client, 20);
+        for (var, value) in [
+            ("TOKENDECK_LIMITS__MAX_CONNECTIONS_PER_CLIENT", "0"),
+            ("TOKENDECK_LIMITS__MAX_CONNECTIONS_PER_CLIENT", "513"),
+            ("TOKENDECK_LIMITS__MAX_IN_FLIGHT_PER_CLIENT", "257"),
+        ] {
+            let err = load(ONE_DEVICE, &[(var, value)]).unwrap_err().to_string();
+            let key = var["TOKENDECK_LIMITS__".len()..].to_ascii_lowercase();
+            assert!(err.contains(&format!("limits.{key}")), "{err}");
+        }
+    }
+
+    #[test]
     fn tofu_only_for_devices_without_a_trust_policy_of_their_own() {
         let tofu = r#"
             [[devices]]
@@ -436,6 +532,29 @@ mod tests {
     }
 
     #[test]
+    fn redis_with_users_pinning_needs_the_signing_key() {
+        let tofu = r#"
+            state = "redis://127.0.0.1:6379/0"
+
+            [[devices]]
+            id = "lab"
+            name = "Lab"
+            kind = "bigip"
+            base_url = "https://10.1.1.245"
+            tofu = true
+        "#;
+        let err = load(tofu, &[]).unwrap_err().to_string();
+        for says in [
+            "state_signing_key_file",
+            "tofu = true on lab",
+            "--init-state",
+        ] {
+            assert!(err.contains(says), "{says:?} missing from {err}");
+        }
+        assert!(load(tofu, &[("TOKENDECK_ALLOW_TOFU", "false")]).is_ok());
+    }
+
+    #[test]
     fn device_budgets_trusted_proxies_and_the_drain_delay_are_read() {
         let fmc = r#"
             trusted_proxies = ["10.0.0.0/8", "192.0.2.1"]
@@ -462,8 +581,10 @@ mod tests {
         );
         assert_eq!(s.limits.drain_delay, Duration::ZERO);
         assert_eq!(Limits::default().drain_delay, Duration::from_secs(5));
-        let err = load(fmc, &[("TOKENDECK_TRUSTED_PROXIES", "0.0.0.0/0")]).unwrap_err();
-        assert!(err.to_string().contains("trusted_proxies"), "{err}");
+        for catch_all in ["0.0.0.0/0", "0.0.0.0/1,128.0.0.0/1"] {
+            let err = load(fmc, &[("TOKENDECK_TRUSTED_PROXIES", catch_all)]).unwrap_err();
+            assert!(err.to_string().contains("trusted_proxies"), "{err}");
+        }
         let err = load(ONE_DEVICE, &[("TOKENDECK_PROXY_USER_HEADER", "X-User")]).unwrap_err();
         assert!(err.to_string().contains("trusted_proxies"), "{err}");
     }

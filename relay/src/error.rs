@@ -121,6 +121,14 @@ pub enum RelayError {
     )]
     Overloaded { retry_after_secs: u64 },
     #[error(
+        "You have {held} requests in progress on this relay at once, and one client may have at most {limit} (the rest are left for everyone else). Try again in {retry_after_secs} s."
+    )]
+    ClientOverShare {
+        held: u32,
+        limit: u32,
+        retry_after_secs: u64,
+    },
+    #[error(
         "This relay does not answer to the host name {0:?}. Open it by a name its operator configured (allowed_hosts)."
     )]
     HostNotAllowed(String),
@@ -168,8 +176,36 @@ pub enum RelayError {
         state: String,
         detail: String,
     },
+    #[error(
+        "The relay's shared state ({state}) has lost the pins users made (or was never initialised), so {}. Tell the operator: the relay's log says how to restore it.",
+        lost_means(*.pinning)
+    )]
+    PinsLost {
+        device: String,
+        state: String,
+        /// A pin was refused (else a call).
+        pinning: bool,
+    },
+    #[error(
+        "The pin stored for {device} in the relay's shared state ({state}) is not one the relay wrote: {why}. The relay does not dial {device} until the operator removes or checks that pin. Tell the operator."
+    )]
+    PinRefused {
+        device: String,
+        state: String,
+        why: String,
+    },
     #[error("The relay failed unexpectedly. Its log has the details.")]
     Internal(String),
+}
+
+/// What a store that lost its pins means for a call (`pinning`: for a pin), as the end of
+/// its sentence.
+fn lost_means(pinning: bool) -> &'static str {
+    if pinning {
+        "nobody can pin until the operator restores it or re-initialises it"
+    } else {
+        "it does not dial this device, whose pin may have been among them, until the operator restores it"
+    }
 }
 
 /// What a budget keeps beyond a held call's limit, as the end of its sentence.
@@ -204,7 +240,9 @@ impl RelayError {
             RelayError::AccessKeyRequired => RelayErrorCode::AccessKeyRequired,
             RelayError::AccessKeyWrong { .. } => RelayErrorCode::AccessKeyWrong,
             RelayError::RateLimited { .. } => RelayErrorCode::RateLimited,
-            RelayError::Overloaded { .. } => RelayErrorCode::Overloaded,
+            RelayError::Overloaded { .. } | RelayError::ClientOverShare { .. } => {
+                RelayErrorCode::Overloaded
+            }
             RelayError::HostNotAllowed(_) => RelayErrorCode::HostNotAllowed,
             RelayError::OriginNotAllowed(_) => RelayErrorCode::OriginNotAllowed,
             RelayError::TofuDisabled(_) => RelayErrorCode::TofuDisabled,
@@ -212,9 +250,10 @@ impl RelayError {
             RelayError::BudgetPerMinute { .. } | RelayError::BudgetConcurrent { .. } => {
                 RelayErrorCode::DeviceBudget
             }
-            RelayError::PinsUnknown { .. } | RelayError::PinNotSaved { .. } => {
-                RelayErrorCode::StateUnavailable
-            }
+            RelayError::PinsUnknown { .. }
+            | RelayError::PinNotSaved { .. }
+            | RelayError::PinsLost { .. }
+            | RelayError::PinRefused { .. } => RelayErrorCode::StateUnavailable,
         }
     }
 
@@ -243,8 +282,11 @@ impl RelayError {
             | RelayError::BudgetPerMinute { .. }
             | RelayError::BudgetConcurrent { .. } => StatusCode::TOO_MANY_REQUESTS,
             RelayError::Overloaded { .. }
+            | RelayError::ClientOverShare { .. }
             | RelayError::PinsUnknown { .. }
-            | RelayError::PinNotSaved { .. } => StatusCode::SERVICE_UNAVAILABLE,
+            | RelayError::PinNotSaved { .. }
+            | RelayError::PinsLost { .. }
+            | RelayError::PinRefused { .. } => StatusCode::SERVICE_UNAVAILABLE,
             RelayError::TrustConflict { .. } => StatusCode::CONFLICT,
             RelayError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
@@ -264,7 +306,9 @@ impl RelayError {
             | RelayError::BudgetPerMinute { device, .. }
             | RelayError::BudgetConcurrent { device, .. }
             | RelayError::PinsUnknown { device, .. }
-            | RelayError::PinNotSaved { device, .. } => Some(device.clone()),
+            | RelayError::PinNotSaved { device, .. }
+            | RelayError::PinsLost { device, .. }
+            | RelayError::PinRefused { device, .. } => Some(device.clone()),
             _ => None,
         }
     }
@@ -286,6 +330,9 @@ impl RelayError {
         match self {
             RelayError::RateLimited { retry_after_secs }
             | RelayError::Overloaded { retry_after_secs }
+            | RelayError::ClientOverShare {
+                retry_after_secs, ..
+            }
             | RelayError::BudgetPerMinute {
                 retry_after_secs, ..
             }

@@ -69,10 +69,14 @@ SHARED STATE (pins, device budgets, wrong-key lockouts)
   (systemd's StateDirectory=) or beside the config file; budgets in memory. Several replicas:
   state = \"redis://host:6379/0\" (rediss:// for TLS; state_password_file, state_ca,
   state_prefix): the first pin wins for all, each replica applies it within a second, budgets
-  and lockouts are counted once. Redis is a trust anchor: whoever can write it can pin a
-  device. With Redis unreachable, pins fail closed (nobody pins; a device marked tofu that is
-  not pinned yet is refused) and budgets are counted per replica until it is back. With trust
-  on first use on, start-up (and --check) fails if pins cannot be saved.
+  and lockouts are counted once. While users may pin, state_signing_key_file (32 bytes or more,
+  the same for every replica) signs each pin and the store's generation marker, which
+  relay --init-state writes once: a pin written without the key is refused, and a Redis that
+  lost its data (flushed, restarted without persistence) reopens no pin. With Redis
+  unreachable or its data lost, pins fail closed (nobody pins; a device marked tofu that is not
+  pinned yet is refused) and --check fails with what to do; budgets are counted per replica
+  while it is unreachable. With trust on first use on, start-up (and --check) fails if pins
+  cannot be saved.
 
 DEVICE BUDGETS (per device, across all users and replicas)
   requests_per_minute, concurrent_calls: default just under the device's own limits where its
@@ -93,8 +97,12 @@ LIMITS ([limits], defaults in brackets)
     body_read_timeout_ms   [30000]  a whole request body
     send_timeout_ms        [30000]  a client that stops reading its reply is dropped after this
     max_connections        [512]    connections served at once; more wait in the listen backlog
+    max_connections_per_client [half of max_connections] per address (IPv6: per /64); more
+                                    are refused at once; trusted_proxies are not counted
     max_in_flight          [256]    API requests at once; more get 503 (code overloaded) with
                                     Retry-After
+    max_in_flight_per_client [half of max_in_flight] per client (behind trusted_proxies, the
+                                    client they name); more get 503 (code overloaded)
     drain_delay_ms         [5000]   after SIGTERM, /readyz fails at once but the relay keeps
                                     serving this long (the load balancer notices), then drains
     shutdown_deadline_ms   [10000]  then requests still running are cut off after this
@@ -159,6 +167,17 @@ struct Args {
     /// Validate the configuration and exit.
     #[arg(long)]
     check: bool,
+    /// Give the replicas' Redis its generation marker (once, on a new store; or to accept that
+    /// it lost its data: users then pin again), report its pins, and exit.
+    #[arg(long)]
+    init_state: bool,
+    /// With --init-state: sign the pins that do not verify (unsigned pins from before pins were
+    /// signed), after you checked their fingerprints.
+    #[arg(long, requires = "init_state")]
+    adopt_pins: bool,
+    /// With --init-state: replace a generation marker signed with another key.
+    #[arg(long, requires = "init_state")]
+    force: bool,
 }
 
 impl Args {
@@ -223,10 +242,17 @@ async fn shutdown_signal() -> Stop {
 }
 
 /// `relay --check`: everything start-up checks, the replicas' store opened, then a summary.
+/// Fails too when the replicas' Redis has lost its data or was never initialised.
 async fn check(settings: &Settings) -> anyhow::Result<()> {
     let state = startup::open_state(settings).await?;
+    if let Some(problem) = startup::state_problem(&state) {
+        bail!("{problem}");
+    }
     println!("configuration OK: {} device(s)", settings.devices.len());
     println!("  pins and budgets: {}", state.describe());
+    if let Some(summary) = startup::state_summary(&state) {
+        println!("  {summary}");
+    }
     for line in startup::budget_lines(settings) {
         println!("  budget of {line}");
     }
@@ -280,6 +306,12 @@ async fn main() -> anyhow::Result<()> {
     }
     if args.check {
         return check(&settings).await;
+    }
+    if args.init_state {
+        for line in startup::init_state(&settings, args.adopt_pins, args.force).await? {
+            println!("{line}");
+        }
+        return Ok(());
     }
     for warning in startup::warnings(&settings) {
         tracing::warn!("{warning}");

@@ -6,13 +6,13 @@
 //! - [`check_forward_target`]: a device path the relay accepts becomes an origin-form target
 //!   (no scheme, no host: the pool dials the inventory's address), rooted at the device, as
 //!   exactly the path the client sent, with no `.` or `..` segment, backslash or `@` once the
-//!   device decodes it.
+//!   device decodes it, nor (but for a BIG-IP route domain's `@`) once decoded twice.
 //! - [`check_header_filters`]: only allowlisted headers cross, in either direction, each with
 //!   all its values in order; every secret header's values are marked sensitive, and stay so
 //!   through the filters.
 
 use axum::http::{HeaderMap, HeaderName, HeaderValue};
-use percent_encoding::percent_decode_str;
+use percent_encoding::{percent_decode, percent_decode_str};
 use shared::wire::forward::{DEVICES_PREFIX, FORWARD_INFIX, ForwardPath};
 
 use crate::routes::forward::headers::{
@@ -64,7 +64,41 @@ pub fn check_forward_target(
     if decoded.contains(['\\', '@']) {
         return fail(format!("{target}: a backslash or @ reaches the device"));
     }
+    // A device (or what runs behind it) that decodes once more.
+    let twice: Vec<u8> = percent_decode(&sent).collect();
+    let slashes = |path: &[u8]| path.iter().filter(|&&b| b == b'/').count();
+    let again = String::from_utf8_lossy(&twice);
+    if again.split('/').any(|s| s == "." || s == "..") {
+        return fail(format!("{target}: a dot segment, decoded twice"));
+    }
+    if slashes(&twice) != slashes(&sent) {
+        return fail(format!("{target}: another slash, decoded twice"));
+    }
+    if twice.iter().any(|b| matches!(b, b'\\' | 0 | b'\r' | b'\n')) {
+        return fail(format!(
+            "{target}: a backslash, NUL, CR or LF, decoded twice"
+        ));
+    }
+    if !at_signs_only_in_route_domains(&twice) {
+        return fail(format!(
+            "{target}: an @, decoded twice, outside a route domain"
+        ));
+    }
     Ok(())
+}
+
+/// Whether every `@` in `path` (decoded twice) is what a BIG-IP route domain `%40…` becomes:
+/// after an address character, followed by at most three more digits and then the end, `/`
+/// or `:`.
+fn at_signs_only_in_route_domains(path: &[u8]) -> bool {
+    (0..path.len()).filter(|&i| path[i] == b'@').all(|i| {
+        let before = i.checked_sub(1).map(|b| path[b]);
+        let after = &path[i + 1..];
+        let digits = after.iter().take_while(|b| b.is_ascii_digit()).count();
+        before.is_some_and(|b| b.is_ascii_hexdigit() || matches!(b, b'.' | b':'))
+            && digits <= 3
+            && matches!(after.get(digits), None | Some(b'/' | b':'))
+    })
 }
 
 /// Headers from raw name and value bytes (pairs that are not valid HTTP are left out).
@@ -168,6 +202,14 @@ mod tests {
             "é",
             "http:",
             "evil.example",
+            "%32",
+            "%65",
+            "%30",
+            "%64",
+            "%34",
+            "%2540",
+            "%250",
+            "~10.1.1.1",
         ]);
         prop::collection::vec(pieces, 0..12).prop_map(|v| v.concat())
     }

@@ -3,7 +3,9 @@
 //! device's requests a minute and calls at once, each client's wrong access keys). One small
 //! interface —
 //! - pins: [`ReplicaStore::pins`] (get), [`ReplicaStore::set_pin_if_absent`],
-//!   [`ReplicaStore::watch_pins`];
+//!   [`ReplicaStore::watch_pins`]; with Redis, signed under a generation marker
+//!   ([`ReplicaStore::initialise`], `signing`), so a store that lost its data is told apart
+//!   from one nobody pinned in;
 //! - budgets: [`ReplicaStore::take_slot`] in a sliding window, [`ReplicaStore::release`], and
 //!   [`ReplicaStore::check`] (would a slot be free?) —
 //!
@@ -15,10 +17,12 @@
 //! A leaf of the relay: it imports nothing else from it.
 
 mod error;
+mod generation;
 mod local;
 mod pin_file;
 mod pin_view;
 mod redis;
+mod signing;
 mod slots;
 mod windows;
 
@@ -28,13 +32,15 @@ use std::time::Instant;
 
 use tokio::sync::watch;
 
+pub use self::generation::{InitReport, Marker};
 use self::local::LocalStore;
 pub use self::local::{Clock, MAX_WINDOWS};
 use self::redis::RedisStore;
 pub use self::redis::{PIN_POLL, RedisOptions, display_url};
 pub use error::StateError;
 pub use pin_file::PinFile;
-pub use pin_view::PinView;
+pub use pin_view::{LossReason, PinStatus, PinView, StateLoss};
+pub use signing::{MIN_KEY_BYTES, StateKey};
 pub use slots::{Budget, Slot, Wait};
 
 /// The pins and budgets of this relay, kept locally or in Redis.
@@ -92,6 +98,22 @@ impl ReplicaStore {
         match self {
             Self::Local(store) => store.file(),
             Self::Redis(_) => None,
+        }
+    }
+
+    /// The generation marker of a Redis whose pins are signed, as this replica last read it.
+    pub fn marker(&self) -> Option<Marker> {
+        match self {
+            Self::Local(_) => None,
+            Self::Redis(store) => store.marker(),
+        }
+    }
+
+    /// `relay --init-state` (Redis with a signing key only): see `RedisStore::initialise`.
+    pub async fn initialise(&self, adopt: bool, force: bool) -> Result<InitReport, StateError> {
+        match self {
+            Self::Local(_) => Err(StateError::NoSigningKey),
+            Self::Redis(store) => store.initialise(adopt, force).await,
         }
     }
 

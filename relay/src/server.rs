@@ -43,8 +43,12 @@ pub async fn serve(
         readiness.start_draining();
     };
     let follow_pins = tokio::spawn(state.inventory.clone().follow_pins());
+    let admission = accept::Admission {
+        proxies: state.proxies.clone(),
+        shares: state.connection_shares.clone(),
+    };
     let front = Front::new(crate::routes::all(state.clone()), state);
-    let served = accept::run(listener, front, limits, metrics, shutdown).await;
+    let served = accept::run(listener, front, limits, metrics, admission, shutdown).await;
     follow_pins.abort();
     served
 }

@@ -9,6 +9,7 @@ use axum::extract::FromRef;
 use tokio::sync::Semaphore;
 
 use crate::admission::budget::DeviceBudgets;
+use crate::admission::fair_share::FairShare;
 use crate::config::Limits;
 use crate::console::AppFiles;
 use crate::guard::access_key::KeyFailures;
@@ -40,6 +41,10 @@ pub struct AppState {
     pub limits: Limits,
     /// Permits for requests in flight (`limits.max_in_flight`); none left means shed load.
     pub in_flight: Arc<Semaphore>,
+    /// Each client's share of the in-flight permits (`limits.max_in_flight_per_client`).
+    pub in_flight_shares: Arc<FairShare>,
+    /// Each client's share of the connection cap (`limits.max_connections_per_client`).
+    pub connection_shares: Arc<FairShare>,
     /// The address [`crate::serve`] is bound to (accepted as a `Host`).
     pub bound: Option<SocketAddr>,
 }
@@ -62,6 +67,8 @@ impl AppState {
             readiness: Arc::new(Readiness::default()),
             metrics: Arc::new(Metrics::default()),
             in_flight: Arc::new(Semaphore::new(limits.max_in_flight)),
+            in_flight_shares: in_flight_shares(&limits),
+            connection_shares: connection_shares(&limits),
             limits,
             bound: None,
         }
@@ -85,6 +92,8 @@ impl AppState {
 
     pub fn with_limits(mut self, limits: Limits) -> Self {
         self.in_flight = Arc::new(Semaphore::new(limits.max_in_flight));
+        self.in_flight_shares = in_flight_shares(&limits);
+        self.connection_shares = connection_shares(&limits);
         self.limits = limits;
         self
     }
@@ -93,6 +102,20 @@ impl AppState {
         self.app_files = files;
         self
     }
+}
+
+/// A share is never more than its cap (a test's `Limits { max_connections: 2, .. }` keeps the
+/// default share of 256, and behaves as a cap of 2).
+fn in_flight_shares(limits: &Limits) -> Arc<FairShare> {
+    FairShare::new(limits.max_in_flight_per_client.min(limits.max_in_flight))
+}
+
+fn connection_shares(limits: &Limits) -> Arc<FairShare> {
+    FairShare::new(
+        limits
+            .max_connections_per_client
+            .min(limits.max_connections),
+    )
 }
 
 impl FromRef<AppState> for Guard {

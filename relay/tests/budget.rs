@@ -25,12 +25,42 @@ async fn relay_with_budgets(
     devices: Vec<DeviceConfig>,
     settings: HashMap<String, BudgetSetting>,
 ) -> Relay {
+    relay_with_budgets_and(devices, settings, Timeouts::default()).await
+}
+
+/// [`relay_with_budgets`] with the devices' `timeouts`.
+async fn relay_with_budgets_and(
+    devices: Vec<DeviceConfig>,
+    settings: HashMap<String, BudgetSetting>,
+    timeouts: Timeouts,
+) -> Relay {
     let options = InventoryOptions {
         budgets: settings,
         ..InventoryOptions::default()
     };
-    let inventory = Inventory::with_options(devices, Timeouts::default(), options).unwrap();
+    let inventory = Inventory::with_options(devices, timeouts, options).unwrap();
     Relay::start(AppState::new(inventory, None)).await
+}
+
+/// 6 requests a minute: 1 for ordinary calls, 5 kept for sign-ins and renewals.
+fn one_call_a_minute(ids: &[&str]) -> HashMap<String, BudgetSetting> {
+    ids.iter()
+        .map(|id| {
+            let setting = BudgetSetting {
+                per_minute: Some(6),
+                concurrent: None,
+            };
+            (id.to_string(), setting)
+        })
+        .collect()
+}
+
+/// An FMC at `base_url` with `trust`.
+fn fmc(id: &str, base_url: &str, trust: TrustPolicy) -> DeviceConfig {
+    DeviceConfig {
+        kind: DeviceKind::Fmc,
+        ..device(id, base_url, trust)
+    }
 }
 
 /// A pinned device of `kind` in front of `router`.
@@ -300,4 +330,98 @@ async fn calls_at_once_are_held_until_one_has_been_answered() {
         );
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
+}
+
+/// A call the relay could not get to the device — nothing listens, the certificate is not the
+/// pinned one, the handshake never ends, the name does not resolve — reached nothing, so the
+/// device's minute is not spent on it: each of four such calls gets its own error, never
+/// `429 device_budget`.
+#[tokio::test]
+async fn a_call_that_never_reaches_the_device_spends_no_budget() {
+    let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let closed_url = format!("https://{}", closed.local_addr().unwrap());
+    drop(closed);
+    let (impostor_router, reached) = recording_router(vec![]);
+    let impostor = TlsServer::start(&TestCert::self_signed(), impostor_router).await;
+    let pinned = TrustPolicy::pin(&TestCert::self_signed().fingerprint()).unwrap();
+    // Accepts, never speaks: the call is stuck in the TLS handshake when its time is up.
+    let mute = common::RawDevice::tcp(|stream| async move {
+        tokio::time::sleep(Duration::from_secs(30)).await;
+        drop(stream);
+    })
+    .await;
+    let devices = vec![
+        fmc("down", &closed_url, TrustPolicy::Insecure),
+        fmc("impostor", &impostor.base_url(), pinned),
+        fmc("mute", &mute.base_url(), TrustPolicy::Insecure),
+        fmc(
+            "nowhere",
+            "https://tokendeck-test.invalid",
+            TrustPolicy::Insecure,
+        ),
+    ];
+    let timeouts = Timeouts {
+        connect: Duration::from_secs(5),
+        request: Duration::from_millis(300),
+        ..Timeouts::default()
+    };
+    let settings = one_call_a_minute(&["down", "impostor", "mute", "nowhere"]);
+    let relay = relay_with_budgets_and(devices, settings, timeouts).await;
+    for (id, status, code) in [
+        ("down", 502, "device_unreachable"),
+        ("impostor", 502, "pin_mismatch"),
+        ("mute", 504, "timeout"),
+        ("nowhere", 502, "dns_failure"),
+    ] {
+        for n in 0..4 {
+            let response = call(&relay, id).await;
+            assert_eq!(response.status(), status, "{id}, call {n}");
+            assert_eq!(
+                common::relay_error_code(response).await,
+                code,
+                "{id}, call {n}"
+            );
+        }
+    }
+    assert!(
+        reached.lock().unwrap().is_empty(),
+        "nothing reached the impostor"
+    );
+}
+
+/// The refund is for calls that reached nothing: one that went out and was never answered
+/// counts, since the device may have acted on it.
+#[tokio::test]
+async fn a_call_sent_but_unanswered_still_counts() {
+    let cert = TestCert::self_signed();
+    let arrived = Arc::new(AtomicUsize::new(0));
+    let counting = arrived.clone();
+    let silent = common::RawDevice::tls(&cert, move |mut tls| {
+        let arrived = counting.clone();
+        async move {
+            common::read_head(&mut tls).await;
+            arrived.fetch_add(1, Ordering::SeqCst);
+            tokio::time::sleep(Duration::from_secs(30)).await;
+        }
+    })
+    .await;
+    let devices = vec![fmc(
+        "silent",
+        &silent.base_url(),
+        TrustPolicy::pin(&cert.fingerprint()).unwrap(),
+    )];
+    let timeouts = Timeouts {
+        request: Duration::from_millis(300),
+        ..Timeouts::default()
+    };
+    let relay = relay_with_budgets_and(devices, one_call_a_minute(&["silent"]), timeouts).await;
+    let first = call(&relay, "silent").await;
+    assert_eq!(first.status(), 504);
+    assert_eq!(common::relay_error_code(first).await, "timeout");
+    held(call(&relay, "silent").await).await;
+    assert_eq!(
+        arrived.load(Ordering::SeqCst),
+        1,
+        "the held call was not sent"
+    );
 }

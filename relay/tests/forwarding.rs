@@ -416,13 +416,23 @@ async fn an_unreachable_device_and_an_unknown_device_are_relay_errors() {
 #[tokio::test]
 async fn route_domain_names_travel_as_percent_25_and_double_encoded_escapes_do_not() {
     let (relay, log, _server) = relay_before_recording_device(vec![]).await;
-    let node = "/api/devices/lab/fwd/mgmt/tm/ltm/node/~Common~10.1.1.1%250";
-    let (status, reply) = raw(relay.addr, "GET", node, "").await;
-    assert_eq!(status, 200, "{reply}");
+    for node in [
+        "/api/devices/lab/fwd/mgmt/tm/ltm/node/~Common~10.1.1.1%250",
+        // Route domain 40 reads exactly like a double-encoded `@`, and still passes.
+        "/api/devices/lab/fwd/mgmt/tm/ltm/node/~Common~10.1.1.1%2540",
+    ] {
+        let (status, reply) = raw(relay.addr, "GET", node, "").await;
+        assert_eq!(status, 200, "{reply}");
+    }
     for refused in [
         "/api/devices/lab/fwd/mgmt/tm/ltm/node/%252e%252e/x",
         "/api/devices/lab/fwd/mgmt/tm/ltm/node/%252F..",
         "/api/devices/lab/fwd/mgmt/tm/ltm/node/a%255Cb",
+        // The hex digits encoded too, CR LF, an `@` that is no route domain, NUL.
+        "/api/devices/lab/fwd/mgmt/tm/ltm/node/%25%32%65%25%32%65/x",
+        "/api/devices/lab/fwd/mgmt/tm/ltm/node/a%250d%250aHost:%20evil",
+        "/api/devices/lab/fwd/mgmt/tm/ltm/node/%2540evil",
+        "/api/devices/lab/fwd/mgmt/tm/ltm/node/a%2500",
     ] {
         let (status, reply) = raw(relay.addr, "GET", refused, "").await;
         assert_eq!(status, 403, "{refused}: {reply}");
@@ -434,7 +444,13 @@ async fn route_domain_names_travel_as_percent_25_and_double_encoded_escapes_do_n
         .iter()
         .map(|s| s.path_and_query.clone())
         .collect();
-    assert_eq!(seen, vec!["/mgmt/tm/ltm/node/~Common~10.1.1.1%250"]);
+    assert_eq!(
+        seen,
+        vec![
+            "/mgmt/tm/ltm/node/~Common~10.1.1.1%250",
+            "/mgmt/tm/ltm/node/~Common~10.1.1.1%2540"
+        ]
+    );
 }
 
 #[tokio::test]

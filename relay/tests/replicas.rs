@@ -11,96 +11,14 @@ mod common;
 
 use std::time::Duration;
 
+use common::portal::{
+    STATE_KEY, config, metric, pin, pin_in_use, portal, probe, relay_code, tofu_device, version,
+    within,
+};
 use common::redis_server::{RedisServer, RedisTls};
-use common::relay_process::{RelayProcess, check, write};
-use common::{TestCa, TestCert, TlsServer, client, json_at, recording_router, simulator, temp_dir};
+use common::relay_process::{RelayProcess, check, init_state, write};
+use common::{TestCa, TestCert, TlsServer, client, recording_router, simulator, temp_dir};
 use relay::replica_store::{Budget, RedisOptions, ReplicaStore};
-
-/// `tokendeck.toml` for a replica: the shared state, then `devices`.
-fn config(state: &str, extra: &str, devices: &str) -> String {
-    format!(
-        "state = \"{state}\"\nallow_tofu = true\n{extra}\n[limits]\ndrain_delay_ms = 0\n\n{devices}"
-    )
-}
-
-fn tofu_device(id: &str, url: &str) -> String {
-    format!(
-        "[[devices]]\nid = \"{id}\"\nname = \"{id}\"\nkind = \"bigip\"\nbase_url = \"{url}\"\ntofu = true\n\n"
-    )
-}
-
-/// The relay error code of a response, if the relay made it.
-async fn relay_code(response: reqwest::Response) -> Option<String> {
-    response.headers().get("x-tokendeck-relay-error")?;
-    let body: serde_json::Value = response.json().await.unwrap();
-    Some(body["code"].as_str().unwrap().to_owned())
-}
-
-async fn version(relay: &RelayProcess, id: &str) -> reqwest::Response {
-    client()
-        .get(relay.url(&format!("/api/devices/{id}/fwd/mgmt/tm/sys/version")))
-        .send()
-        .await
-        .unwrap()
-}
-
-async fn probe(relay: &RelayProcess, id: &str) -> serde_json::Value {
-    client()
-        .post(relay.url(&format!("/api/devices/{id}/probe")))
-        .json(&serde_json::json!({}))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap()
-}
-
-async fn pin(relay: &RelayProcess, id: &str, fingerprint: &serde_json::Value) -> reqwest::Response {
-    client()
-        .post(relay.url(&format!("/api/devices/{id}/trust")))
-        .json(&serde_json::json!({ "fingerprint": fingerprint }))
-        .send()
-        .await
-        .unwrap()
-}
-
-/// The pin `relay` uses for `id`, if any.
-async fn pin_in_use(relay: &RelayProcess, id: &str) -> Option<String> {
-    let devices = json_at(&relay.url("/api/devices")).await;
-    let device = devices.as_array()?.iter().find(|d| d["id"] == id)?;
-    (device["trust"]["policy"] == "pin")
-        .then(|| device["trust"]["fingerprint"].as_str().unwrap().to_owned())
-}
-
-/// Poll `check` until it is true, for at most `limit`; how long it took.
-async fn within<F, Fut>(limit: Duration, what: &str, mut check: F) -> Duration
-where
-    F: FnMut() -> Fut,
-    Fut: std::future::Future<Output = bool>,
-{
-    let started = tokio::time::Instant::now();
-    loop {
-        if check().await {
-            return started.elapsed();
-        }
-        assert!(started.elapsed() < limit, "not within {limit:?}: {what}");
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-}
-
-async fn metric(relay: &RelayProcess, name: &str) -> Option<String> {
-    let text = client()
-        .get(relay.url("/metrics"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
-    text.lines()
-        .find_map(|l| l.strip_prefix(&format!("{name} ")).map(str::to_owned))
-}
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_pin_made_through_one_replica_is_enforced_by_the_other_and_the_first_pin_wins() {
@@ -108,7 +26,7 @@ async fn a_pin_made_through_one_replica_is_enforced_by_the_other_and_the_first_p
     let (lab, race) = (simulator().await, simulator().await);
     let dir = temp_dir("pins");
     let devices = tofu_device("lab", &lab.base_url()) + &tofu_device("race", &race.base_url());
-    let path = write(&dir, "tokendeck.toml", &config(&redis.url(), "", &devices));
+    let path = portal(&dir, &redis.url(), "", &devices).await;
     let a = RelayProcess::start(&path, &[]).await;
     let b = RelayProcess::start(&path, &[]).await;
 
@@ -205,11 +123,7 @@ async fn a_budget_of_n_a_minute_and_the_wrong_key_lockout_hold_across_both_repli
         cert.fingerprint()
     );
     let extra = format!("access_key = \"{key}\"");
-    let path = write(
-        &dir,
-        "tokendeck.toml",
-        &config(&redis.url(), &extra, &devices),
-    );
+    let path = portal(&dir, &redis.url(), &extra, &devices).await;
     let a = RelayProcess::start(&path, &[]).await;
     let b = RelayProcess::start(&path, &[]).await;
 
@@ -275,6 +189,7 @@ async fn a_lower_limit_in_a_shared_window_waits_for_as_many_slots_as_it_is_over(
         password: None,
         ca_pem: None,
         prefix: "limits".into(),
+        signing_key: None,
     })
     .await
     .unwrap();
@@ -310,7 +225,7 @@ async fn redis_going_away_fails_closed_for_pins_and_is_reported_until_it_is_back
     let (lab, spare) = (simulator().await, simulator().await);
     let dir = temp_dir("outage");
     let devices = tofu_device("lab", &lab.base_url()) + &tofu_device("spare", &spare.base_url());
-    let path = write(&dir, "tokendeck.toml", &config(&redis.url(), "", &devices));
+    let path = portal(&dir, &redis.url(), "", &devices).await;
     let a = RelayProcess::start(&path, &[]).await;
     let b = RelayProcess::start(&path, &[]).await;
     let seen = probe(&a, "lab").await;
@@ -429,10 +344,20 @@ async fn redis_with_a_password_over_tls_and_check_says_what_is_wrong() {
         format!("state_password_file = \"{password}\"\n{ca}")
     };
 
+    write(&dir, "state-signing-key", &format!("{STATE_KEY}\n"));
     let good = write(
         &dir,
         "good.toml",
         &config(&redis.url(), &state("redis-password", true), &devices),
+    );
+    let (ok, out) = check(&good, &[]).await;
+    assert!(!ok, "not initialised yet: {out}");
+    assert!(out.contains("relay --config … --init-state"), "{out}");
+    let (ok, out) = init_state(&good, &[]).await;
+    assert!(ok, "{out}");
+    assert!(
+        !out.contains("s3cret"),
+        "the password is never printed: {out}"
     );
     let (ok, out) = check(&good, &[]).await;
     assert!(ok, "{out}");

@@ -85,7 +85,10 @@ async fn an_unreachable_redis_is_named_with_what_to_check() {
         .local_addr()
         .unwrap()
         .port();
-    let config = format!("state = \"redis://:hunter2-password@127.0.0.1:{port}/0\"\n{TOFU_DEVICE}");
+    write(&dir, "state-signing-key", &"k".repeat(44));
+    let config = format!(
+        "state = \"redis://:hunter2-password@127.0.0.1:{port}/0\"\nstate_signing_key_file = \"state-signing-key\"\n{TOFU_DEVICE}"
+    );
     let path = write(&dir, "tokendeck.toml", &config);
     let (ok, out) = check(&path, &[]).await;
     assert!(!ok, "{out}");
@@ -116,6 +119,33 @@ async fn check_warns_about_a_body_limit_above_the_fmc_s_and_per_replica_state() 
     assert!(out.contains("set state = \"redis://…\""), "{out}");
 }
 
+/// Two halves of the address space trust everyone as surely as `0.0.0.0/0`: any client could
+/// write its own address into `X-Forwarded-For`.
+#[tokio::test]
+async fn check_refuses_a_catch_all_proxy_list() {
+    let dir = temp_dir("catch-all");
+    let config = format!(
+        "allow_tofu = false\ntrusted_proxies = [\"0.0.0.0/1\", \"128.0.0.0/1\"]\n{TOFU_DEVICE}"
+    );
+    let path = write(&dir, "tokendeck.toml", &config);
+    let (ok, out) = check(&path, &[]).await;
+    assert!(!ok, "{out}");
+    for says in [
+        "trusted_proxies",
+        "every IPv4 address",
+        "0.0.0.0/1, 128.0.0.0/1",
+    ] {
+        assert!(out.contains(says), "{says:?} missing from: {out}");
+    }
+    let narrow = write(
+        &dir,
+        "narrow.toml",
+        &config.replace("\"0.0.0.0/1\", \"128.0.0.0/1\"", "\"10.244.0.0/16\""),
+    );
+    let (ok, out) = check(&narrow, &[]).await;
+    assert!(ok, "{out}");
+}
+
 /// `tokendeck.toml` as `deploy/kubernetes/configmap.yaml` holds it.
 fn kubernetes_config() -> String {
     let yaml = std::fs::read_to_string(
@@ -140,6 +170,7 @@ fn the_kubernetes_config_is_valid_and_draws_no_warning() {
     let dir = temp_dir("kubernetes");
     write(&dir, "access-key", "correct-horse-battery-staple-0123\n");
     write(&dir, "redis-password", "redis-password\n");
+    write(&dir, "state-signing-key", &format!("{}\n", "k".repeat(44)));
     write(
         &dir,
         "corp-ca.pem",
@@ -152,10 +183,10 @@ fn the_kubernetes_config_is_valid_and_draws_no_warning() {
     let path = write(&dir, "tokendeck.toml", &config);
     let (settings, ignored) = relay::config::Settings::load(Some(&path), []).unwrap();
     assert!(ignored.is_empty());
-    assert!(matches!(
-        settings.state,
-        relay::config::StateLocation::Redis(_)
-    ));
+    let relay::config::StateLocation::Redis(redis) = &settings.state else {
+        panic!("{:?}", settings.state)
+    };
+    assert!(redis.signing_key.is_some(), "pins in Redis are signed");
     assert!(settings.allow_tofu && settings.devices.iter().any(|d| d.tofu));
     assert_eq!(relay::startup::warnings(&settings), Vec::<String>::new());
 }

@@ -16,8 +16,10 @@
 //! second), a relay error, so the console can say "held by Tokendeck" rather than "refused by
 //! the device". A call admitted holds its slot of the calls-at-once budget until its reply has
 //! been passed on whole (or dropped): [`Admitted`] is the guard a `super::held::Held` body
-//! keeps. If a replica dies holding slots, they stop counting after the device's request and
-//! reply-idle timeouts.
+//! keeps. Its request counts in the minute's window only if it reached the device: one that
+//! never did (the relay could not connect, the handshake or the pin failed) is given back
+//! ([`Admitted::unsent`]). If a replica dies holding slots, they stop counting after the
+//! device's request and reply-idle timeouts.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -76,7 +78,7 @@ impl DeviceBudgets {
         priority: impl FnOnce() -> Priority,
     ) -> Result<Admitted, OverBudget> {
         if device.budget.is_none() {
-            return Ok(Admitted::Free);
+            return Ok(Admitted::free());
         }
         let allowance = device.budget.allowance(priority());
         let kept = reserve_beyond(device.budget.total, allowance);
@@ -92,7 +94,11 @@ impl DeviceBudgets {
         kept: Allowance,
     ) -> Result<Admitted, OverBudget> {
         let id = &device.config.id;
-        let mut admitted = Admitted::Free;
+        let mut admitted = Admitted {
+            store: Some(self.store.clone()),
+            call: None,
+            request: None,
+        };
         if let Some(limit) = allowance.concurrent {
             let calls = Budget {
                 key: device.budget_keys.calls.clone(),
@@ -101,12 +107,7 @@ impl DeviceBudgets {
                 window: device.timeouts.request + device.timeouts.reply_idle,
             };
             match self.store.take_slot(&calls).await {
-                Ok(slot) => {
-                    admitted = Admitted::Slot {
-                        store: self.store.clone(),
-                        slot: Some(slot),
-                    }
-                }
+                Ok(slot) => admitted.call = Some(slot),
                 Err(_) => {
                     return Err(OverBudget::Concurrent {
                         device: id.clone(),
@@ -123,14 +124,18 @@ impl DeviceBudgets {
                 limit,
                 window: WINDOW,
             };
-            // A request counts for the whole minute, whatever becomes of it.
-            if let Err(wait) = self.store.take_slot(&requests).await {
-                return Err(OverBudget::PerMinute {
-                    device: id.clone(),
-                    limit,
-                    kept: kept.per_minute.unwrap_or(0),
-                    retry_after_secs: wait.retry_after_secs(),
-                });
+            // A request counts for the whole minute once it has been sent, whatever becomes of
+            // it; one that never reached the device is given back ([`Admitted::unsent`]).
+            match self.store.take_slot(&requests).await {
+                Ok(slot) => admitted.request = Some(slot),
+                Err(wait) => {
+                    return Err(OverBudget::PerMinute {
+                        device: id.clone(),
+                        limit,
+                        kept: kept.per_minute.unwrap_or(0),
+                        retry_after_secs: wait.retry_after_secs(),
+                    });
+                }
             }
         }
         Ok(admitted)
@@ -149,24 +154,46 @@ fn reserve_beyond(total: Allowance, allowance: Allowance) -> Allowance {
     }
 }
 
-/// A call let through; its slot of the calls-at-once budget (if the device counts them) is
-/// handed back when this drops.
+/// A call let through, with the slots it took: its place among the calls at once, handed
+/// back when this drops (the call is over), and its request in the minute's window, which stays
+/// counted for the minute — unless the call never reached the device ([`Admitted::unsent`]).
 #[derive(Debug)]
-pub enum Admitted {
-    /// Nothing to hand back.
-    Free,
-    Slot {
-        store: Arc<ReplicaStore>,
-        slot: Option<Slot>,
-    },
+pub struct Admitted {
+    /// Where the slots were taken; `None` for a device without a budget.
+    store: Option<Arc<ReplicaStore>>,
+    call: Option<Slot>,
+    request: Option<Slot>,
+}
+
+impl Admitted {
+    /// A call of a device without a budget: nothing to hand back.
+    pub fn free() -> Self {
+        Self {
+            store: None,
+            call: None,
+            request: None,
+        }
+    }
+
+    /// Whether nothing was counted for this call.
+    pub fn is_free(&self) -> bool {
+        self.call.is_none() && self.request.is_none()
+    }
+
+    /// The call never reached the device (no connection, a failed handshake, a pin mismatch,
+    /// out of time before its request went out): its request is given back to the minute's
+    /// window, as if it had never been admitted. Free for a device without a budget.
+    pub fn unsent(mut self) {
+        if let (Some(store), Some(request)) = (&self.store, self.request.take()) {
+            store.release(request);
+        }
+    }
 }
 
 impl Drop for Admitted {
     fn drop(&mut self) {
-        if let Admitted::Slot { store, slot } = self
-            && let Some(slot) = slot.take()
-        {
-            store.release(slot);
+        if let (Some(store), Some(call)) = (&self.store, self.call.take()) {
+            store.release(call);
         }
     }
 }
@@ -211,7 +238,7 @@ mod tests {
                 .admit(&device, || unreachable!("not asked without a budget"))
                 .await
                 .unwrap();
-            assert!(matches!(admitted, Admitted::Free));
+            assert!(admitted.is_free());
         }
     }
 
@@ -288,6 +315,28 @@ mod tests {
         drop(first);
         drop(token);
         budgets.admit(&device, || Priority::Ordinary).await.unwrap();
+    }
+
+    #[tokio::test]
+    async fn an_unsent_call_gives_its_minute_slot_back() {
+        // 6 a minute: 1 for ordinary calls, 5 kept for sign-ins and renewals.
+        let device = device(BudgetSetting {
+            per_minute: Some(6),
+            concurrent: Some(2),
+        });
+        let budgets = budgets();
+        for _ in 0..3 {
+            let admitted = budgets.admit(&device, || Priority::Ordinary).await.unwrap();
+            assert!(!admitted.is_free());
+            admitted.unsent();
+        }
+        // Sent (dropped, not given back): it counts for the minute.
+        drop(budgets.admit(&device, || Priority::Ordinary).await.unwrap());
+        let held = budgets.admit(&device, || Priority::Ordinary).await;
+        assert!(
+            matches!(held, Err(OverBudget::PerMinute { limit: 1, .. })),
+            "{held:?}"
+        );
     }
 
     #[test]

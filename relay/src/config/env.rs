@@ -40,6 +40,7 @@ const TOP: &[(&str, Kind)] = &[
     ("state_password_file", Kind::Str),
     ("state_ca", Kind::Str),
     ("state_prefix", Kind::Str),
+    ("state_signing_key_file", Kind::Str),
     ("trusted_proxies", Kind::List),
     ("proxy_user_header", Kind::Str),
 ];
@@ -54,7 +55,9 @@ const LIMITS: &[(&str, Kind)] = &[
     ("body_read_timeout_ms", Kind::Int),
     ("send_timeout_ms", Kind::Int),
     ("max_connections", Kind::Int),
+    ("max_connections_per_client", Kind::Int),
     ("max_in_flight", Kind::Int),
+    ("max_in_flight_per_client", Kind::Int),
     ("shutdown_deadline_ms", Kind::Int),
     ("drain_delay_ms", Kind::Int),
 ];

@@ -28,6 +28,8 @@ pub struct FileConfig {
     pub state_password_file: Option<PathBuf>,
     pub state_ca: Option<PathBuf>,
     pub state_prefix: Option<String>,
+    /// The key (at least 32 bytes) pins in Redis and its generation marker are signed with.
+    pub state_signing_key_file: Option<PathBuf>,
     /// Proxies (addresses or networks) trusted to say who the client is (`X-Forwarded-For`).
     #[serde(default)]
     pub trusted_proxies: Vec<String>,
@@ -54,7 +56,9 @@ pub struct LimitsFile {
     pub body_read_timeout_ms: Option<u64>,
     pub send_timeout_ms: Option<u64>,
     pub max_connections: Option<usize>,
+    pub max_connections_per_client: Option<usize>,
     pub max_in_flight: Option<usize>,
+    pub max_in_flight_per_client: Option<usize>,
     pub shutdown_deadline_ms: Option<u64>,
     pub drain_delay_ms: Option<u64>,
 }

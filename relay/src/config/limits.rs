@@ -20,8 +20,15 @@ pub struct Limits {
     pub send_timeout: Duration,
     /// Connections served at once; further ones wait in the listen backlog.
     pub max_connections: usize,
+    /// Connections one client (an address, an IPv6 /64) may hold; further ones are refused
+    /// at once (`503`, closed). Connections from `trusted_proxies` are not counted here: their
+    /// clients are counted per request.
+    pub max_connections_per_client: usize,
     /// Requests handled at once; further ones get `503 overloaded` with `Retry-After`.
     pub max_in_flight: usize,
+    /// Requests one client (behind trusted proxies, the client they name) may have in
+    /// progress at once; further ones get `503 overloaded` with `Retry-After`.
+    pub max_in_flight_per_client: usize,
     /// After a shutdown signal, requests still running after this are cut off.
     pub shutdown_deadline: Duration,
     /// After SIGTERM, `/readyz` fails at once but the relay keeps serving this long, so the
@@ -41,7 +48,9 @@ impl Default for Limits {
             body_read_timeout: Duration::from_secs(30),
             send_timeout: Duration::from_secs(30),
             max_connections: 512,
+            max_connections_per_client: 256,
             max_in_flight: 256,
+            max_in_flight_per_client: 128,
             shutdown_deadline: Duration::from_secs(10),
             drain_delay: Duration::from_secs(5),
             max_body: DEFAULT_MAX_BODY,

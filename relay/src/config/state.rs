@@ -1,16 +1,18 @@
 //! Where pins are kept and budgets counted:
 //! - `state = "redis://…"` (or `rediss://` for TLS): one Redis for every replica, with
-//!   `state_password_file` (AUTH), `state_ca` (the CA of the server's certificate) and
-//!   `state_prefix` (the keys' prefix);
+//!   `state_password_file` (AUTH), `state_ca` (the CA of the server's certificate),
+//!   `state_prefix` (the keys' prefix) and `state_signing_key_file` (the key pins there are
+//!   signed with; needed while users may pin, which `super::Settings::from_file` checks);
 //! - else the pin file: `state_file`, or by default `tokendeck.state.toml` in
 //!   `$STATE_DIRECTORY` (systemd's `StateDirectory=`), else beside the config file;
 //! - else (no config file) memory.
 
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use super::error::{ConfigError, invalid};
 use super::file::FileConfig;
-use crate::replica_store::RedisOptions;
+use crate::replica_store::{MIN_KEY_BYTES, RedisOptions, StateKey};
 
 /// The pin file's name in `$STATE_DIRECTORY`.
 pub const PIN_FILE_NAME: &str = "tokendeck.state.toml";
@@ -41,6 +43,10 @@ impl StateLocation {
                 ("state_password_file", file.state_password_file.is_some()),
                 ("state_ca", file.state_ca.is_some()),
                 ("state_prefix", file.state_prefix.is_some()),
+                (
+                    "state_signing_key_file",
+                    file.state_signing_key_file.is_some(),
+                ),
             ] {
                 if set {
                     return Err(invalid(key, "applies only with state = \"redis://…\""));
@@ -103,13 +109,34 @@ impl StateLocation {
                 "must be a word without spaces (keys are <prefix>:pins, <prefix>:budget:…)",
             ));
         }
+        let signing_key = match &file.state_signing_key_file {
+            None => None,
+            Some(path) => Some(Arc::new(signing_key(&base.join(path))?)),
+        };
         Ok(Self::Redis(RedisOptions {
             url: url.to_owned(),
             password,
             ca_pem,
             prefix,
+            signing_key,
         }))
     }
+}
+
+/// The shared signing key in `path`: its content, trimmed, at least [`MIN_KEY_BYTES`] long.
+fn signing_key(path: &Path) -> Result<StateKey, ConfigError> {
+    let err = |message: String| invalid("state_signing_key_file", message);
+    let text = std::fs::read(path).map_err(|e| err(format!("{}: {e}", path.display())))?;
+    let key = text.trim_ascii();
+    if key.len() < MIN_KEY_BYTES {
+        return Err(err(format!(
+            "{} holds {} bytes; the key must have at least {MIN_KEY_BYTES}: make one with \
+             openssl rand -base64 32, and give every replica the same",
+            path.display(),
+            key.len()
+        )));
+    }
+    Ok(StateKey::new(key))
 }
 
 /// Check a Redis URL; `true` for TLS (`rediss://`).
@@ -223,6 +250,41 @@ mod tests {
                 "{bad}: {err}"
             );
         }
+    }
+
+    #[test]
+    fn redis_with_tofu_needs_a_signing_key_of_32_bytes() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("short"), "too-short\n").unwrap();
+        std::fs::write(dir.path().join("good"), format!("{}\n", "k".repeat(44))).unwrap();
+        let with_key = |key: &str| FileConfig {
+            state_signing_key_file: Some(key.into()),
+            ..file(Some("redis://127.0.0.1"))
+        };
+        let err = StateLocation::from_file(&with_key("short"), dir.path(), None, None)
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("state_signing_key_file") && err.contains("9 bytes"),
+            "{err}"
+        );
+        assert!(err.contains("openssl rand -base64 32"), "{err}");
+        let err = StateLocation::from_file(&with_key("missing"), dir.path(), None, None)
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("missing"), "{err}");
+        let Ok(StateLocation::Redis(options)) =
+            StateLocation::from_file(&with_key("good"), dir.path(), None, None)
+        else {
+            panic!("a good key is read")
+        };
+        assert!(options.signing_key.is_some());
+        let without_redis = FileConfig {
+            state_signing_key_file: Some("good".into()),
+            ..file(None)
+        };
+        let err = StateLocation::from_file(&without_redis, dir.path(), None, None).unwrap_err();
+        assert!(err.to_string().contains("redis://"), "{err}");
     }
 
     #[test]

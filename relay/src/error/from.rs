@@ -43,6 +43,26 @@ impl From<InventoryError> for RelayError {
                 state: url,
                 detail: message,
             },
+            InventoryError::PinsLost {
+                id, state, pinning, ..
+            } => RelayError::PinsLost {
+                device: id,
+                state,
+                pinning,
+            },
+            InventoryError::PinNotSaved {
+                id,
+                source: StateError::Lost { url },
+            } => RelayError::PinsLost {
+                device: id,
+                state: url,
+                pinning: true,
+            },
+            InventoryError::PinRefused { id, state, why } => RelayError::PinRefused {
+                device: id,
+                state,
+                why,
+            },
             other => RelayError::Internal(other.to_string()),
         }
     }
@@ -79,8 +99,17 @@ impl From<OverBudget> for RelayError {
 
 impl From<Shed> for RelayError {
     fn from(shed: Shed) -> Self {
-        RelayError::Overloaded {
-            retry_after_secs: shed.retry_after_secs,
+        match shed {
+            Shed::Full { retry_after_secs } => RelayError::Overloaded { retry_after_secs },
+            Shed::ClientShare {
+                held,
+                limit,
+                retry_after_secs,
+            } => RelayError::ClientOverShare {
+                held,
+                limit,
+                retry_after_secs,
+            },
         }
     }
 }

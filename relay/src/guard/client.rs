@@ -9,10 +9,10 @@
 //!   since one IPv6 host commonly holds a whole /64.
 //! - The user header is read only from a trusted proxy, and only for the logs.
 
-use std::net::IpAddr;
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
 use axum::http::{HeaderMap, HeaderName};
-use ipnet::IpNet;
+use ipnet::{IpNet, Ipv4Net, Ipv6Net};
 use shared::devices::headers::is_secret_header;
 
 const FORWARDED_FOR: &str = "x-forwarded-for";
@@ -38,7 +38,7 @@ impl ProxyPolicy {
         trusted: &[String],
         user_header: Option<&str>,
     ) -> Result<Self, (&'static str, String)> {
-        let mut networks = Vec::new();
+        let mut written = Vec::new();
         for entry in trusted {
             let entry = entry.trim();
             let net = entry
@@ -50,17 +50,12 @@ impl ProxyPolicy {
                         format!("{entry:?} is not an address or a network like 10.0.0.0/8"),
                     )
                 })?;
-            if net.prefix_len() == 0 {
-                return Err((
-                    "trusted_proxies",
-                    format!(
-                        "{entry} trusts every address, so any client could write its own \
-                         address: list only the ingress's addresses or network"
-                    ),
-                ));
-            }
-            networks.push(net.trunc());
+            written.push((entry, normalise(entry, net)?));
         }
+        if let Some(message) = catch_all(&written) {
+            return Err(("trusted_proxies", message));
+        }
+        let networks: Vec<IpNet> = written.iter().map(|(_, net)| *net).collect();
         let user_header = match user_header.map(str::trim).filter(|h| !h.is_empty()) {
             None => None,
             Some(_) if networks.is_empty() => {
@@ -96,7 +91,34 @@ impl ProxyPolicy {
         })
     }
 
-    fn trusts(&self, ip: IpAddr) -> bool {
+    /// Trusted networks wide enough (more than a /16, or an IPv6 /32) to hold many machines
+    /// outside private address space: allowed, but worth a warning (`relay --check`).
+    pub fn wide_public_ranges(&self) -> Vec<IpNet> {
+        const PRIVATE: [&str; 9] = [
+            "10.0.0.0/8",
+            "172.16.0.0/12",
+            "192.168.0.0/16",
+            "100.64.0.0/10",
+            "127.0.0.0/8",
+            "169.254.0.0/16",
+            "fc00::/7",
+            "fe80::/10",
+            "::1/128",
+        ];
+        let private: Vec<IpNet> = PRIVATE.iter().filter_map(|n| n.parse().ok()).collect();
+        self.trusted
+            .iter()
+            .filter(|net| match net {
+                IpNet::V4(v4) => v4.prefix_len() < 16,
+                IpNet::V6(v6) => v6.prefix_len() < 32,
+            })
+            .filter(|net| !private.iter().any(|p| p.contains(*net)))
+            .copied()
+            .collect()
+    }
+
+    /// Whether `ip` (a connection's peer, or a hop) is one of the operator's proxies.
+    pub fn trusts(&self, ip: IpAddr) -> bool {
         let ip = ip.to_canonical();
         self.trusted.iter().any(|net| net.contains(&ip))
     }
@@ -149,6 +171,96 @@ impl ProxyPolicy {
             user,
         }
     }
+}
+
+/// `net` (the trusted entry `entry`) as peers are compared with it: an IPv6 network inside
+/// `::ffff:0:0/96` becomes the IPv4 network it maps (peers are canonicalised the same way, so
+/// `::ffff:10.0.0.0/104` trusts `10.1.2.3`). Refused: a network of every address, and an IPv6
+/// network that holds the whole mapped range (every IPv4 client, on a dual-stack listener).
+fn normalise(entry: &str, net: IpNet) -> Result<IpNet, (&'static str, String)> {
+    let refuse = |what: &str| {
+        Err((
+            "trusted_proxies",
+            format!(
+                "{entry} trusts {what}, so any client could write its own address: list only \
+                 the ingress's addresses or network"
+            ),
+        ))
+    };
+    let net = net.trunc();
+    if net.prefix_len() == 0 {
+        return refuse("every address");
+    }
+    let IpNet::V6(v6) = net else {
+        return Ok(net);
+    };
+    if MAPPED.contains(&v6) {
+        let v4 = v6.network().to_ipv4_mapped().expect("inside ::ffff:0:0/96");
+        let v4 = Ipv4Net::new(v4, v6.prefix_len() - 96).expect("a prefix of at most 32");
+        return Ok(IpNet::V4(v4));
+    }
+    if v6.contains(&MAPPED) {
+        return refuse("every IPv4-mapped address (::ffff:0:0/96), that is every IPv4 client");
+    }
+    Ok(net)
+}
+
+/// IPv4-mapped IPv6 addresses: how a dual-stack listener sees IPv4 clients.
+const MAPPED: Ipv6Net = Ipv6Net::new_assert(Ipv6Addr::new(0, 0, 0, 0, 0, 0xffff, 0, 0), 96);
+
+/// Whether `nets` (entries as written, and as normalised) together trust a whole address
+/// family, each safe alone (`0.0.0.0/1` and `128.0.0.0/1`): every IPv4 address, every IPv6
+/// address outside the mapped range, or every global-unicast IPv6 address (`2000::/3`, the
+/// whole internet). Then a message naming the entries.
+fn catch_all(nets: &[(&str, IpNet)]) -> Option<String> {
+    /// Whether `nets` cover all of `block` (aggregating with it adds nothing).
+    fn covers<N: Copy + Eq>(nets: &[N], block: N, aggregate: fn(&Vec<N>) -> Vec<N>) -> bool {
+        let mut with = nets.to_vec();
+        with.push(block);
+        !nets.is_empty() && aggregate(&nets.to_vec()) == aggregate(&with)
+    }
+    let names = |v4: bool| {
+        let named: Vec<&str> = nets
+            .iter()
+            .filter(|(_, net)| matches!(net, IpNet::V4(_)) == v4)
+            .map(|(entry, _)| *entry)
+            .collect();
+        named.join(", ")
+    };
+    let v4: Vec<Ipv4Net> = nets
+        .iter()
+        .filter_map(|(_, net)| match net {
+            IpNet::V4(net) => Some(*net),
+            IpNet::V6(_) => None,
+        })
+        .collect();
+    let v6: Vec<Ipv6Net> = nets
+        .iter()
+        .filter_map(|(_, net)| match net {
+            IpNet::V6(net) => Some(*net),
+            IpNet::V4(_) => None,
+        })
+        .collect();
+    let every_v4 = Ipv4Net::new_assert(Ipv4Addr::UNSPECIFIED, 0);
+    let every_v6 = Ipv6Net::new_assert(Ipv6Addr::UNSPECIFIED, 0);
+    let global = Ipv6Net::new_assert(Ipv6Addr::new(0x2000, 0, 0, 0, 0, 0, 0, 0), 3);
+    let mut v6_and_mapped = v6.clone();
+    v6_and_mapped.push(MAPPED);
+    let what = if covers(&v4, every_v4, Ipv4Net::aggregate) {
+        (true, "every IPv4 address")
+    } else if covers(&v6_and_mapped, every_v6, Ipv6Net::aggregate) && !v6.is_empty() {
+        (false, "every IPv6 address")
+    } else if covers(&v6, global, Ipv6Net::aggregate) {
+        (false, "every public IPv6 address (2000::/3)")
+    } else {
+        return None;
+    };
+    Some(format!(
+        "{} together trust {}, so any client could write its own address: list only the \
+         ingress's addresses or network",
+        names(what.0),
+        what.1
+    ))
 }
 
 /// An `X-Forwarded-For` hop: an address, possibly with a port (`1.2.3.4:5678`, `[::1]:80`).
@@ -295,6 +407,86 @@ mod tests {
             ..a
         };
         assert_eq!(v4.lockout_key(), "203.0.113.9");
+    }
+
+    #[test]
+    fn trusted_ranges_that_together_cover_everyone_are_refused() {
+        for (entries, says) in [
+            (&["0.0.0.0/1", "128.0.0.0/1"][..], "every IPv4 address"),
+            (
+                &["0.0.0.0/2", "64.0.0.0/2", "128.0.0.0/1"],
+                "every IPv4 address",
+            ),
+            (
+                &["0.0.0.0/1", "128.0.0.0/2", "192.0.0.0/2"],
+                "every IPv4 address",
+            ),
+            (
+                &["::ffff:0.0.0.0/97", "::ffff:128.0.0.0/97"],
+                "every IPv4 address",
+            ),
+            (&["0.0.0.0/1", "::ffff:128.0.0.0/97"], "every IPv4 address"),
+            (&["::/1", "8000::/1"], "every IPv4-mapped address"),
+            (&["::/1"], "every IPv4-mapped address"),
+            (&["::/64"], "every IPv4-mapped address"),
+            (&["2000::/4", "3000::/4"], "2000::/3"),
+            (
+                &["::/4", "1000::/4", "2000::/3", "4000::/2", "8000::/1"],
+                "every IPv4-mapped",
+            ),
+        ] {
+            let list: Vec<String> = entries.iter().map(|e| e.to_string()).collect();
+            let err = ProxyPolicy::new(&list, None).unwrap_err();
+            assert_eq!(err.0, "trusted_proxies", "{entries:?}");
+            assert!(err.1.contains(says), "{entries:?}: {}", err.1);
+            assert!(
+                entries.iter().all(|e| err.1.contains(e)) || err.1.contains("every IPv4-mapped"),
+                "names the entries: {}",
+                err.1
+            );
+        }
+        // IPv6 that leaves out only the mapped range still trusts every IPv6 client: the
+        // sibling of each of the mapped range's supernets, /1 to /96.
+        let mapped = u128::from(MAPPED.network());
+        let all_but_mapped: Vec<String> = (1..=96u8)
+            .map(|len| {
+                let flipped = mapped ^ (1u128 << (128 - u32::from(len)));
+                Ipv6Net::new(Ipv6Addr::from(flipped), len)
+                    .unwrap()
+                    .trunc()
+                    .to_string()
+            })
+            .collect();
+        let err = ProxyPolicy::new(&all_but_mapped, None).unwrap_err();
+        assert!(err.1.contains("every IPv6 address"), "{}", err.1);
+        let but_2000 = [&all_but_mapped[..2], &all_but_mapped[3..]].concat();
+        assert!(ProxyPolicy::new(&but_2000, None).is_ok());
+        let wide = ProxyPolicy::new(&["0.0.0.0/1".into(), "10.0.0.0/8".into()], None).unwrap();
+        assert_eq!(
+            wide.wide_public_ranges(),
+            vec!["0.0.0.0/1".parse::<IpNet>().unwrap()]
+        );
+        for fine in [
+            &["10.0.0.0/8", "192.168.0.0/16"][..],
+            &["fd00::/8"],
+            &["10.244.0.0/16"],
+            &["2001:db8::/32"],
+            &["0.0.0.0/1"],
+            &["10.0.0.0/8", "fd00::/8", "::ffff:192.168.0.0/112"],
+        ] {
+            let list: Vec<String> = fine.iter().map(|e| e.to_string()).collect();
+            assert!(ProxyPolicy::new(&list, None).is_ok(), "{fine:?}");
+        }
+    }
+
+    #[test]
+    fn ipv4_mapped_entries_trust_ipv4_peers() {
+        let p = ProxyPolicy::new(&["::ffff:10.0.0.0/104".into()], None).unwrap();
+        assert!(p.trusts(ip("10.1.2.3")));
+        assert!(p.trusts(ip("::ffff:10.1.2.3")));
+        assert!(!p.trusts(ip("11.0.0.1")));
+        let h = headers(&[("x-forwarded-for", "203.0.113.9")]);
+        assert_eq!(p.identify(ip("10.1.2.3"), &h).addr, ip("203.0.113.9"));
     }
 
     #[test]

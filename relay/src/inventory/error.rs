@@ -29,6 +29,24 @@ pub enum InventoryError {
         "device {id}: the relay cannot tell whether a user pinned it ({state} is unreachable), so it does not dial it"
     )]
     PinsUnknown { id: String, state: String },
+    #[error("device {id}: {loss}")]
+    PinsLost {
+        id: String,
+        /// The store, without its password.
+        state: String,
+        /// The operator's message (`crate::replica_store::StateLoss`).
+        loss: String,
+        /// Refused a pin (else: refused a call).
+        pinning: bool,
+    },
+    #[error(
+        "device {id}: the pin stored for it in {state} is refused ({why}), so it is not dialled"
+    )]
+    PinRefused {
+        id: String,
+        state: String,
+        why: String,
+    },
     #[error("device {id}: saving its pin: {source}")]
     PinNotSaved { id: String, source: StateError },
 }

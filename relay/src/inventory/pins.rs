@@ -8,8 +8,10 @@
 //! - once: a device a user pinned keeps that pin until the operator removes it from the store;
 //!   the first pin wins, across replicas too;
 //! - pin writes are serialised, so the pin in use is always the pin saved;
-//! - fail closed: while the store cannot say whether a device was pinned (Redis away), a device
-//!   open to trust on first use and not pinned yet is not dialled, and nobody can pin.
+//! - fail closed: while the store cannot say whether a device was pinned (Redis away, or Redis
+//!   lost its data: its generation marker is gone), a device open to trust on first use and not
+//!   pinned yet is not dialled, and nobody can pin; a stored pin that does not verify (unsigned,
+//!   another key) is refused, and its device is not dialled until the operator removes it.
 
 use std::sync::Arc;
 
@@ -17,7 +19,7 @@ use tokio::sync::watch;
 
 use super::device::{Device, DeviceConfig};
 use super::error::InventoryError;
-use crate::replica_store::{PinView, ReplicaStore};
+use crate::replica_store::{PinStatus, PinView, ReplicaStore, StateLoss};
 use crate::trust::TrustPolicy;
 
 /// The trust-on-first-use rules over the replicas' store's pins.
@@ -55,7 +57,11 @@ impl Pins {
 
     /// Whether a user may pin `device` now.
     pub fn can_pin(&self, device: &Device) -> bool {
-        self.allowed && device.config.tofu && !device.pinned_by_user
+        if !(self.allowed && device.config.tofu && !device.pinned_by_user) {
+            return false;
+        }
+        let view = self.state.pins();
+        view.loss().is_none() && view.refused(&device.config.id).is_none()
     }
 
     /// The policy a device is built with, and whether it is a user's pin: the stored pin for a
@@ -82,19 +88,56 @@ impl Pins {
     }
 
     /// Fail closed: a device open to trust on first use and not pinned (as far as this replica
-    /// knows) is dialled only while the store can say that nobody pinned it elsewhere.
+    /// knows) is dialled only while the store can say that nobody pinned it elsewhere; one whose
+    /// stored pin was refused, not at all.
     pub fn known(&self, device: &Device) -> Result<(), InventoryError> {
-        if self.allowed
-            && device.config.tofu
-            && !device.pinned_by_user
-            && !self.state.pins().is_current()
-        {
-            return Err(InventoryError::PinsUnknown {
+        if !(self.allowed && device.config.tofu) {
+            return Ok(());
+        }
+        let view = self.state.pins();
+        self.refused(device, &view, false)?;
+        if device.pinned_by_user {
+            return Ok(());
+        }
+        match view.status() {
+            PinStatus::Current => Ok(()),
+            PinStatus::Unreachable => Err(InventoryError::PinsUnknown {
                 id: device.config.id.clone(),
                 state: self.state.describe(),
+            }),
+            PinStatus::Lost(loss) => Err(self.lost(device, loss, false)),
+        }
+    }
+
+    /// Refuse `device` if its stored pin was refused, or every pin while the store lost its
+    /// data.
+    fn refused(
+        &self,
+        device: &Device,
+        view: &PinView,
+        pinning: bool,
+    ) -> Result<(), InventoryError> {
+        let id = &device.config.id;
+        if let Some(why) = view.refused(id) {
+            return Err(InventoryError::PinRefused {
+                id: id.clone(),
+                state: self.state.describe(),
+                why: why.to_owned(),
             });
         }
-        Ok(())
+        match view.loss() {
+            Some(loss) if pinning => Err(self.lost(device, loss, true)),
+            _ => Ok(()),
+        }
+    }
+
+    fn lost(&self, device: &Device, loss: &StateLoss, pinning: bool) -> InventoryError {
+        InventoryError::PinsLost {
+            id: device.config.id.clone(),
+            state: self.state.describe(),
+            loss: loss.to_string(),
+            pinning,
+        }
     }
 
     /// Serialise pin writes: hold this from the check until the new device is in place.
@@ -111,7 +154,9 @@ impl Pins {
         if !device.config.tofu {
             return Err(InventoryError::NotTofu(id));
         }
-        let stored = self.state.pins().get(&id).map(str::to_owned);
+        let view = self.state.pins();
+        self.refused(device, &view, true)?;
+        let stored = view.get(&id).map(str::to_owned);
         if let Some(existing) = stored.or_else(|| {
             device
                 .pinned_by_user

@@ -15,7 +15,7 @@ use std::cell::Cell;
 use std::future::poll_fn;
 use std::net::SocketAddr;
 use std::pin::Pin;
-use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::task::{Context, Poll};
 use std::time::{Duration, Instant};
@@ -67,6 +67,24 @@ pub enum CallError {
     ConnectTimeout(Duration),
     #[error("HTTP exchange")]
     Http(#[source] hyper::Error),
+}
+
+/// How far a call got, readable after its future was dropped (the request timeout drops it):
+/// whether its request was handed to a connection to the device. A call that never was (no
+/// connection, a failed handshake, a pin mismatch, a wait for one of the pool's connections)
+/// reached nothing, so the device's budget gives its request back (`crate::admission::budget`).
+#[derive(Debug, Default)]
+pub struct CallProgress(AtomicBool);
+
+impl CallProgress {
+    /// Whether the request was handed to a connection (it may have gone out, in part or whole).
+    pub fn sent(&self) -> bool {
+        self.0.load(Ordering::Relaxed)
+    }
+
+    fn mark(&self, sent: bool) {
+        self.0.store(sent, Ordering::Relaxed);
+    }
 }
 
 /// Where a pool dials and how.
@@ -296,8 +314,13 @@ impl Pool {
 
     /// One call: `request` (origin-form URI; its `Host` is set here) over an idle connection,
     /// or a new one. A connection found closed when it is used is replaced, and a request it
-    /// never sent is sent on the next.
-    pub async fn call(&self, mut request: Request<Outgoing>) -> Result<Response<Reply>, CallError> {
+    /// never sent is sent on the next. `progress` says, even if this future is dropped,
+    /// whether the request was handed to a connection.
+    pub async fn call(
+        &self,
+        mut request: Request<Outgoing>,
+        progress: &CallProgress,
+    ) -> Result<Response<Reply>, CallError> {
         let shared = &self.shared;
         request
             .headers_mut()
@@ -328,6 +351,7 @@ impl Pool {
                     request.headers().clone(),
                 )
             });
+            progress.mark(true);
             match upstream.send(request).await {
                 Ok(response) => {
                     return Ok(
@@ -336,7 +360,10 @@ impl Pool {
                 }
                 Err(mut failed) => match (failed.take_message(), again) {
                     // Closed while idle, before the request went out: try the next connection.
-                    (Some(unsent), _) if reused => request = unsent,
+                    (Some(unsent), _) if reused => {
+                        progress.mark(false);
+                        request = unsent;
+                    }
                     (None, Some((method, uri, headers))) => {
                         resent = true;
                         request = Request::new(empty_body());
@@ -344,7 +371,11 @@ impl Pool {
                         *request.uri_mut() = uri;
                         *request.headers_mut() = headers;
                     }
-                    _ => return Err(CallError::Http(failed.into_error())),
+                    (unsent, _) => {
+                        // Back unsent from a fresh connection: nothing reached the device.
+                        progress.mark(unsent.is_none());
+                        return Err(CallError::Http(failed.into_error()));
+                    }
                 },
             }
         }
@@ -656,6 +687,63 @@ mod tests {
         }
     }
 
+    fn pool_to(base_url: Url, connect_timeout: Duration) -> Pool {
+        Pool::new(PoolSettings {
+            base_url,
+            tls: TrustPolicy::Insecure.client_config().unwrap(),
+            resolver: Arc::new(DeviceResolver::any()),
+            connect_timeout,
+            idle_timeout: Duration::from_secs(60),
+        })
+        .unwrap()
+    }
+
+    /// Whether a call's request was handed to a connection, as the budget asks once the call
+    /// failed or timed out: not for a closed port or a device that never finishes the
+    /// handshake, yes for a call the device answered.
+    #[tokio::test]
+    async fn progress_says_sent_only_once_the_request_went_out() {
+        let closed = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let port = closed.local_addr().unwrap().port();
+        drop(closed);
+        let pool = pool_to(
+            Url::parse(&format!("https://127.0.0.1:{port}/")).unwrap(),
+            Duration::from_secs(5),
+        );
+        let progress = CallProgress::default();
+        assert!(pool.call(get(), &progress).await.is_err());
+        assert!(!progress.sent(), "nothing listens there");
+
+        let (url, _close, _closed) = closing_device().await;
+        let progress = CallProgress::default();
+        let reply = pool_to(url, Duration::from_secs(5))
+            .call(get(), &progress)
+            .await
+            .unwrap();
+        assert_eq!(reply.status(), 200);
+        assert!(progress.sent());
+
+        // Accepts, never speaks: the call is stuck in the handshake when its time is up.
+        let silent = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let url = Url::parse(&format!("https://{}/", silent.local_addr().unwrap())).unwrap();
+        let holding = tokio::spawn(async move {
+            let mut held = Vec::new();
+            while let Ok((stream, _)) = silent.accept().await {
+                held.push(stream);
+            }
+        });
+        let progress = CallProgress::default();
+        let pool = pool_to(url, Duration::from_secs(5));
+        let call = pool.call(get(), &progress);
+        assert!(
+            tokio::time::timeout(Duration::from_millis(300), call)
+                .await
+                .is_err()
+        );
+        assert!(!progress.sent(), "the handshake never finished");
+        holding.abort();
+    }
+
     /// A call's future is copied whole at each `.await` above it, for every call: the
     /// connection (its TLS state) and the handshake that opens one are boxed so it stays small
     /// (4.8 KB before, when the copies were 7 % of the relay's CPU under load).
@@ -669,7 +757,8 @@ mod tests {
             idle_timeout: Duration::from_secs(60),
         })
         .unwrap();
-        let call = pool.call(get());
+        let progress = CallProgress::default();
+        let call = pool.call(get(), &progress);
         assert!(
             std::mem::size_of_val(&call) <= 2048,
             "{} bytes",

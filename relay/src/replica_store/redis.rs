@@ -6,70 +6,45 @@
 //! - A budget is a sorted set (`<prefix>:budget:<key>`) of slots scored by when each stops
 //!   counting. One script takes a slot (or says how long until one frees) atomically, on the
 //!   Redis server's clock, so replicas whose clocks disagree still count one window.
+//! - Pins are signed (`super::signing`, with `state_signing_key_file`) under the store's
+//!   generation marker (`<prefix>:state`, written by `relay --init-state`), read together with
+//!   the pins by one script so the read is never torn. A store without a valid marker has lost
+//!   its data (a restart without persistence, a flush, a failover to an empty replica): its
+//!   view is `PinStatus::Lost` and pins fail closed as below; a pin that does not verify is
+//!   refused, not applied. A pin is written only while the marker's generation is the one the
+//!   writer knows, so nothing is pinned into a store that lost its data.
 //! - Redis going away: the error is logged once, with what it means; pins fail closed (the
 //!   pins already known still hold, since users never replace one, but nobody can pin and a
 //!   device marked `tofu` that is not pinned yet is refused: another replica may have pinned
 //!   it); budgets are counted by this replica alone until Redis answers again. The poll that
 //!   reads the pins also reconnects.
 
-use std::collections::{BTreeMap, HashMap};
+mod scripts;
+
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
-use std::sync::{Arc, LazyLock, Weak};
+use std::sync::{Arc, Mutex, Weak};
 use std::time::{Duration, Instant};
 
 use redis::aio::MultiplexedConnection;
-use redis::{AsyncConnectionConfig, Client, IntoConnectionInfo, RedisError, Script};
+use redis::{AsyncConnectionConfig, Client, IntoConnectionInfo, RedisError};
 use tokio::sync::{Mutex as AsyncMutex, watch};
 
 use super::error::StateError;
+use super::generation::{Adoption, InitReport, Marker, Signed};
 use super::local::{Clock, LocalBudgets};
-use super::pin_view::PinView;
+use super::pin_view::{LossReason, PinView, StateLoss};
+use super::signing::{PinRefusal, StateKey, fingerprint_of};
 use super::slots::{Budget, Slot, Wait};
+use scripts::{INIT, READ, RESIGN, SET_PIN, WINDOW};
+
+/// Refused stored pins remembered as logged (past this, forgotten at once: logged again).
+const MAX_LOGGED_REFUSALS: usize = 1024;
 
 /// How often each replica reads the pins (and, while Redis is away, tries to reconnect).
 pub const PIN_POLL: Duration = Duration::from_secs(1);
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(3);
 const RESPONSE_TIMEOUT: Duration = Duration::from_secs(2);
-
-/// A sliding window: KEYS[1] the window, ARGV limit, window (ms), member. With a member, take
-/// a slot; with an empty one, only check. Returns {1, 0} when there is (was) room, {0, ms until
-/// fewer than `limit` slots count} when full: callers with a higher limit may have filled the
-/// window past this one's, so that is the (count − limit)-th slot to expire (0-based), the
-/// earliest only when the window is exactly full.
-static WINDOW: LazyLock<Script> = LazyLock::new(|| {
-    Script::new(
-        r"
-local t = redis.call('TIME')
-local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
-redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now)
-local count = redis.call('ZCARD', KEYS[1])
-local limit = tonumber(ARGV[1])
-if count < limit then
-  if ARGV[3] ~= '' then
-    redis.call('ZADD', KEYS[1], now + tonumber(ARGV[2]), ARGV[3])
-    redis.call('PEXPIRE', KEYS[1], tonumber(ARGV[2]))
-  end
-  return {1, 0}
-end
-local nth = count - limit
-local freeing = redis.call('ZRANGE', KEYS[1], nth, nth, 'WITHSCORES')
-return {0, tonumber(freeing[2]) - now}
-",
-    )
-});
-
-/// Pin unless pinned: KEYS[1] the pins, ARGV device, fingerprint. Returns nil when pinned now,
-/// else the pin already there.
-static SET_PIN: LazyLock<Script> = LazyLock::new(|| {
-    Script::new(
-        r"
-if redis.call('HSETNX', KEYS[1], ARGV[1], ARGV[2]) == 1 then
-  return false
-end
-return redis.call('HGET', KEYS[1], ARGV[1])
-",
-    )
-});
 
 /// How to reach the Redis server.
 #[derive(Clone)]
@@ -82,6 +57,9 @@ pub struct RedisOptions {
     pub ca_pem: Option<Vec<u8>>,
     /// Prefix of every key, so several portals can share one Redis.
     pub prefix: String,
+    /// The key pins and the generation marker are signed with (`state_signing_key_file`);
+    /// without one (no trust on first use), pins are neither signed nor checked.
+    pub signing_key: Option<Arc<StateKey>>,
 }
 
 impl std::fmt::Debug for RedisOptions {
@@ -91,6 +69,7 @@ impl std::fmt::Debug for RedisOptions {
             .field("password", &self.password.as_ref().map(|_| "<redacted>"))
             .field("ca_pem", &self.ca_pem.as_ref().map(|_| "<set>"))
             .field("prefix", &self.prefix)
+            .field("signing_key", &self.signing_key.as_ref().map(|_| "<set>"))
             .finish()
     }
 }
@@ -137,6 +116,14 @@ struct Inner {
     connection: AsyncMutex<Option<MultiplexedConnection>>,
     up: AtomicBool,
     pins: watch::Sender<PinView>,
+    /// The marker's key (`<prefix>:state`), and the prefix pins are signed under.
+    marker_key: String,
+    prefix: String,
+    key: Option<Arc<StateKey>>,
+    /// The last valid marker this replica read.
+    marker: Mutex<Option<Marker>>,
+    /// Refused stored pins already logged (device, value), so each is logged once.
+    logged_refusals: Mutex<HashSet<(String, String)>>,
     /// This replica's own count, while Redis is away.
     fallback: LocalBudgets,
     /// Slot names start with this replica's own random prefix.
@@ -181,6 +168,11 @@ impl RedisStore {
             connection: AsyncMutex::new(None),
             up: AtomicBool::new(false),
             pins: watch::Sender::new(PinView::default().stale()),
+            marker_key: format!("{}:state", options.prefix),
+            prefix: options.prefix.clone(),
+            key: options.signing_key.clone(),
+            marker: Mutex::new(None),
+            logged_refusals: Mutex::new(HashSet::new()),
             fallback: LocalBudgets::new(Arc::new(Instant::now) as Clock),
             replica: replica_prefix(),
             next_slot: AtomicU64::new(1),
@@ -202,37 +194,172 @@ impl RedisStore {
         self.inner.up.load(Ordering::SeqCst)
     }
 
+    /// The generation marker this replica last read (none: not initialised, lost, or pins
+    /// are not signed).
+    pub fn marker(&self) -> Option<Marker> {
+        lock(&self.inner.marker).clone()
+    }
+
     pub async fn set_pin_if_absent(
         &self,
         device_id: &str,
         fingerprint: &str,
     ) -> Result<Option<String>, StateError> {
         let inner = &self.inner;
-        let existing: Option<String> = inner
-            .call("pinning", |mut c| async move {
-                SET_PIN
-                    .key(&inner.pins_key)
-                    .arg(device_id)
-                    .arg(fingerprint)
-                    .invoke_async(&mut c)
-                    .await
+        let (value, generation) = match inner.signed() {
+            None => (fingerprint.to_owned(), String::new()),
+            Some(signed) => {
+                let Some(marker) = self.marker() else {
+                    return Err(StateError::Lost {
+                        url: inner.url.clone(),
+                    });
+                };
+                let value = signed.pin_value(&marker.generation, device_id, fingerprint);
+                (value, marker.generation)
+            }
+        };
+        let answer: Vec<String> = inner
+            .call("pinning", |mut c| {
+                let (value, generation) = (&value, &generation);
+                async move {
+                    SET_PIN
+                        .key(&inner.pins_key)
+                        .key(&inner.marker_key)
+                        .arg(device_id)
+                        .arg(value)
+                        .arg(generation)
+                        .invoke_async(&mut c)
+                        .await
+                }
             })
             .await
             .map_err(|err| StateError::Unreachable {
                 url: inner.url.clone(),
                 message: err.to_string(),
             })?;
-        let pinned = existing.as_deref().unwrap_or(fingerprint).to_owned();
-        inner
-            .pins
-            .send_if_modified(|view| match view.get(device_id) {
-                Some(known) if known == pinned => false,
-                _ => {
-                    *view = view.with(device_id, &pinned);
-                    true
-                }
-            });
+        let (pinned, existing) = match answer.as_slice() {
+            [done] if done == "pinned" => (Some(fingerprint.to_owned()), None),
+            [exists, value] if exists == "exists" => {
+                let verified = inner.verify_pin(&generation, device_id, value).ok();
+                (verified, Some(fingerprint_of(value).to_owned()))
+            }
+            _ => {
+                return Err(StateError::Lost {
+                    url: inner.url.clone(),
+                });
+            }
+        };
+        if let Some(pinned) = pinned {
+            inner
+                .pins
+                .send_if_modified(|view| match view.get(device_id) {
+                    Some(known) if known == pinned => false,
+                    _ => {
+                        *view = view.with(device_id, &pinned);
+                        true
+                    }
+                });
+        }
         Ok(existing)
+    }
+
+    /// `relay --init-state`: give the store a generation marker if it has no valid one (a new
+    /// store, or one that lost its data; one signed with another key only with `force`), and
+    /// report its pins. With `adopt`, pins that do not verify (unsigned ones from before pins
+    /// were signed, or ones of an earlier generation) are signed under the generation.
+    pub async fn initialise(&self, adopt: bool, force: bool) -> Result<InitReport, StateError> {
+        let inner = &self.inner;
+        let Some(signed) = inner.signed() else {
+            return Err(StateError::NoSigningKey);
+        };
+        let (state, pins) = inner.read().await.map_err(|e| inner.unreachable(&e))?;
+        let read_generation = state.get("generation").cloned().unwrap_or_default();
+        let (marker, fresh) = match signed.marker(&state, None) {
+            Ok(marker) => (marker, false),
+            Err(LossReason::ForeignMarker) if !force => {
+                return Err(StateError::ForeignMarker {
+                    url: inner.url.clone(),
+                    marker_key: inner.marker_key.clone(),
+                });
+            }
+            Err(_) => {
+                let now = std::time::UNIX_EPOCH
+                    .elapsed()
+                    .unwrap_or_default()
+                    .as_secs();
+                let (marker, sig) =
+                    signed
+                        .new_marker(now)
+                        .map_err(|_| StateError::Unreachable {
+                            url: inner.url.clone(),
+                            message: "no randomness for a new generation".into(),
+                        })?;
+                let written: i64 = inner
+                    .call("initialising", |mut c| {
+                        let marker = &marker;
+                        async move {
+                            INIT.key(&inner.marker_key)
+                                .arg(&marker.generation)
+                                .arg(&marker.created)
+                                .arg(sig)
+                                .arg(read_generation)
+                                .invoke_async(&mut c)
+                                .await
+                        }
+                    })
+                    .await
+                    .map_err(|e| inner.unreachable(&e))?;
+                if written != 1 {
+                    return Err(StateError::Raced {
+                        url: inner.url.clone(),
+                    });
+                }
+                (marker, true)
+            }
+        };
+        let sorted = signed.sort(&marker.generation, pins);
+        let mut report = InitReport {
+            signed: sorted.pins.len(),
+            marker,
+            fresh,
+            adopted: Vec::new(),
+            refused: Vec::new(),
+        };
+        for (device, stored, why) in sorted.refused {
+            let generation = &report.marker.generation;
+            let (fingerprint, value) =
+                match signed.adoption(generation, &device, &stored, &why, adopt) {
+                    Adoption::Leave(why) => {
+                        report.refused.push((device, why));
+                        continue;
+                    }
+                    Adoption::Sign { fingerprint, value } => (fingerprint, value),
+                };
+            let replaced: i64 = inner
+                .call("signing a pin", |mut c| {
+                    let (device, stored) = (&device, &stored);
+                    async move {
+                        RESIGN
+                            .key(&inner.pins_key)
+                            .arg(device)
+                            .arg(stored)
+                            .arg(value)
+                            .invoke_async(&mut c)
+                            .await
+                    }
+                })
+                .await
+                .map_err(|e| inner.unreachable(&e))?;
+            if replaced == 1 {
+                report.adopted.push((device, fingerprint));
+            } else {
+                report
+                    .refused
+                    .push((device, "it changed meanwhile: run again".into()));
+            }
+        }
+        let _ = inner.refresh_pins().await;
+        Ok(report)
     }
 
     pub async fn take(&self, budget: &Budget) -> Result<Slot, Wait> {
@@ -366,18 +493,77 @@ impl Inner {
         });
     }
 
-    /// Read every pin; the view becomes current.
-    async fn refresh_pins(&self) -> Result<(), RedisError> {
-        let key = self.pins_key.clone();
-        let pins: HashMap<String, String> = self
+    fn unreachable(&self, err: &RedisError) -> StateError {
+        StateError::Unreachable {
+            url: self.url.clone(),
+            message: err.to_string(),
+        }
+    }
+
+    /// The marker and the pins, in one read.
+    async fn read(
+        &self,
+    ) -> Result<(HashMap<String, String>, BTreeMap<String, String>), RedisError> {
+        let (state, pins): (HashMap<String, String>, BTreeMap<String, String>) = self
             .call("reading the pins", |mut c| async move {
-                redis::cmd("HGETALL").arg(key).query_async(&mut c).await
+                READ.key(&self.marker_key)
+                    .key(&self.pins_key)
+                    .invoke_async(&mut c)
+                    .await
             })
             .await?;
-        if !self.up.swap(true, Ordering::SeqCst) {
-            tracing::info!(state = %self.url, pins = pins.len(), "the shared state answers");
+        Ok((state, pins))
+    }
+
+    /// The signed state under this replica's key, if pins are signed.
+    fn signed(&self) -> Option<Signed<'_>> {
+        let key = self.key.as_deref()?;
+        Some(Signed {
+            key,
+            prefix: &self.prefix,
+        })
+    }
+
+    /// The fingerprint of a stored pin, if it verifies (always, when pins are not signed).
+    fn verify_pin(
+        &self,
+        generation: &str,
+        device: &str,
+        value: &str,
+    ) -> Result<String, PinRefusal> {
+        match self.signed() {
+            None => Ok(value.to_owned()),
+            Some(signed) => signed.verify(generation, device, value),
         }
-        let view = PinView::current(pins.into_iter().collect::<BTreeMap<_, _>>());
+    }
+
+    /// Read the marker and every pin; the view becomes current, or lost.
+    async fn refresh_pins(&self) -> Result<(), RedisError> {
+        let (state, stored) = self.read().await?;
+        if !self.up.swap(true, Ordering::SeqCst) {
+            tracing::info!(state = %self.url, pins = stored.len(), "the shared state answers");
+        }
+        let before = self.pins.borrow().clone();
+        let view = match self.signed() {
+            None => PinView::current(stored),
+            Some(signed) => self.judge(&signed, &state, stored, &before),
+        };
+        match (before.loss(), view.loss()) {
+            (None, Some(loss)) => tracing::error!(state = %self.url, "{loss}"),
+            (Some(was), Some(loss)) if was.reason != loss.reason => {
+                tracing::error!(state = %self.url, "{loss}")
+            }
+            (Some(_), None) => {
+                let marker = lock(&self.marker).clone().unwrap_or_default();
+                tracing::info!(
+                    state = %self.url,
+                    generation = %marker.generation,
+                    pins = view.len(),
+                    "the shared state's generation marker is valid again: pins apply as stored"
+                );
+            }
+            _ => {}
+        }
         self.pins.send_if_modified(|known| {
             let changed = *known != view;
             if changed {
@@ -387,6 +573,76 @@ impl Inner {
         });
         Ok(())
     }
+
+    /// The view of `stored` under the marker in `state`: the pins that verify, the ones
+    /// refused, or a loss keeping what `before` knew.
+    fn judge(
+        &self,
+        signed: &Signed<'_>,
+        state: &HashMap<String, String>,
+        stored: BTreeMap<String, String>,
+        before: &PinView,
+    ) -> PinView {
+        let knew = lock(&self.marker).clone();
+        let marker = match signed.marker(state, knew.as_ref()) {
+            Ok(marker) => marker,
+            Err(reason) => {
+                let known = before
+                    .pins()
+                    .iter()
+                    .map(|(device, fingerprint)| (device.clone(), fingerprint.clone()))
+                    .collect();
+                return before.lost(StateLoss {
+                    reason,
+                    url: self.url.clone(),
+                    marker_key: self.marker_key.clone(),
+                    pins_key: self.pins_key.clone(),
+                    known,
+                });
+            }
+        };
+        if knew.is_some_and(|k| k.generation != marker.generation) {
+            tracing::info!(
+                state = %self.url,
+                generation = %marker.generation,
+                "the shared state was re-initialised by the operator: pins of the old \
+                 generation no longer apply"
+            );
+        }
+        let sorted = signed.sort(&marker.generation, stored);
+        *lock(&self.marker) = Some(marker);
+        let mut refused = BTreeMap::new();
+        for (device, value, why) in sorted.refused {
+            self.log_refusal(&device, &value, &why);
+            refused.insert(device, why.to_string());
+        }
+        PinView::current(sorted.pins).with_refused(refused)
+    }
+
+    /// Log a refused stored pin, once per device and value.
+    fn log_refusal(&self, device: &str, value: &str, why: &PinRefusal) {
+        let mut logged = lock(&self.logged_refusals);
+        if logged.len() >= MAX_LOGGED_REFUSALS {
+            logged.clear();
+        }
+        if !logged.insert((device.to_owned(), value.to_owned())) {
+            return;
+        }
+        drop(logged);
+        tracing::error!(
+            state = %self.url,
+            device = %device,
+            stored = %fingerprint_of(value),
+            "refusing the stored pin of {device}: {why}. The device is not dialled until the \
+             operator removes it (HDEL {} {device}) or adopts it after checking its fingerprint \
+             (relay --init-state --adopt-pins)",
+            self.pins_key
+        );
+    }
+}
+
+fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    mutex.lock().unwrap_or_else(|p| p.into_inner())
 }
 
 /// Read the pins every [`PIN_POLL`] while the store lives.
@@ -438,6 +694,7 @@ mod tests {
             password: Some("other-s3cret".into()),
             ca_pem: None,
             prefix: "tokendeck".into(),
+            signing_key: Some(Arc::new(StateKey::new(&[7; 32]))),
         };
         let debug = format!("{options:?}");
         assert!(!debug.contains("s3cret"), "{debug}");

@@ -8,7 +8,9 @@
 //! 4. admission — the device's budget has room for this call (`crate::admission::budget`:
 //!    `429 device_budget` otherwise), asked only now, so a call refused above spends none;
 //! 5. the call, bounded by `timeouts.request` until the response headers;
-//! 6. `classify` — when the call fails, which relay error it is;
+//! 6. `classify` — when the call fails, which relay error it is; a call that never reached
+//!    the device (no connection, a failed handshake or pin) gives its request back to the
+//!    budget's minute;
 //! 7. `headers` and `body` — the device's headers the client may see, the reply streamed, in
 //!    one body that holds the budget's slot and the front's in-flight permit until the reply
 //!    has been sent (`crate::admission::held`).
@@ -37,7 +39,7 @@ use crate::admission::held::Held;
 use crate::admission::shedding::Permit;
 use crate::error::RelayError;
 use crate::inventory::Device;
-use crate::inventory::pool::Reply;
+use crate::inventory::pool::{CallProgress, Reply};
 use crate::metrics::Outcome;
 use crate::state::AppState;
 
@@ -100,15 +102,25 @@ async fn proxy(
     *call.method_mut() = method;
     *call.uri_mut() = uri;
     *call.headers_mut() = device_headers;
-    let reply = match tokio::time::timeout(device.timeouts.request, device.pool.call(call)).await {
-        Err(_) => {
-            return Err(RelayError::Timeout {
-                device: device.config.id.clone(),
-                ms: device.timeouts.request.as_millis(),
-            });
+    let progress = CallProgress::default();
+    let called = device.pool.call(call, &progress);
+    let failed = match tokio::time::timeout(device.timeouts.request, called).await {
+        Ok(Ok(reply)) => Ok(reply),
+        Err(_) => Err(RelayError::Timeout {
+            device: device.config.id.clone(),
+            ms: device.timeouts.request.as_millis(),
+        }),
+        Ok(Err(err)) => Err(classify::classify(device, &err)),
+    };
+    let reply = match failed {
+        Ok(reply) => reply,
+        Err(err) => {
+            // Refused before anything reached the device: its budget is not spent.
+            if !progress.sent() {
+                admitted.unsent();
+            }
+            return Err(err);
         }
-        Ok(Err(err)) => return Err(classify::classify(device, &err)),
-        Ok(Ok(reply)) => reply,
     };
     audit(state, device, &parts, path, reply.status().as_u16());
     to_client(state, device, reply, (permit, admitted))

@@ -1,8 +1,10 @@
 //! The HTTP/1.1 server under [`crate::serve`], on hyper directly so every bound is real:
 //! a header-read timeout (which also ends idle keep-alive connections), a send timeout (a
 //! client that stops reading its reply), a connection cap (excess connections wait in the
-//! listen backlog), and a shutdown deadline (connections still busy after it are cut off).
-//! The body-read timeout and the in-flight cap are the front's (`super::front`).
+//! listen backlog) with each client's share of it (a client past its share is refused at once,
+//! so it cannot fill the backlog's place for everyone), and a shutdown deadline (connections
+//! still busy after it are cut off). The body-read timeout and the in-flight cap are the
+//! front's (`super::front`).
 
 use std::future::Future;
 use std::io;
@@ -16,14 +18,16 @@ use std::time::Duration;
 use axum::extract::ConnectInfo;
 use hyper::body::Incoming;
 use hyper_util::rt::{TokioIo, TokioTimer};
+use shared::wire::{RelayErrorBody, RelayErrorCode};
 use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::{OwnedSemaphorePermit, Semaphore, mpsc, watch};
 use tokio::task::JoinSet;
 
 use super::front::Front;
+use crate::admission::fair_share::{ClientKey, FairShare, Share};
 use crate::config::Limits;
-use crate::guard::LocalAddr;
+use crate::guard::{LocalAddr, ProxyPolicy};
 use crate::metrics::{Metrics, OpenConnection, WorkerConnections};
 
 /// Most a connection buffers of what its client sends (request heads must fit): uploads
@@ -39,11 +43,17 @@ const READ_BUFFER: usize = 64 * 1024;
 /// connections those calls open), so serving a call never wakes another thread. Which worker:
 /// the one with the fewest connections open when it is accepted ([`place`]); the worker that
 /// accepted it hands it over if that is another. The connection cap is shared by all workers.
+///
+/// A connection is counted for its peer's address (`shares`: at most
+/// `limits.max_connections_per_client` each), unless the peer is one of the operator's
+/// `proxies`: behind an ingress every connection comes from it, and its clients are counted per
+/// request by the front.
 pub async fn run(
     listener: TcpListener,
     front: Front,
     limits: Limits,
     metrics: Arc<Metrics>,
+    admission: Admission,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> io::Result<()> {
     let (stop, stopping) = watch::channel(false);
@@ -54,6 +64,7 @@ pub async fn run(
         (0..count).map(|_| mpsc::unbounded_channel()).unzip();
     let mut received = received.into_iter();
     let first_inbox = received.next().expect("at least one worker");
+    let refusal: Arc<[u8]> = over_share_reply(admission.shares.per_client()).into();
     let worker = Worker {
         index: 0,
         front,
@@ -61,6 +72,8 @@ pub async fn run(
         loads,
         metrics,
         slots: Arc::new(Semaphore::new(limits.max_connections)),
+        admission,
+        refusal,
         inboxes: inboxes.into(),
         stopping,
     };
@@ -118,6 +131,54 @@ pub async fn run(
     Ok(())
 }
 
+/// Who is counted at accept: the proxies whose connections are not, and every other peer's
+/// share of the connection cap.
+#[derive(Clone)]
+pub struct Admission {
+    pub proxies: Arc<ProxyPolicy>,
+    pub shares: Arc<FairShare>,
+}
+
+/// What a client past its share of connections is told before its connection is closed: a
+/// relay error, `503 overloaded`, made once.
+fn over_share_reply(limit: u32) -> Vec<u8> {
+    let body = RelayErrorBody {
+        code: RelayErrorCode::Overloaded,
+        message: format!(
+            "You have {limit} connections open to this relay, the most one client may have (the \
+             rest are left for everyone else). Close some, or try again in 1 s."
+        ),
+        device: None,
+        retry_after_secs: Some(1),
+    };
+    let body = serde_json::to_string(&body).unwrap_or_default();
+    format!(
+        "HTTP/1.1 503 Service Unavailable\r\ncontent-type: application/json\r\n\
+         x-tokendeck-relay-error: 1\r\nretry-after: 1\r\nconnection: close\r\n\
+         content-length: {}\r\n\r\n{body}",
+        body.len()
+    )
+    .into_bytes()
+}
+
+/// Refuse a connection whose client holds its share: best effort, without waiting for the
+/// client — the reply if the socket takes it now, what the client already sent read off (so
+/// closing sends a FIN, not a reset that could discard the reply), then closed.
+fn refuse(stream: TcpStream, reply: &[u8]) {
+    use std::io::{Read, Write};
+    let Ok(mut stream) = stream.into_std() else {
+        return;
+    };
+    let _ = stream.write(reply);
+    let mut sent = [0u8; 4096];
+    for _ in 0..4 {
+        if !matches!(stream.read(&mut sent), Ok(n) if n > 0) {
+            break;
+        }
+    }
+    let _ = stream.shutdown(std::net::Shutdown::Write);
+}
+
 /// How many workers serve: one per core the process may use.
 fn workers() -> usize {
     std::thread::available_parallelism().map_or(1, |n| n.get().clamp(1, 64))
@@ -163,6 +224,9 @@ struct Worker {
     limits: Limits,
     metrics: Arc<Metrics>,
     slots: Arc<Semaphore>,
+    admission: Admission,
+    /// What a client past its share of connections is sent ([`over_share_reply`]).
+    refusal: Arc<[u8]>,
     loads: Arc<WorkerConnections>,
     inboxes: Arc<[mpsc::UnboundedSender<Handover>]>,
     stopping: watch::Receiver<bool>,
@@ -173,7 +237,7 @@ struct Worker {
 struct Handover {
     stream: std::net::TcpStream,
     peer: SocketAddr,
-    slot: OwnedSemaphorePermit,
+    slot: Share,
     placed: Placed,
 }
 
@@ -237,6 +301,8 @@ impl Worker {
             limits,
             metrics,
             slots,
+            admission,
+            refusal,
             loads,
             inboxes,
             stopping,
@@ -259,6 +325,10 @@ impl Worker {
             let (stream, peer, slot, placed) = tokio::select! {
                 (slot, accepted) = accept() => match accepted {
                     Ok((stream, peer)) => {
+                        let Some(slot) = admission.count(slot, peer) else {
+                            refuse(stream, &refusal);
+                            continue;
+                        };
                         let placed = place(&loads, index);
                         if placed.worker == index {
                             (stream, peer, slot, placed)
@@ -313,13 +383,29 @@ impl Worker {
     }
 }
 
+impl Admission {
+    /// `slot` (a place under the connection cap) counted for `peer`, unless it holds its share.
+    fn count(&self, slot: OwnedSemaphorePermit, peer: SocketAddr) -> Option<Share> {
+        if self.proxies.trusts(peer.ip()) {
+            return Some(FairShare::uncounted(slot));
+        }
+        match self.shares.take(slot, ClientKey::of_ip(peer.ip())) {
+            Ok(share) => Some(share),
+            Err(over) => {
+                tracing::debug!(%peer, held = over.held, "refused a connection past its client's share");
+                None
+            }
+        }
+    }
+}
+
 /// Give an accepted connection to the worker it was placed on. If that worker has stopped, the
 /// connection is closed (the relay is shutting down).
 fn hand_over(
     inboxes: &[mpsc::UnboundedSender<Handover>],
     stream: TcpStream,
     peer: SocketAddr,
-    slot: OwnedSemaphorePermit,
+    slot: Share,
     placed: Placed,
 ) {
     let stream = match stream.into_std() {
@@ -343,7 +429,7 @@ struct Connection {
     peer: SocketAddr,
     local: Option<SocketAddr>,
     limits: Limits,
-    _slot: OwnedSemaphorePermit,
+    _slot: Share,
     _placed: Placed,
     _open: OpenConnection,
 }

@@ -9,8 +9,9 @@
 //! 3. the `Host` check (DNS-rebinding defence; `/livez`, `/readyz` and `/healthz` exempt);
 //! 4. CORS: preflights answered here;
 //! 5. the `Origin` and access-key check (`/api`, `/metrics`);
-//! 6. load shedding on `/api` (`crate::admission::shedding`): past `limits.max_in_flight`,
-//!    `503 overloaded` at once; the permit is held until the reply has been passed on;
+//! 6. load shedding on `/api` (`crate::admission::shedding`): past `limits.max_in_flight`, or
+//!    past the client's share of it, `503 overloaded` at once; the permit is held until the
+//!    reply has been passed on;
 //! 7. a forward to `routes::forward` directly (the hot path, which holds the permit with its
 //!    own reply), anything else to the router;
 //!
@@ -21,6 +22,7 @@
 //! an authenticating proxy names users, as an audit trail; `/metrics` counts them all.
 
 use std::future::Future;
+use std::net::IpAddr;
 use std::pin::Pin;
 use std::sync::Arc;
 use std::task::{Context, Poll};
@@ -37,6 +39,7 @@ use tracing::Instrument;
 
 use super::request_id::{REQUEST_ID, RequestIds};
 use crate::admission::deadline::DeadlineBody;
+use crate::admission::fair_share::{ClientKey, FairShare};
 use crate::admission::{held, shedding};
 use crate::config::Limits;
 use crate::error::{RelayError, log_relay_error};
@@ -70,6 +73,7 @@ struct Shared {
     limits: Limits,
     metrics: Arc<Metrics>,
     in_flight: Arc<Semaphore>,
+    in_flight_shares: Arc<FairShare>,
     ids: RequestIds,
 }
 
@@ -88,6 +92,7 @@ impl Front {
                 limits: state.limits,
                 metrics: state.metrics.clone(),
                 in_flight: state.in_flight.clone(),
+                in_flight_shares: state.in_flight_shares.clone(),
                 ids: RequestIds::new(),
                 state,
             }),
@@ -186,7 +191,8 @@ impl Shared {
             Ok(None) => {}
         }
         let permit = if shedding::covers(request.uri().path()) {
-            match shedding::admit(&self.in_flight) {
+            let client = fairness_key(request.extensions().get::<guard::Client>());
+            match shedding::admit(&self.in_flight, &self.in_flight_shares, client) {
                 Ok(permit) => Some(permit),
                 Err(shed) => return RelayError::from(shed).into_response(),
             }
@@ -209,6 +215,12 @@ impl Shared {
             None => response,
         }
     }
+}
+
+/// Whom a request's place under the in-flight cap is counted for: its client (behind trusted
+/// proxies, the one they name), by address or IPv6 /64. No allocation.
+fn fairness_key(client: Option<&guard::Client>) -> ClientKey {
+    ClientKey::of_ip(client.map_or(IpAddr::from([0, 0, 0, 0]), |c| c.addr))
 }
 
 /// As a tower service (for tests that `oneshot` the whole relay, and for embedding it in a

@@ -31,27 +31,18 @@ pub enum StartupError {
          does not start without its pins"
     )]
     StateUnreachable { error: StateError },
+    #[error(
+        "--init-state gives the replicas' Redis its generation marker: it needs state = \
+         \"redis://…\" and state_signing_key_file"
+    )]
+    NotRedis,
+    #[error("{error}")]
+    NotInitialised { error: StateError },
 }
 
 /// Why users may pin something on this relay, if they may.
 pub fn why_tofu(settings: &Settings) -> Option<String> {
-    if !settings.allow_tofu {
-        return None;
-    }
-    let marked: Vec<&str> = settings
-        .devices
-        .iter()
-        .filter(|d| d.tofu)
-        .map(|d| d.id.as_str())
-        .collect();
-    match (marked.as_slice(), settings.ad_hoc.enabled()) {
-        ([], false) => None,
-        ([], true) => Some("allow_tofu = true, and ad-hoc devices are allowed".into()),
-        (ids, _) => Some(format!(
-            "allow_tofu = true, and tofu = true on {}",
-            ids.join(", ")
-        )),
-    }
+    settings.why_tofu()
 }
 
 /// Open where pins are kept and budgets counted, as `settings` say, checking that it works.
@@ -76,6 +67,108 @@ pub async fn open_state(settings: &Settings) -> Result<ReplicaStore, StartupErro
     }
 }
 
+/// Why the shared state cannot be used as it is (`relay --check` fails with this): a Redis
+/// whose pins are signed, but which has lost its data or was never initialised. `None` when
+/// it can.
+pub fn state_problem(state: &ReplicaStore) -> Option<String> {
+    state.pins().loss().map(ToString::to_string)
+}
+
+/// What `relay --check` says of a Redis whose pins are signed: its generation, and its pins.
+pub fn state_summary(state: &ReplicaStore) -> Option<String> {
+    let marker = state.marker()?;
+    let pins = state.pins();
+    Some(format!(
+        "shared state: generation {} (created {}), {} pin(s) signed, {} refused",
+        marker.generation,
+        created(&marker.created),
+        pins.len(),
+        pins.refused_count()
+    ))
+}
+
+/// `relay --init-state`: give the replicas' Redis a generation marker (see
+/// `crate::replica_store::ReplicaStore::initialise`), and what to tell the operator.
+pub async fn init_state(
+    settings: &Settings,
+    adopt: bool,
+    force: bool,
+) -> Result<Vec<String>, StartupError> {
+    let StateLocation::Redis(options) = &settings.state else {
+        return Err(StartupError::NotRedis);
+    };
+    let state = ReplicaStore::redis(options)
+        .await
+        .map_err(|error| StartupError::StateUnreachable { error })?;
+    let report = state
+        .initialise(adopt, force)
+        .await
+        .map_err(|error| StartupError::NotInitialised { error })?;
+    let mut out = vec![if report.fresh {
+        format!(
+            "initialised {}: generation {} (created {}). Every replica applies it within a \
+             second; pins of any earlier generation no longer apply.",
+            state.describe(),
+            report.marker.generation,
+            created(&report.marker.created)
+        )
+    } else {
+        format!(
+            "{} is already initialised: generation {} (created {}); nothing changed.",
+            state.describe(),
+            report.marker.generation,
+            created(&report.marker.created)
+        )
+    }];
+    out.push(format!(
+        "{} pin(s) signed for this generation",
+        report.signed
+    ));
+    for (device, fingerprint) in &report.adopted {
+        out.push(format!("adopted the pin of {device}: {fingerprint}"));
+    }
+    for (device, why) in &report.refused {
+        out.push(format!("refused, not applied: the pin of {device}, {why}"));
+    }
+    if report
+        .refused
+        .iter()
+        .any(|(_, why)| why.starts_with("sha256:"))
+    {
+        out.push(
+            "the refused pins keep their devices from being dialled: check each fingerprint \
+             against its device, then run again with --adopt-pins to sign them, or remove them \
+             (HDEL <prefix>:pins <device>) to let users pin those devices again"
+                .into(),
+        );
+    }
+    Ok(out)
+}
+
+/// Unix seconds as a UTC date and time, for the operator.
+fn created(unix: &str) -> String {
+    let Ok(secs) = unix.parse::<i64>() else {
+        return unix.to_owned();
+    };
+    let (days, rest) = (secs.div_euclid(86_400), secs.rem_euclid(86_400));
+    // Civil from days (Howard Hinnant's algorithm).
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z.rem_euclid(146_097);
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = doy - (153 * mp + 2) / 5 + 1;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 };
+    let year = yoe + era * 400 + i64::from(month <= 2);
+    format!(
+        "{year:04}-{month:02}-{day:02} {:02}:{:02}:{:02} UTC",
+        rest / 3600,
+        rest % 3600 / 60,
+        rest % 60
+    )
+}
+
 /// What an operator should know: settings that work, but probably not as meant.
 pub fn warnings(settings: &Settings) -> Vec<String> {
     let mut out = Vec::new();
@@ -87,6 +180,15 @@ pub fn warnings(settings: &Settings) -> Vec<String> {
              one replica, set state = \"redis://…\" so they are counted once for all"
                 .into(),
         );
+    }
+    let wide = settings.proxies.wide_public_ranges();
+    if !wide.is_empty() {
+        let wide: Vec<String> = wide.iter().map(ToString::to_string).collect();
+        out.push(format!(
+            "trusted_proxies: {} hold many public addresses, and whoever connects from one may \
+             say who the client is: list only your ingress's addresses or network",
+            wide.join(", ")
+        ));
     }
     if matches!(settings.state, StateLocation::Memory) && why_tofu(settings).is_some() {
         out.push(
@@ -140,4 +242,17 @@ pub fn budget_lines(settings: &Settings) -> Vec<String> {
             (!budget.is_none()).then(|| format!("{}: {}", d.id, budget.describe()))
         })
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::created;
+
+    #[test]
+    fn creation_times_read_as_dates() {
+        assert_eq!(created("0"), "1970-01-01 00:00:00 UTC");
+        assert_eq!(created("1700000000"), "2023-11-14 22:13:20 UTC");
+        assert_eq!(created("951782400"), "2000-02-29 00:00:00 UTC");
+        assert_eq!(created("soon"), "soon");
+    }
 }

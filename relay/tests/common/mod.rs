@@ -3,6 +3,7 @@
 //! library would normalise before sending.
 #![allow(dead_code)]
 
+pub mod portal;
 pub mod redis_server;
 pub mod relay_process;
 

@@ -17,6 +17,8 @@ pub struct RedisServer {
     child: Option<Child>,
     pub port: u16,
     dir: PathBuf,
+    /// A config file, given first (before the options `args` and the port override).
+    config: Option<PathBuf>,
     args: Vec<String>,
     tls: bool,
 }
@@ -52,10 +54,7 @@ impl RedisServer {
 
     /// A server that wants `password` (AUTH) and, with `tls`, speaks only TLS.
     pub fn start_with(name: &str, password: Option<&str>, tls: Option<&RedisTls>) -> Self {
-        let dir =
-            std::env::temp_dir().join(format!("tokendeck-redis-{}-{name}", std::process::id()));
-        let _ = std::fs::remove_dir_all(&dir);
-        std::fs::create_dir_all(&dir).unwrap();
+        let dir = Self::fresh_dir(name);
         let mut args: Vec<String> = vec![
             "--bind".into(),
             "127.0.0.1".into(),
@@ -85,13 +84,47 @@ impl RedisServer {
                 "no".into(),
             ]);
         }
-        let mut server = Self {
+        Self::launched(Self {
             child: None,
             port: 0,
             dir,
+            config: None,
             args,
             tls: tls.is_some(),
-        };
+        })
+    }
+
+    /// A server run as `redis-server <config>` (an operator's rendered config file), on a free
+    /// loopback port, its data and log in a folder of its own.
+    pub fn start_with_config(name: &str, config: &Path) -> Self {
+        let dir = Self::fresh_dir(name);
+        let args = vec![
+            "--bind".into(),
+            "127.0.0.1".into(),
+            "--dir".into(),
+            dir.display().to_string(),
+            "--logfile".into(),
+            dir.join("redis.log").display().to_string(),
+        ];
+        Self::launched(Self {
+            child: None,
+            port: 0,
+            dir,
+            config: Some(config.to_owned()),
+            args,
+            tls: false,
+        })
+    }
+
+    fn fresh_dir(name: &str) -> PathBuf {
+        let dir =
+            std::env::temp_dir().join(format!("tokendeck-redis-{}-{name}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).unwrap();
+        dir
+    }
+
+    fn launched(mut server: Self) -> Self {
         // A free port can be taken between the check and the bind: try a few.
         for _ in 0..5 {
             server.port = free_port();
@@ -100,6 +133,26 @@ impl RedisServer {
             }
         }
         panic!("redis-server did not start; its log:\n{}", server.log());
+    }
+
+    /// The process id of the running server.
+    pub fn pid(&self) -> u32 {
+        self.child.as_ref().expect("the server runs").id()
+    }
+
+    /// Stop the server, put the append-only files in `backup` (a copy of its
+    /// `appendonlydir`) in place of its own, and start it again: a restore from a file backup.
+    pub fn restore_append_only_files(&mut self, backup: &Path) {
+        self.stop();
+        let own = self.dir.join("appendonlydir");
+        let _ = std::fs::remove_dir_all(&own);
+        copy_dir(backup, &own);
+        self.restart();
+    }
+
+    /// A copy of the server's append-only files in `to` (a file backup).
+    pub fn back_up_append_only_files(&self, to: &Path) {
+        copy_dir(&self.dir.join("appendonlydir"), to);
     }
 
     /// Start the server on `self.port`; whether it is ready.
@@ -113,6 +166,7 @@ impl RedisServer {
         let _ = std::fs::remove_file(self.dir.join("redis.log"));
         let mut command = Command::new(program());
         command
+            .args(&self.config)
             .args(&ports)
             .args(&self.args)
             .stdin(Stdio::null())
@@ -177,6 +231,15 @@ impl RedisServer {
             );
             std::thread::sleep(Duration::from_millis(100));
         }
+    }
+}
+
+/// Copy the files of the folder `from` into a new folder `to`.
+fn copy_dir(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for entry in std::fs::read_dir(from).unwrap() {
+        let entry = entry.unwrap();
+        std::fs::copy(entry.path(), to.join(entry.file_name())).unwrap();
     }
 }
 

@@ -54,6 +54,23 @@ pub async fn check(config: &Path, env: &[(&str, &str)]) -> (bool, String) {
     (output.status.success(), text)
 }
 
+/// `relay --init-state --config <config>` with `extra` flags (`--adopt-pins`, `--force`):
+/// whether it succeeded, and everything it printed.
+pub async fn init_state(config: &Path, extra: &[&str]) -> (bool, String) {
+    let mut command = relay_command(config, &[]);
+    command.arg("--init-state").args(extra);
+    let output = tokio::time::timeout(Duration::from_secs(30), command.output())
+        .await
+        .expect("relay --init-state finishes")
+        .unwrap();
+    let text = format!(
+        "{}{}",
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    );
+    (output.status.success(), text)
+}
+
 /// A running relay process.
 pub struct RelayProcess {
     child: Child,

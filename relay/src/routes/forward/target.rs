@@ -8,7 +8,7 @@
 use std::borrow::Cow;
 
 use axum::http::{Method, Uri};
-use percent_encoding::{AsciiSet, CONTROLS, utf8_percent_encode};
+use percent_encoding::{AsciiSet, CONTROLS, percent_decode, utf8_percent_encode};
 
 use crate::error::RelayError;
 
@@ -33,13 +33,9 @@ pub fn forwarded_method(method: &Method) -> Result<Method, RelayError> {
 }
 
 /// Percent-encodings (the two hex digits after `%`, lowercase) refused anywhere in a device
-/// path: dots, slashes, backslashes, NUL, CR, LF and `@`.
+/// path: dots, slashes, backslashes, NUL, CR, LF and `@` — once encoded, and in the path as
+/// the device decodes it once ([`double_encoded`]).
 const FORBIDDEN_ENCODED: [&[u8; 2]; 7] = [b"2e", b"2f", b"5c", b"00", b"0d", b"0a", b"40"];
-
-/// Double encodings (`%25` + one of these) of a dot, slash or backslash: refused, while
-/// other `%25…` pass, so names that hold a `%` of their own (route-domain names such as
-/// `10.1.1.1%0`, sent as `10.1.1.1%250`) work.
-const FORBIDDEN_DOUBLE_ENCODED: [&[u8; 2]; 3] = [b"2e", b"2f", b"5c"];
 
 /// Characters the path of a request target may not hold as they are (the URL standard's path
 /// set): they travel percent-encoded.
@@ -54,23 +50,73 @@ const PATH_ESCAPED: &AsciiSet = &CONTROLS
     .add(b'{')
     .add(b'}');
 
-/// Whether `path` holds `%` followed by `first` and then (if given) `then`, hex digits in any
-/// case.
-fn has_escape(path: &str, escapes: &[&[u8; 2]], after_25: bool) -> bool {
-    let bytes = path.as_bytes();
-    let pair = |at: usize| {
-        bytes
-            .get(at..at + 2)
-            .map(|p| [p[0].to_ascii_lowercase(), p[1].to_ascii_lowercase()])
-    };
-    (0..bytes.len()).filter(|&i| bytes[i] == b'%').any(|i| {
-        let (at, prefix_ok) = if after_25 {
-            (i + 3, pair(i + 1) == Some(*b"25"))
-        } else {
-            (i + 1, true)
-        };
-        prefix_ok && pair(at).is_some_and(|p| escapes.contains(&&p))
+/// Whether `path` holds `%` followed by one of `escapes` (hex digits in any case).
+fn has_escape(path: &[u8], escapes: &[&[u8; 2]]) -> bool {
+    (0..path.len())
+        .filter(|&i| path[i] == b'%')
+        .any(|i| pair_at(path, i + 1).is_some_and(|p| escapes.contains(&&p)))
+}
+
+/// The two bytes at `at`, lowercased, if they are hex digits.
+fn pair_at(bytes: &[u8], at: usize) -> Option<[u8; 2]> {
+    let p = bytes.get(at..at + 2)?;
+    p.iter()
+        .all(u8::is_ascii_hexdigit)
+        .then(|| [p[0].to_ascii_lowercase(), p[1].to_ascii_lowercase()])
+}
+
+/// Whether the device, once it has decoded `rest` (a device path, still percent-encoded), sees
+/// a percent-encoding of a forbidden byte: a double encoding (`%252e`, `%250d`), with its hex
+/// digits encoded too (`%25%32%65`), or behind a lone `%` (`%%32%65`). A device that decodes
+/// twice would act on it.
+///
+/// Every `%` in the once-decoded path comes from a `%25` or from a `%` that starts no escape,
+/// so paths without either (nearly all) pay a scan for `%` and no allocation.
+fn double_encoded(rest: &str) -> bool {
+    if !rest.contains('%') {
+        return false;
+    }
+    let raw = rest.as_bytes();
+    let may_decode_to_percent = (0..raw.len())
+        .filter(|&i| raw[i] == b'%')
+        .any(|i| matches!(pair_at(raw, i + 1), None | Some([b'2', b'5'])));
+    if !may_decode_to_percent {
+        return false;
+    }
+    let decoded: Vec<u8> = percent_decode(raw).collect();
+    (0..decoded.len()).filter(|&i| decoded[i] == b'%').any(|i| {
+        pair_at(&decoded, i + 1).is_some_and(|p| FORBIDDEN_ENCODED.contains(&&p))
+            && !route_domain_at(&decoded, i)
     })
+}
+
+/// Whether the `%` at `percent` of a once-decoded path starts a BIG-IP route domain, which
+/// the console sends as `%25<id>` (`~Common~10.1.1.1%2540` is node 10.1.1.1 in route domain 40)
+/// and which reads exactly like a double-encoded `@`: after an address character, 2 to 5
+/// decimal digits (no leading zero: the only forbidden pair made of such digits is `40`) up to
+/// 65534, then the end of the path, `/` or `:` (a pool member's port). So the one thing it lets
+/// through is an `@` followed by digits that end a segment, after an address, and only to a
+/// device that decodes twice: in an origin-form target that never forms a userinfo.
+fn route_domain_at(decoded: &[u8], percent: usize) -> bool {
+    let address_char = |b: u8| b.is_ascii_hexdigit() || matches!(b, b'.' | b':');
+    // The character before, as a device decoding twice reads it (`%31%2540` is `1@`, but
+    // `%01%2540` is NUL `@`).
+    let before = match percent.checked_sub(3) {
+        Some(escape) if decoded[escape] == b'%' => pair_at(decoded, escape + 1)
+            .and_then(|pair| u8::from_str_radix(std::str::from_utf8(&pair).ok()?, 16).ok()),
+        _ => None,
+    }
+    .or_else(|| percent.checked_sub(1).map(|at| decoded[at]));
+    let after = &decoded[percent + 1..];
+    let digits = after.iter().take_while(|b| b.is_ascii_digit()).count();
+    let id = std::str::from_utf8(&after[..digits])
+        .ok()
+        .and_then(|d| d.parse::<u32>().ok());
+    after.starts_with(b"40")
+        && before.is_some_and(address_char)
+        && (2..=5).contains(&digits)
+        && id.is_some_and(|id| id <= 65534)
+        && matches!(after.get(digits), None | Some(b'/' | b':'))
 }
 
 /// The device path of a forward (`shared::wire::ForwardPath::device_path`: `/` and what
@@ -90,11 +136,11 @@ pub fn check_device_path(path: &str) -> Result<&str, RelayError> {
     if rest.split('/').any(|seg| seg == "." || seg == "..") {
         return forbidden("a path with . or .. segments");
     }
-    if has_escape(rest, &FORBIDDEN_ENCODED, false) {
+    if has_escape(rest.as_bytes(), &FORBIDDEN_ENCODED) {
         return forbidden("percent-encoded dots, slashes, backslashes, @, NUL, CR or LF");
     }
-    if has_escape(rest, &FORBIDDEN_DOUBLE_ENCODED, true) {
-        return forbidden("doubly percent-encoded dots, slashes or backslashes");
+    if double_encoded(rest) {
+        return forbidden("doubly percent-encoded dots, slashes, backslashes, @, NUL, CR or LF");
     }
     if rest.contains(['\\', '@', '\r', '\n', '#']) || rest.chars().any(char::is_control) {
         return forbidden("a backslash, @, #, or control character");
@@ -157,6 +203,63 @@ mod tests {
             ),
         ] {
             assert_eq!(path(raw).unwrap(), device, "{raw}");
+        }
+        // Once decoded by the device, none of these holds the escape of a forbidden byte: a
+        // lone `%`, bytes outside the set, or route domain 40 (and 400–409, 4000–4099,
+        // 40000–40999), which reads like a double-encoded `@`.
+        for rest in [
+            "mgmt/tm/ltm/node/~Common~10.1.1.1%2510",
+            "mgmt/tm/ltm/node/~Common~10.1.1.1%2513",
+            "mgmt/tm/ltm/node/~Common~10.1.1.1%2540",
+            "mgmt/tm/ltm/node/~Common~10.1.1.1%2540/stats",
+            "mgmt/tm/ltm/node/~Common~fe80::1%2540",
+            "mgmt/tm/ltm/node/~Common~10.1.1.1%2540999",
+            "mgmt/tm/ltm/pool/p/members/~Common~10.1.1.1%25400:80",
+            "mgmt/tm/ltm/pool/p/members/~Common~10.1.1.1%2540:80/stats",
+            "mgmt/shared/50%25%20off",
+            "mgmt/shared/100%",
+            "mgmt/shared/%250",
+        ] {
+            let raw = format!("/api/devices/lab/fwd/{rest}");
+            assert_eq!(path(&raw).unwrap(), format!("/{rest}"), "{raw}");
+        }
+    }
+
+    /// The device decodes once; a device (or an application behind it) that decodes again must
+    /// find no dot, slash, backslash, `@`, NUL, CR or LF either, however the `%` and the hex
+    /// digits are spelled.
+    #[test]
+    fn refuses_double_encodings_of_every_forbidden_byte() {
+        for rest in [
+            "mgmt/%25%32%65%25%32%65/x",
+            "mgmt/%25%32%45",
+            "mgmt/%252%65",
+            "mgmt/%25%32e",
+            "mgmt/%250%64",
+            "mgmt/%250d%250aHost:x",
+            "mgmt/%250D",
+            "mgmt/%250a",
+            "mgmt/%2540evil",
+            "mgmt/%2540",
+            "mgmt/x%2540y",
+            "mgmt/tm/ltm/node/~Common~10.1.1.1%2540evil",
+            "mgmt/tm/ltm/node/~Common~10.1.1.1%25400000",
+            "mgmt/%2501%2540",
+            "mgmt/%2500",
+            "mgmt/tm/ltm/node/~Common~10.1.1.1%2500",
+            "mgmt/%%32%65",
+            "mgmt/%%32%65%%32%65/x",
+            "mgmt/%25%35%63",
+            "mgmt/%25%32%66",
+            "%252e",
+            "mgmt/%252F",
+            "mgmt/%255c",
+        ] {
+            let raw = format!("/api/devices/lab/fwd/{rest}");
+            assert!(
+                matches!(path(&raw), Err(RelayError::ForbiddenTarget(_))),
+                "{raw} should be refused"
+            );
         }
     }
 
